@@ -1,0 +1,43 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { addModelStacks } from '../constructs/app';
+import { resolvePlan } from '../lib/plan';
+import { loadProject, SpecError } from '../lib/spec';
+
+/**
+ * The CDK app: one stack per model per environment, from a spec.
+ *   npx cdk synth                                   # the bundled example
+ *   npx cdk synth -c spec=mlspec.yaml -c releases=releases.yaml
+ *   npx cdk synth -c env=prod                       # one environment only
+ *   npx cdk synth -c nag=true                       # also run cdk-nag AwsSolutions + NIST 800-53 R5
+ */
+const app = new App();
+const specPath = path.resolve(String(app.node.tryGetContext('spec') ?? 'examples/mlspec.yaml'));
+const releasesContext = app.node.tryGetContext('releases');
+const releasesPath = releasesContext ? path.resolve(String(releasesContext)) : path.join(path.dirname(specPath), 'releases.yaml');
+const envContext = app.node.tryGetContext('env');
+
+let project;
+try {
+  project = loadProject({ specPath, releasesPath: existsSync(releasesPath) || releasesContext ? releasesPath : undefined });
+} catch (e) {
+  if (!(e instanceof SpecError)) throw e;
+  // Bad input is reported like `mlspec validate` does, not as a stack trace from synth.
+  process.stderr.write(`${e.message}\n${e.issues.length} error${e.issues.length === 1 ? '' : 's'}\n`);
+  process.exit(1);
+}
+
+const environments = envContext ? String(envContext).split(',') : undefined;
+const unknown = environments?.filter((e) => !(e in project.spec.environments)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(`-c env: environment ${unknown.map((e) => `"${e}"`).join(', ')} is not in ${path.relative(process.cwd(), specPath)}; it has ${Object.keys(project.spec.environments).join(', ')}\n`);
+  process.exit(2);
+}
+
+addModelStacks(app, resolvePlan(project, { environments }));
+
+if (String(app.node.tryGetContext('nag')) === 'true') {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
+}

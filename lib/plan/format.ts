@@ -1,0 +1,112 @@
+import { formatDuration } from '../spec/values';
+import type { CostPlan, EnvironmentPlan, ModelPlan, Plan, RollbackPlan, RolloutPlan } from './types';
+
+/** The plan as a person reads it: one block per environment, one table per model. */
+export function formatPlan(plan: Plan): string {
+  const out: string[] = [];
+  for (const env of plan.environments) {
+    out.push(envHeader(env));
+    for (const model of env.models) out.push(...modelBlock(model), '');
+    out.push(`  total serving: ${usd(sum(env.models.flatMap((m) => [m.sagemaker?.cost, m.vertex?.cost, m.azureml?.cost]).map((c) => c?.servingPerMonthUsd)))} / month`, '');
+  }
+  return out.join('\n').replace(/\n+$/, '\n');
+}
+
+function envHeader(env: EnvironmentPlan): string {
+  const clouds = [
+    env.aws && `aws ${env.aws.account} ${env.aws.region}`,
+    env.gcp && `gcp ${env.gcp.project} ${env.gcp.region}`,
+    env.azure && `azure ${env.azure.workspace} ${env.azure.region}`,
+  ].filter(Boolean);
+  const flags = [
+    env.protected ? 'protected' : undefined,
+    env.promotion &&
+      `promotes from ${env.promotion.from}${env.promotion.minSoakSeconds ? ` after ${formatDuration(env.promotion.minSoakSeconds)}` : ''}${env.promotion.approval === 'required' ? ', approval required' : ''}`,
+  ].filter(Boolean);
+  return `${env.name}  (${clouds.join('; ')})${flags.length ? `  [${flags.join('; ')}]` : ''}`;
+}
+
+function modelBlock(model: ModelPlan): string[] {
+  const lines = [`  ${model.name}  stack ${model.stackName}${model.released ? '' : '  (not released here: registry only)'}`];
+  const rows: string[][] = [['provider', 'version', 'sku', 'gpus', 'replicas', 'traffic', '$/month']];
+  let rollout: RolloutPlan | undefined;
+  let rollback: RollbackPlan | undefined;
+  const sm = model.sagemaker?.serving;
+  if (sm) {
+    for (const v of [...sm.variants, ...(sm.shadowVariant ? [sm.shadowVariant] : [])]) {
+      const shadow = v === sm.shadowVariant;
+      rows.push(['sagemaker', v.variantName, v.instanceType, String(v.acceleratorCount), `${v.minReplicas}-${v.maxReplicas}`, shadow ? `shadow weight ${v.weight}` : `weight ${v.weight}`, usd(price(v.pricePerHour, v.minReplicas))]);
+    }
+    rollout = sm.rollout;
+    rollback = sm.rollback;
+  }
+  const vx = model.vertex?.serving;
+  if (vx) {
+    for (const d of vx.deployedModels) {
+      const accel = d.acceleratorType ? `${d.machineType} + ${d.acceleratorType}` : d.machineType;
+      rows.push(['vertex', d.versionAlias, accel, String(d.acceleratorCount), `${d.minReplicaCount}-${d.maxReplicaCount}`, `trafficSplit ${vx.trafficSplit[d.displayName]}`, usd(price(d.pricePerHour, d.minReplicaCount))]);
+    }
+    rollout ??= vx.rollout;
+    rollback ??= vx.rollback;
+  }
+  const az = model.azureml?.serving;
+  if (az) {
+    for (const d of az.deployments) {
+      const share = az.traffic[d.name] !== undefined ? `traffic ${az.traffic[d.name]}` : `mirrorTraffic ${az.mirrorTraffic[d.name]}`;
+      rows.push(['azureml', d.name, d.instanceType, String(d.acceleratorCount), `${d.instanceCount}-${d.maxInstances}`, share, usd(price(d.pricePerHour, d.instanceCount))]);
+    }
+    rollout ??= az.rollout;
+    rollback ??= az.rollback;
+  }
+  if (rows.length > 1) lines.push(...table(rows).map((l) => `    ${l}`));
+  if (rollout) lines.push(`    rollout: ${describeRollout(rollout)}${rollback ? `; rollback when ${describeRollback(rollback)}` : ''}`);
+  if (model.sagemaker?.serving) lines.push(`    endpoint: ${model.sagemaker.serving.endpointName} (sagemaker)`);
+  if (model.azureml?.serving) lines.push(`    endpoint: ${model.azureml.serving.endpointName} (azureml)`);
+  const regs = [
+    model.sagemaker && `sagemaker ${model.sagemaker.registry.modelPackageGroupName} (${model.sagemaker.registry.packages.length} package(s), ${model.sagemaker.registry.approvalStatus})`,
+    model.vertex && `vertex ${model.vertex.modelDisplayName} (${model.vertex.versions.length} version(s))`,
+    model.azureml && `azureml ${model.azureml.modelName} (${model.azureml.versions.length} version(s))`,
+  ].filter(Boolean);
+  if (regs.length) lines.push(`    registry: ${regs.join('; ')}`);
+  if (model.registry.gates.length) lines.push(`    gates: ${model.registry.gates.map((g) => `${g.metric} ${g.op} ${g.threshold}`).join(', ')}`);
+  for (const [provider, p] of [['sagemaker', model.sagemaker], ['vertex', model.vertex], ['azureml', model.azureml]] as const) {
+    const t = p?.training;
+    if (!t) continue;
+    const run = costText(p!.cost);
+    lines.push(`    training (${provider}): ${t.instanceType} × ${t.nodes} node${t.nodes > 1 ? 's' : ''}${t.distribution !== 'none' ? ` ${t.distribution}` : ''}${t.spot ? ', spot' : ''}, max ${formatDuration(t.maxRuntimeSeconds)}${t.tuning ? `, ${t.tuning.maxTrials} trials` : ''}${run}`);
+  }
+  return lines;
+}
+
+function costText(cost: CostPlan): string {
+  return cost.trainingRunUsd === undefined ? ' (no price in the catalog)' : ` → up to ${usd(cost.trainingRunUsd)} a run`;
+}
+
+export function describeRollout(r: RolloutPlan): string {
+  if (r.strategy === 'canary') return `canary ${r.percent}% for ${formatDuration(r.waitSeconds ?? 0)}, then 100%`;
+  if (r.strategy === 'linear') return `linear ${r.steps.map((s) => `${s.percent}%`).join(' → ')}, ${formatDuration(r.waitSeconds ?? 0)} apart`;
+  return 'all at once';
+}
+
+function describeRollback(r: RollbackPlan): string {
+  return [r.errorRatePercent !== undefined && `errors > ${r.errorRatePercent}%`, r.p99LatencyMs !== undefined && `p99 > ${r.p99LatencyMs}ms`].filter(Boolean).join(' or ');
+}
+
+function price(perHour: number | undefined, replicas: number): number | undefined {
+  return perHour === undefined ? undefined : perHour * replicas * 730;
+}
+
+function sum(values: (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length ? known.reduce((a, b) => a + b, 0) : undefined;
+}
+
+function usd(n: number | undefined): string {
+  if (n === undefined) return '—';
+  return `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd());
+}

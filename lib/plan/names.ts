@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+/** Cloud resource names, in one place so every layer agrees on them. */
+
+/** CloudFormation stack and SageMaker endpoint: `<project>-<model>-<env>` (≤ 62 characters by the spec's name rules). */
+export const stackName = (project: string, model: string, env: string) => `${project}-${model}-${env}`;
+export const endpointName = stackName;
+
+/** The registry entry shared by every environment of an account or project: `<project>-<model>`. */
+export const registryName = (project: string, model: string) => `${project}-${model}`;
+
+/** SageMaker variant, Vertex version alias and Azure deployment for a version label. */
+export const versionName = (label: string) => `v${label}`;
+
+/** Vertex deployed model display name. */
+export const deployedModelName = (model: string, label: string) => `${model}-v${label}`;
+
+/**
+ * Azure online endpoint names are 3-32 characters and unique per region: names that are too long
+ * keep their start and get a stable 6-character hash of the full name.
+ */
+export function azureEndpointName(project: string, model: string, env: string): string {
+  const full = `${project}-${model}-${env}`;
+  if (full.length <= 32) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  return `${full.slice(0, 25).replace(/-+$/, '')}-${hash}`;
+}

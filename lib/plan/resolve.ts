@@ -1,0 +1,311 @@
+import type { Provider, Sku } from '../catalog/types';
+import type { LoadedProject } from '../spec/loader';
+import { modelProviders, providerRegion } from '../spec/providers';
+import { resolveSku } from '../spec/sku';
+import type { Environment, Model, Release, Spec } from '../spec/types';
+import { parseDuration, parseGate } from '../spec/values';
+import { estimateCost } from './cost';
+import * as names from './names';
+import { resolveAutoscaling, resolveRollback, resolveRollout } from './rollout';
+import type {
+  AzureMlModelPlan,
+  EnvironmentPlan,
+  GatePlan,
+  ModelPlan,
+  Plan,
+  RegistryPlan,
+  SageMakerModelPlan,
+  SageMakerVariantPlan,
+  TrainingPlan,
+  VertexModelPlan,
+} from './types';
+
+export interface ResolveOptions {
+  /** Only these environments (all when omitted). */
+  readonly environments?: readonly string[];
+}
+
+/**
+ * Resolves a valid spec + releases into the provider-shaped plan. Input must have passed
+ * loadProject/validateProject: a catalog miss here is a bug, not a user error.
+ */
+export function resolvePlan(project: LoadedProject, options: ResolveOptions = {}): Plan {
+  const { spec, releases } = project;
+  const wanted = options.environments;
+  const environments: EnvironmentPlan[] = [];
+  for (const [envName, env] of Object.entries(spec.environments)) {
+    if (wanted && !wanted.includes(envName)) continue;
+    const models = Object.entries(spec.models).map(([modelName, model]) => resolveModel(spec, envName, env, modelName, model, releases[envName]?.[modelName]));
+    environments.push({
+      name: envName,
+      protected: env.protected,
+      promotion: env.promotion && {
+        from: env.promotion.from,
+        minSoakSeconds: env.promotion.minSoak === undefined ? undefined : parseDuration(env.promotion.minSoak),
+        approval: env.promotion.approval,
+      },
+      aws: env.aws && { ...env.aws },
+      gcp: env.gcp && { ...env.gcp },
+      azure: env.azure && { ...env.azure },
+      models,
+    });
+  }
+  return { schemaVersion: 1, project: spec.project, environments };
+}
+
+function sku(provider: Provider, purpose: 'training' | 'serving', resources: Parameters<typeof resolveSku>[2], region: string, where: string): Sku {
+  const result = resolveSku(provider, purpose, resources, region);
+  if (result === undefined || !result.ok) throw new Error(`internal: ${where}: ${provider} ${purpose} SKU unresolved after validation (${result ? result.reason : 'no resources'})`);
+  return result.sku;
+}
+
+/** Every label a release serves, live first then shadow. */
+function releasedLabels(release: Release | undefined): string[] {
+  if (!release) return [];
+  return [...Object.keys(release.traffic), ...(release.shadow ? [release.shadow.version] : [])];
+}
+
+function resolveModel(spec: Spec, envName: string, env: Environment, modelName: string, model: Model, release: Release | undefined): ModelPlan {
+  const providers = modelProviders(model, env);
+  const registry = resolveRegistry(model, release);
+  const plan: ModelPlan = {
+    name: modelName,
+    environment: envName,
+    stackName: names.stackName(spec.project, modelName, envName),
+    providers,
+    released: release !== undefined,
+    registry,
+  };
+  const ctx: Ctx = { spec, envName, env, modelName, model, release, registry };
+  return {
+    ...plan,
+    sagemaker: providers.includes('sagemaker') ? resolveSageMaker(ctx) : undefined,
+    vertex: providers.includes('vertex') ? resolveVertex(ctx) : undefined,
+    azureml: providers.includes('azureml') ? resolveAzureMl(ctx) : undefined,
+  };
+}
+
+interface Ctx {
+  readonly spec: Spec;
+  readonly envName: string;
+  readonly env: Environment;
+  readonly modelName: string;
+  readonly model: Model;
+  readonly release?: Release;
+  readonly registry: RegistryPlan;
+}
+
+function resolveRegistry(model: Model, release: Release | undefined): RegistryPlan {
+  const gates: GatePlan[] = Object.entries(model.registry.gates).map(([metric, text]) => {
+    const gate = parseGate(text)!;
+    return { metric, op: gate.op, threshold: gate.threshold, text };
+  });
+  const versions = Object.entries(model.versions).map(([label, v]) => ({ label, source: 'declared' as const, metrics: { ...v.metrics } }));
+  for (const label of releasedLabels(release)) {
+    if (!model.versions[label]) versions.push({ label, source: 'training', metrics: {} });
+  }
+  return { approval: model.registry.approval, gates, versions };
+}
+
+function resolveTraining(ctx: Ctx, provider: Provider, region: string): (TrainingPlan & { sku: Sku }) | undefined {
+  const t = ctx.model.training;
+  if (!t) return undefined;
+  const s = sku(provider, 'training', t.resources, region, `models.${ctx.modelName}.training`);
+  return {
+    sku: s,
+    instanceType: s.instanceType,
+    acceleratorCount: s.acceleratorCount,
+    nodes: t.resources.nodes,
+    distribution: t.distribution,
+    spot: t.spot !== undefined,
+    maxRuntimeSeconds: parseDuration(t.maxRuntime)!,
+    maxWaitSeconds: t.spot ? parseDuration(t.spot.maxWait) : undefined,
+    image: t.image[provider],
+    tuning: t.tuning && { maxTrials: t.tuning.maxTrials, parallelTrials: t.tuning.parallelTrials, objective: t.tuning.objective.metric, goal: t.tuning.objective.goal },
+  };
+}
+
+function withoutSku<T extends { sku: Sku }>(value: T | undefined): Omit<T, 'sku'> | undefined {
+  if (!value) return undefined;
+  const { sku: _sku, ...rest } = value;
+  return rest;
+}
+
+// ------------------------------------------------------------------ SageMaker
+
+function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
+  const { spec, env, model, modelName, release } = ctx;
+  const account = env.aws!.account;
+  const region = env.aws!.region;
+  const groupName = names.registryName(spec.project, modelName);
+  const serving = model.serving;
+  const servingSku = serving ? sku('sagemaker', 'serving', serving.resources, region, `models.${modelName}.serving`) : undefined;
+  const image = serving?.image.sagemaker;
+
+  const packages = image
+    ? Object.entries(model.versions)
+        .filter(([, v]) => v.artifact.sagemaker !== undefined)
+        .map(([label, v]) => ({ label, image, modelDataUrl: v.artifact.sagemaker!, metrics: { ...v.metrics }, instanceTypes: servingSku ? [servingSku.instanceType] : [] }))
+    : [];
+
+  const training = resolveTraining(ctx, 'sagemaker', region);
+  let servingPlan: SageMakerModelPlan['serving'];
+  const nodes: { instanceType: string; replicas: number }[] = [];
+  if (serving && release && servingSku && image) {
+    const variant = (label: string, weight: number): SageMakerVariantPlan => {
+      const declared = model.versions[label];
+      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min });
+      return {
+        variantName: names.versionName(label),
+        version: label,
+        image,
+        modelDataUrl: declared?.artifact.sagemaker,
+        // A trained version is the registry's package of that number, registered by the training pipeline.
+        modelPackageArn: declared ? undefined : `arn:aws:sagemaker:${region}:${account}:model-package/${groupName}/${label}`,
+        instanceType: servingSku.instanceType,
+        acceleratorCount: servingSku.acceleratorCount,
+        minReplicas: serving.replicas.min,
+        maxReplicas: serving.replicas.max ?? serving.replicas.min,
+        weight,
+        pricePerHour: servingSku.pricePerHour,
+      };
+    };
+    servingPlan = {
+      endpointName: names.endpointName(spec.project, modelName, ctx.envName),
+      variants: Object.entries(release.traffic).map(([label, pct]) => variant(label, pct)),
+      shadowVariant: release.shadow ? variant(release.shadow.version, release.shadow.percent) : undefined,
+      autoscaling: resolveAutoscaling(serving.autoscaling),
+      rollout: resolveRollout(serving.rollout),
+      rollback: resolveRollback(serving.rollback),
+      dataCapturePercent: serving.dataCapture?.percent,
+    };
+  }
+  return {
+    account,
+    region,
+    registry: {
+      modelPackageGroupName: groupName,
+      approvalStatus: model.registry.approval === 'auto' ? 'Approved' : 'PendingManualApproval',
+      packages,
+    },
+    training: withoutSku(training),
+    serving: servingPlan,
+    cost: estimateCost('sagemaker', region, nodes, training),
+  };
+}
+
+// ------------------------------------------------------------------ Vertex AI
+
+const VERTEX_METRIC = {
+  gpu: 'aiplatform.googleapis.com/prediction/online/accelerator/duty_cycle',
+  invocations: 'aiplatform.googleapis.com/prediction/online/request_count',
+  cpu: 'aiplatform.googleapis.com/prediction/online/cpu/utilization',
+} as const;
+
+function resolveVertex(ctx: Ctx): VertexModelPlan {
+  const { spec, env, model, modelName, release, registry } = ctx;
+  const region = env.gcp!.region;
+  const serving = model.serving;
+  const servingSku = serving ? sku('vertex', 'serving', serving.resources, region, `models.${modelName}.serving`) : undefined;
+  const training = resolveTraining(ctx, 'vertex', region);
+  const nodes: { instanceType: string; replicas: number }[] = [];
+  let servingPlan: VertexModelPlan['serving'];
+  if (serving && release && servingSku && serving.image.vertex) {
+    const autoscaling = serving.autoscaling;
+    const deployedModels = Object.keys(release.traffic).map((label) => {
+      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min });
+      return {
+        displayName: names.deployedModelName(modelName, label),
+        version: label,
+        versionAlias: names.versionName(label),
+        machineType: servingSku.instanceType,
+        acceleratorType: servingSku.providerAcceleratorType || undefined,
+        acceleratorCount: servingSku.acceleratorCount,
+        minReplicaCount: serving.replicas.min,
+        maxReplicaCount: serving.replicas.max ?? serving.replicas.min,
+        autoscalingMetricSpecs: autoscaling ? [{ metricName: VERTEX_METRIC[autoscaling.metric], target: autoscaling.target }] : [],
+        pricePerHour: servingSku.pricePerHour,
+      };
+    });
+    servingPlan = {
+      endpointDisplayName: names.endpointName(spec.project, modelName, ctx.envName),
+      image: serving.image.vertex,
+      deployedModels,
+      trafficSplit: Object.fromEntries(Object.entries(release.traffic).map(([label, pct]) => [names.deployedModelName(modelName, label), pct])),
+      rollout: resolveRollout(serving.rollout),
+      rollback: resolveRollback(serving.rollback),
+      dataCapturePercent: serving.dataCapture?.percent,
+    };
+  }
+  const vertexTraining = training && { ...withoutSku(training)!, machineType: training.sku.instanceType, acceleratorType: training.sku.providerAcceleratorType || undefined };
+  return {
+    project: env.gcp!.project,
+    region,
+    modelDisplayName: names.registryName(spec.project, modelName),
+    versions: registry.versions.map((v) => ({ label: v.label, alias: names.versionName(v.label), artifactUri: model.versions[v.label]?.artifact.vertex, metrics: v.metrics })),
+    training: vertexTraining,
+    serving: servingPlan,
+    cost: estimateCost('vertex', region, nodes, training),
+  };
+}
+
+// ------------------------------------------------------------------ Azure ML
+
+function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
+  const { spec, env, model, modelName, release, registry } = ctx;
+  const azure = env.azure!;
+  const serving = model.serving;
+  const servingSku = serving ? sku('azureml', 'serving', serving.resources, azure.region, `models.${modelName}.serving`) : undefined;
+  const training = resolveTraining(ctx, 'azureml', azure.region);
+  const nodes: { instanceType: string; replicas: number }[] = [];
+  let servingPlan: AzureMlModelPlan['serving'];
+  if (serving && release && servingSku && serving.image.azureml) {
+    const autoscaling = serving.autoscaling;
+    const deployment = (label: string) => {
+      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min });
+      return {
+        name: names.versionName(label),
+        version: label,
+        instanceType: servingSku.instanceType,
+        acceleratorCount: servingSku.acceleratorCount,
+        instanceCount: serving.replicas.min,
+        maxInstances: serving.replicas.max ?? serving.replicas.min,
+        autoscale: autoscaling
+          ? autoscaling.metric === 'gpu'
+            ? { metricName: 'GpuUtilizationPercentage' as const, target: autoscaling.target, dividePerInstance: false }
+            : { metricName: 'RequestsPerMinute' as const, target: autoscaling.target, dividePerInstance: true }
+          : undefined,
+        pricePerHour: servingSku.pricePerHour,
+      };
+    };
+    const labels = releasedLabels(release);
+    servingPlan = {
+      endpointName: names.azureEndpointName(spec.project, modelName, ctx.envName),
+      image: serving.image.azureml,
+      deployments: labels.map(deployment),
+      traffic: Object.fromEntries(Object.entries(release.traffic).map(([label, pct]) => [names.versionName(label), pct])),
+      mirrorTraffic: release.shadow ? { [names.versionName(release.shadow.version)]: release.shadow.percent } : {},
+      rollout: resolveRollout(serving.rollout),
+      rollback: resolveRollback(serving.rollback),
+      dataCapturePercent: serving.dataCapture?.percent,
+    };
+  }
+  return {
+    subscription: azure.subscription,
+    resourceGroup: azure.resourceGroup,
+    workspace: azure.workspace,
+    region: azure.region,
+    registry: azure.registry,
+    modelName: names.registryName(spec.project, modelName),
+    versions: registry.versions.map((v) => ({
+      label: v.label,
+      path: model.versions[v.label]?.artifact.azureml,
+      tags: Object.fromEntries([['mlspec:version', v.label], ...Object.entries(v.metrics).map(([k, n]) => [`metric:${k}`, String(n)])]),
+    })),
+    training: withoutSku(training),
+    serving: servingPlan,
+    cost: estimateCost('azureml', azure.region, nodes, training),
+  };
+}
+
+export { providerRegion };

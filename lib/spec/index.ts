@@ -1,0 +1,10 @@
+export * from './types';
+export * from './errors';
+export * from './values';
+export * from './define';
+export * from './loader';
+export * from './json-schema';
+export * from './providers';
+export { checkSemantics, type SemanticIssue } from './semantics';
+export { resolveSku, describeMiss } from './sku';
+export { specSchema, releasesSchema } from './schema';

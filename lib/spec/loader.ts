@@ -1,0 +1,149 @@
+import { readFileSync, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatPath, SpecError, sortIssues, type SpecIssue } from './errors';
+import { YamlSource } from './positions';
+import { releasesSchema, specSchema } from './schema';
+import { checkSemantics, type SemanticIssue } from './semantics';
+import type { Releases, ReleasesInput, Spec, SpecInput } from './types';
+import { parseWithIssues, type RawIssue } from './zod-issues';
+
+/** A valid spec with its release manifest, and where each came from (for positions in later checks). */
+export interface LoadedProject {
+  readonly spec: Spec;
+  readonly releases: Releases;
+  readonly specFile?: string;
+  readonly releasesFile?: string;
+}
+
+export interface LoadOptions {
+  /** Path of mlspec.yaml (or a .ts module exporting a spec). */
+  readonly specPath: string;
+  /** Path of releases.yaml; a missing file means nothing is released yet. */
+  readonly releasesPath?: string;
+  /** Name to show for the files in messages; default: the path relative to the working directory. */
+  readonly displayRoot?: string;
+}
+
+/** What a document yields before cross-file checks: its data (if the schema passed), issues and positions. */
+interface Parsed<T> {
+  readonly data?: T;
+  readonly issues: SpecIssue[];
+  readonly source?: YamlSource;
+  readonly file?: string;
+}
+
+function display(file: string, root = process.cwd()): string {
+  const rel = path.relative(root, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** Parses YAML text with positions, then the schema; every issue carries file:line:col. */
+export function parseYaml<T>(text: string, file: string, schema: import('zod').ZodType<T>, emptyValue?: unknown): Parsed<T> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const source = new YamlSource(file, doc, lineCounter);
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { file, line: pos.line, col: pos.col, path: '', message: `not valid YAML: ${yamlMessage(e.message)}` };
+    });
+    return { issues, source, file };
+  }
+  const raw = doc.toJS({ maxAliasCount: 1000 }) ?? emptyValue;
+  const { data, issues } = parseWithIssues(schema, raw);
+  return { data: data as T | undefined, issues: issues.map((i) => locate(i, source)), source, file };
+}
+
+function yamlMessage(message: string): string {
+  // The yaml package appends "at line N, column M:" and a code frame; we print our own position.
+  return message.split(' at line ')[0].replace(/\s+$/, '');
+}
+
+function locate(issue: RawIssue | SemanticIssue, source: YamlSource | undefined, file?: string): SpecIssue {
+  const where = source?.position(issue.path, 'atKey' in issue ? issue.atKey : false);
+  return { file: source?.file ?? file, line: where?.line, col: where?.col, path: formatPath(issue.path), message: issue.message };
+}
+
+/** Loads a `.ts`/`.js` module exporting a spec (default or `spec`) and optionally `releases`. */
+function loadModule(file: string): { spec: unknown; releases?: unknown } {
+  // tsx compiles TypeScript on require, without type-checking; the schema does the checking.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { require: tsxRequire } = require('tsx/cjs/api') as { require: (id: string, from: string) => Record<string, unknown> };
+  const mod = tsxRequire(path.resolve(file), __filename);
+  return { spec: mod.default ?? mod.spec, releases: mod.releases };
+}
+
+/**
+ * Loads, validates and cross-checks mlspec.yaml and releases.yaml. Throws a SpecError with every
+ * issue of both files at once; never a stack trace for bad input.
+ */
+export function loadProject(options: LoadOptions): LoadedProject {
+  const specFile = display(options.specPath, options.displayRoot);
+  if (!existsSync(options.specPath)) {
+    throw new SpecError([{ file: specFile, path: '', message: `file not found; create it (see examples/mlspec.yaml) or pass --spec PATH` }]);
+  }
+  if (/\.[cm]?[jt]s$/.test(options.specPath)) {
+    const mod = loadModule(options.specPath);
+    let releases = mod.releases as ReleasesInput | undefined;
+    if (releases === undefined && options.releasesPath && existsSync(options.releasesPath)) {
+      return validateProject(mod.spec as SpecInput, undefined, { specFile, releasesText: readFileSync(options.releasesPath, 'utf8'), releasesFile: display(options.releasesPath, options.displayRoot) });
+    }
+    releases ??= {};
+    return validateProject(mod.spec as SpecInput, releases, { specFile });
+  }
+  const specText = readFileSync(options.specPath, 'utf8');
+  const releasesFile = options.releasesPath ? display(options.releasesPath, options.displayRoot) : undefined;
+  const releasesText = options.releasesPath && existsSync(options.releasesPath) ? readFileSync(options.releasesPath, 'utf8') : undefined;
+  return loadProjectText(specText, specFile, releasesText, releasesFile);
+}
+
+/** The same as loadProject, from text already in memory (tests, the CDK app's context). */
+export function loadProjectText(specText: string, specFile = 'mlspec.yaml', releasesText?: string, releasesFile = 'releases.yaml'): LoadedProject {
+  const spec = parseYaml(specText, specFile, specSchema, {});
+  const releases = releasesText === undefined ? { data: {} as Releases, issues: [] } : parseYaml(releasesText, releasesFile, releasesSchema, {});
+  return finish(spec, releases, specFile, releasesText === undefined ? undefined : releasesFile);
+}
+
+/**
+ * Validates a spec written in TypeScript (`defineSpec`). Issues carry the path (and the module's
+ * file name when known) since there are no YAML positions.
+ */
+export function validateProject(
+  spec: SpecInput,
+  releases?: ReleasesInput,
+  where: { specFile?: string; releasesText?: string; releasesFile?: string } = {},
+): LoadedProject {
+  const specParsed = fromObject(spec, specSchema, where.specFile);
+  const releasesParsed =
+    where.releasesText !== undefined
+      ? parseYaml(where.releasesText, where.releasesFile ?? 'releases.yaml', releasesSchema, {})
+      : fromObject(releases ?? {}, releasesSchema, undefined);
+  return finish(specParsed, releasesParsed, where.specFile, where.releasesFile);
+}
+
+function fromObject<T>(input: unknown, schema: import('zod').ZodType<T>, file: string | undefined): Parsed<T> {
+  const { data, issues } = parseWithIssues(schema, input);
+  return { data: data as T | undefined, issues: issues.map((i) => locate(i, undefined, file)), file };
+}
+
+function finish(spec: Parsed<Spec>, releases: Parsed<Releases>, specFile?: string, releasesFile?: string): LoadedProject {
+  const issues = [...spec.issues, ...releases.issues];
+  if (spec.data !== undefined && releases.data !== undefined) {
+    for (const issue of checkSemantics(spec.data, releases.data)) {
+      issues.push(issue.file === 'releases' ? locate(issue, releases.source, releases.file) : locate(issue, spec.source, spec.file));
+    }
+  }
+  if (issues.length > 0) throw new SpecError(sortIssues(dedupe(issues)));
+  return { spec: spec.data!, releases: releases.data!, specFile, releasesFile };
+}
+
+function dedupe(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.file}|${i.path}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,22 @@
+import type { Provider } from '../catalog/types';
+import { PROVIDERS } from '../catalog/types';
+import type { Environment, Model } from './types';
+
+/** The environment block each provider needs: SageMaker runs in `aws`, Vertex in `gcp`, Azure ML in `azure`. */
+export const PROVIDER_BLOCK: Record<Provider, 'aws' | 'gcp' | 'azure'> = { sagemaker: 'aws', vertex: 'gcp', azureml: 'azure' };
+
+/** Providers an environment configures, in the canonical order. */
+export function configuredProviders(env: Environment): Provider[] {
+  return PROVIDERS.filter((p) => env[PROVIDER_BLOCK[p]] !== undefined);
+}
+
+/** Providers a model uses in an environment: its own list, else every provider the environment configures. */
+export function modelProviders(model: Model, env: Environment): Provider[] {
+  if (model.providers) return PROVIDERS.filter((p) => (model.providers as string[]).includes(p));
+  return configuredProviders(env);
+}
+
+/** The region of a provider in an environment. */
+export function providerRegion(env: Environment, provider: Provider): string | undefined {
+  return env[PROVIDER_BLOCK[provider]]?.region;
+}

@@ -1,0 +1,59 @@
+import { SpecError, formatIssue, loadProjectText, validateProject, type SpecInput, type ReleasesInput } from '../lib/spec';
+
+/** A small valid spec: one model on SageMaker in dev and prod. Tests change one thing at a time. */
+export function baseSpec(): SpecInput {
+  return {
+    project: 'acme',
+    environments: {
+      dev: { aws: { account: '111111111111', region: 'us-east-1' } },
+      prod: { aws: { account: '333333333333', region: 'us-east-1' }, protected: true, promotion: { from: 'dev', minSoak: '24h', approval: 'required' } },
+    },
+    models: {
+      fraud: {
+        versions: {
+          '7': { artifact: { sagemaker: 's3://acme-models/fraud/7/model.tar.gz' }, metrics: { accuracy: 0.96 } },
+          '8': { artifact: { sagemaker: 's3://acme-models/fraud/8/model.tar.gz' }, metrics: { accuracy: 0.97 } },
+        },
+        registry: { gates: { accuracy: '>= 0.95' } },
+        serving: {
+          image: { sagemaker: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-gpu' },
+          resources: { accelerator: 'T4', count: 1 },
+          replicas: { min: 1, max: 4 },
+        },
+      },
+    },
+  };
+}
+
+export function baseReleases(): ReleasesInput {
+  return { dev: { fraud: { traffic: { '8': 100 } } }, prod: { fraud: { traffic: { '7': 100 } } } };
+}
+
+/** Formatted errors of a TypeScript spec (path only), or [] when valid. */
+export function errorsOf(spec: unknown, releases: unknown = baseReleases()): string[] {
+  try {
+    validateProject(spec as SpecInput, releases as ReleasesInput);
+    return [];
+  } catch (e) {
+    if (e instanceof SpecError) return e.issues.map(formatIssue);
+    throw e;
+  }
+}
+
+/** Formatted errors of YAML text, with file:line:col. */
+export function yamlErrorsOf(specText: string, releasesText?: string): string[] {
+  try {
+    loadProjectText(specText, 'mlspec.yaml', releasesText, 'releases.yaml');
+    return [];
+  } catch (e) {
+    if (e instanceof SpecError) return e.issues.map(formatIssue);
+    throw e;
+  }
+}
+
+/** Deep clone then edit: `mutate(baseSpec(), s => { s.models.fraud.serving.replicas.min = 9 })`. */
+export function mutate<T>(value: T, edit: (draft: any) => void): T {
+  const copy = structuredClone(value);
+  edit(copy);
+  return copy;
+}
