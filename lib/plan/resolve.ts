@@ -17,6 +17,7 @@ import type {
   SageMakerModelPlan,
   SageMakerVariantPlan,
   TrainingPlan,
+  VersionPlan,
   VertexModelPlan,
 } from './types';
 
@@ -100,7 +101,7 @@ function resolveRegistry(model: Model, release: Release | undefined): RegistryPl
     const gate = parseGate(text)!;
     return { metric, op: gate.op, threshold: gate.threshold, text };
   });
-  const versions = Object.entries(model.versions).map(([label, v]) => ({ label, source: 'declared' as const, metrics: { ...v.metrics } }));
+  const versions: VersionPlan[] = Object.entries(model.versions).map(([label, v]) => ({ label, source: 'declared', metrics: { ...v.metrics } }));
   for (const label of releasedLabels(release)) {
     if (!model.versions[label]) versions.push({ label, source: 'training', metrics: {} });
   }

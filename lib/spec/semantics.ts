@@ -75,13 +75,15 @@ function checkModel(spec: Spec, modelName: string, model: Model, releases: Relea
       if (seen.has(p)) out.push({ file: 'spec', path: [...base, 'providers', i], message: `${p} is listed twice; list each provider once` });
       seen.add(p);
     });
+    const listed = model.providers as Provider[];
     for (const envName of releasedTo) {
       const env = spec.environments[envName];
       if (!env) continue;
-      for (const p of model.providers as Provider[]) {
-        const block = PROVIDER_BLOCK[p];
+      for (const provider of listed) {
+        const p: string = provider;
+        const block = PROVIDER_BLOCK[provider];
         if (env[block] === undefined) {
-          out.push({ file: 'spec', path: [...base, 'providers', model.providers.indexOf(p)], message: `${p} is used, but environment "${envName}" (where releases.yaml releases this model) has no ${block} block; add environments.${envName}.${block} or remove ${p} from providers` });
+          out.push({ file: 'spec', path: [...base, 'providers', listed.indexOf(provider)], message: `${p} is used, but environment "${envName}" (where releases.yaml releases this model) has no ${block} block; add environments.${envName}.${block} or remove ${p} from providers` });
         }
       }
     }

@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadProjectText } from '../lib/spec';
+import { examplePaths } from './paths';
+import { generateSpec } from './generate';
+
+/**
+ * `npm run bench`: synth time of the bundled example and of generated 10- and 50-model specs
+ * (× 3 environments) against an empty CDK app with as many stacks, and validate time.
+ * Each synth runs the app the way `cdk synth` does (node + tsx, transpile-only), RUNS times; the median counts.
+ */
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(ROOT, '.bench');
+const RUNS = Number(process.env.BENCH_RUNS ?? '3');
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Wall time of one app process that synthesizes into a fresh cdk.out. */
+function timeApp(entry: string, context: Record<string, string>, env: Record<string, string> = {}): number {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const out = path.join(WORK, `out-${process.pid}`);
+    rmSync(out, { recursive: true, force: true });
+    const start = performance.now();
+    execFileSync(process.execPath, ['--require', 'tsx/cjs', entry], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+function timeValidate(spec: string, releases: string): number {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    loadProjectText(spec, 'mlspec.yaml', releases, 'releases.yaml');
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+function main(): void {
+  mkdirSync(WORK, { recursive: true });
+  const rows: string[][] = [['case', 'stacks', 'mlspec synth', 'empty app', 'ratio', 'ms / stack']];
+  const cases: { name: string; spec: string; releases: string; stacks: number }[] = [{ name: 'bundled example', ...examplePaths(ROOT), stacks: 6 }];
+  for (const models of [10, 50]) {
+    const { spec, releases } = generateSpec(models);
+    const specPath = path.join(WORK, `spec-${models}.yaml`);
+    const releasesPath = path.join(WORK, `releases-${models}.yaml`);
+    writeFileSync(specPath, spec);
+    writeFileSync(releasesPath, releases);
+    cases.push({ name: `${models} models × 3 envs`, spec: specPath, releases: releasesPath, stacks: models * 3 });
+  }
+  for (const c of cases) {
+    const ours = timeApp('bin/app.ts', { spec: c.spec, releases: c.releases });
+    const empty = timeApp('bench/empty-app.ts', {}, { BENCH_STACKS: String(c.stacks) });
+    rows.push([c.name, String(c.stacks), `${(ours / 1000).toFixed(2)} s`, `${(empty / 1000).toFixed(2)} s`, `${(ours / empty).toFixed(2)}×`, (ours / c.stacks).toFixed(0)]);
+  }
+  const big = generateSpec(50);
+  const validateMs = timeValidate(big.spec, big.releases);
+  const cliStart = performance.now();
+  execFileSync(process.execPath, [path.join(ROOT, 'bin/mlspec.js'), 'validate', '--spec', path.join(WORK, 'spec-50.yaml'), '--releases', path.join(WORK, 'releases-50.yaml')], { stdio: 'ignore' });
+  const cliMs = performance.now() - cliStart;
+
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log(rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n'));
+  console.log(`\nvalidate, 50 models × 3 envs: ${validateMs.toFixed(0)} ms in process (median of 5); ${cliMs.toFixed(0)} ms for \`mlspec validate\` end to end`);
+  console.log(`(median of ${RUNS} runs per synth; node ${process.version}; set BENCH_RUNS to change)`);
+  rmSync(path.join(WORK, `out-${process.pid}`), { recursive: true, force: true });
+}
+
+main();

@@ -1,0 +1,3 @@
+export * from './sagemaker';
+export * from './model-stack';
+export * from './app';

@@ -1,0 +1,148 @@
+import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan } from '../lib/plan/types';
+import {
+  EndpointAutoscaling,
+  EndpointVariantProps,
+  IModelRegistry,
+  ModelApprovalStatus,
+  ModelEndpoint,
+  ModelRegistry,
+  RollbackProps,
+  Rollout,
+} from './sagemaker';
+
+export interface ModelStackProps extends StackProps {
+  /** The project (spec `project`), tagged as `mlspec:project`. */
+  readonly project: string;
+  /** The resolved plan of one model in one environment. */
+  readonly plan: ModelPlan;
+  /**
+   * A protected environment: termination protection on, endpoint kept when the stack is deleted.
+   * @default false
+   */
+  readonly protected?: boolean;
+  /**
+   * Whether this stack creates the model package group and its declared versions. The group is
+   * per account and region, so when environments share one, exactly one stack must own it and the
+   * others import it by name.
+   * @default true
+   */
+  readonly ownsRegistry?: boolean;
+}
+
+/** What the stack built on SageMaker. */
+export interface SageMakerResources {
+  readonly registry: IModelRegistry;
+  readonly endpoint?: ModelEndpoint;
+}
+
+/**
+ * One model in one environment, deployed with `cdk deploy`: the facade over the provider
+ * constructs. Each provider's slice of the plan is built by its own method, so Vertex AI and
+ * Azure ML (custom resources) slot in next to SageMaker without touching it.
+ */
+export class ModelStack extends Stack {
+  public readonly plan: ModelPlan;
+  /** SageMaker registry and endpoint, when the plan has a SageMaker slice. */
+  public readonly sagemaker?: SageMakerResources;
+  // Seams for the other providers: their constructs land here when they exist.
+  // public readonly vertex?: VertexResources;   (constructs/vertex, custom resources)
+  // public readonly azureml?: AzureMlResources; (constructs/azureml, custom resources)
+
+  constructor(scope: Construct, id: string, props: ModelStackProps) {
+    const { project, plan, protected: isProtected = false, ownsRegistry = true, ...stackProps } = props;
+    super(scope, id, {
+      stackName: plan.stackName,
+      env: plan.sagemaker ? { account: plan.sagemaker.account, region: plan.sagemaker.region } : undefined,
+      description: `mlspec: model ${plan.name} of ${project} in ${plan.environment}`,
+      ...stackProps,
+      terminationProtection: isProtected || stackProps.terminationProtection,
+    });
+    this.plan = plan;
+    Tags.of(this).add('mlspec:project', project);
+    Tags.of(this).add('mlspec:model', plan.name);
+    Tags.of(this).add('mlspec:environment', plan.environment);
+
+    const removalPolicy = isProtected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    if (plan.sagemaker) this.sagemaker = this.buildSageMaker(plan.sagemaker, removalPolicy, ownsRegistry);
+    // if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, removalPolicy);
+    // if (plan.azureml) this.azureml = this.buildAzureMl(plan.azureml, removalPolicy);
+  }
+
+  /** SageMaker: native CloudFormation resources (registry, endpoint, alarms, autoscaling). */
+  protected buildSageMaker(sm: SageMakerModelPlan, removalPolicy: RemovalPolicy, ownsRegistry: boolean): SageMakerResources {
+    const registry = ownsRegistry
+      ? new ModelRegistry(this, 'Registry', {
+        modelPackageGroupName: sm.registry.modelPackageGroupName,
+        description: `mlspec model ${this.plan.name}`,
+        approvalStatus: sm.registry.approvalStatus === 'Approved' ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+        versions: sm.registry.packages.map((p) => ({
+          label: p.label,
+          image: p.image,
+          modelDataUrl: p.modelDataUrl,
+          metrics: p.metrics,
+          instanceTypes: p.instanceTypes,
+        })),
+      })
+      : ModelRegistry.fromModelPackageGroupName(this, 'Registry', sm.registry.modelPackageGroupName);
+    // One group serves every environment of the account: it is not tagged with this one.
+    Tags.of(registry).remove('mlspec:environment');
+
+    const serving = sm.serving;
+    if (!serving) return { registry };
+    const endpoint = new ModelEndpoint(this, 'Endpoint', {
+      endpointName: serving.endpointName,
+      variants: serving.variants.map(toVariant),
+      shadowVariant: serving.shadowVariant ? toVariant(serving.shadowVariant) : undefined,
+      autoscaling: serving.autoscaling ? toAutoscaling(serving.autoscaling) : undefined,
+      rollout: toRollout(serving.rollout),
+      rollback: serving.rollback ? toRollback(serving.rollback) : undefined,
+      dataCapture: serving.dataCapturePercent ? { percent: serving.dataCapturePercent } : undefined,
+      removalPolicy,
+    });
+    return { registry, endpoint };
+  }
+}
+
+function toVariant(v: SageMakerVariantPlan): EndpointVariantProps {
+  return {
+    version: v.version,
+    variantName: v.variantName,
+    image: v.image,
+    modelDataUrl: v.modelPackageArn ? undefined : v.modelDataUrl,
+    modelPackageArn: v.modelPackageArn,
+    instanceType: v.instanceType,
+    initialInstanceCount: v.minReplicas,
+    minCapacity: v.minReplicas,
+    maxCapacity: v.maxReplicas,
+    weight: v.weight,
+    acceleratorCount: v.acceleratorCount > 0 ? v.acceleratorCount : undefined,
+  };
+}
+
+function toAutoscaling(a: AutoscalingPlan): EndpointAutoscaling {
+  return a.metric === 'gpu' ? EndpointAutoscaling.gpuUtilization(a.target) : EndpointAutoscaling.invocationsPerInstance(a.target);
+}
+
+/** The plan's rollout in SageMaker's terms; the last step's bake becomes the final bake (TerminationWait). */
+export function toRollout(r: RolloutPlan): Rollout {
+  const wait = Duration.seconds(r.waitSeconds ?? 0);
+  const lastBake = r.steps.length > 0 ? r.steps[r.steps.length - 1].bakeSeconds : 0;
+  const finalBake = lastBake > 0 ? Duration.seconds(lastBake) : undefined;
+  switch (r.strategy) {
+    case 'canary':
+      return Rollout.canary({ percent: r.percent ?? 10, bake: wait, finalBake });
+    case 'linear':
+      return Rollout.linear({ percent: r.percent ?? 10, interval: wait, finalBake });
+    case 'all-at-once':
+      return Rollout.allAtOnce({ bake: finalBake ?? wait });
+  }
+}
+
+function toRollback(r: RollbackPlan): RollbackProps {
+  return {
+    errorRatePercent: r.errorRatePercent,
+    p99Latency: r.p99LatencyMs !== undefined ? Duration.millis(r.p99LatencyMs) : undefined,
+  };
+}

@@ -1,0 +1,540 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EndpointAutoscaling, ModelEndpoint, ModelEndpointProps, Rollout } from '../../constructs';
+import { CUSTOM_IMAGE, IMAGE } from './fixtures';
+import { asArray, nagFindings, newStack, only, policyStatements } from './helpers';
+
+const NAME = 'acme-fraud-staging';
+const url = (label: string) => `s3://acme-models/fraud/${label}/model.tar.gz`;
+
+/** Two CPU variants 90/10 with everything on: autoscaling, canary, rollback, data capture. */
+export function fullProps(overrides: Partial<ModelEndpointProps> = {}): ModelEndpointProps {
+  return {
+    endpointName: NAME,
+    variants: [
+      { version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 2, weight: 90, minCapacity: 2, maxCapacity: 6 },
+      { version: '8', image: CUSTOM_IMAGE, modelDataUrl: url('8'), instanceType: 'ml.c5.xlarge', initialInstanceCount: 1, weight: 10, maxCapacity: 3 },
+    ],
+    autoscaling: EndpointAutoscaling.invocationsPerInstance(100),
+    rollout: Rollout.canary({ percent: 10, bake: Duration.minutes(10) }),
+    rollback: { errorRatePercent: 1, p99Latency: Duration.millis(800) },
+    dataCapture: { percent: 20 },
+    ...overrides,
+  };
+}
+
+describe('ModelEndpoint with every feature', () => {
+  const stack = newStack();
+  const endpoint = new ModelEndpoint(stack, 'Endpoint', fullProps());
+  const template = Template.fromStack(stack);
+
+  test('one model per variant, no fixed names, image + artifact, role, network isolation, version tag', () => {
+    template.resourceCountIs('AWS::SageMaker::Model', 2);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      ModelName: Match.absent(),
+      EnableNetworkIsolation: true,
+      ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointExecutionRole'), 'Arn'] },
+      PrimaryContainer: { Image: IMAGE, ModelDataUrl: url('7') },
+      Tags: Match.arrayWith([{ Key: 'mlspec:version', Value: '7' }]),
+    });
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: { Image: CUSTOM_IMAGE, ModelDataUrl: url('8') },
+      Tags: Match.arrayWith([{ Key: 'mlspec:version', Value: '8' }]),
+    });
+  });
+
+  test('one endpoint config with a production variant per version: names, weights, counts, instance types', () => {
+    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
+    const config = only(template, 'AWS::SageMaker::EndpointConfig');
+    expect(config.Properties.EndpointConfigName).toBeUndefined();
+    expect(config.Properties.ProductionVariants).toEqual([
+      expect.objectContaining({ VariantName: 'v7', InitialVariantWeight: 90, InitialInstanceCount: 2, InstanceType: 'ml.m5.xlarge' }),
+      expect.objectContaining({ VariantName: 'v8', InitialVariantWeight: 10, InitialInstanceCount: 1, InstanceType: 'ml.c5.xlarge' }),
+    ]);
+    expect(config.Properties.ShadowProductionVariants).toBeUndefined();
+    expect(endpoint.variantNames).toEqual(['v7', 'v8']);
+  });
+
+  test('storage volumes are encrypted with the endpoint key', () => {
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointKey'), 'Arn'] },
+    });
+  });
+
+  test('data capture: input and output, sampled, encrypted with the key, into the capture bucket', () => {
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      DataCaptureConfig: {
+        EnableCapture: true,
+        InitialSamplingPercentage: 20,
+        DestinationS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('EndpointDataCaptureBucket') }, '/data-capture']] },
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointKey'), 'Arn'] },
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+      },
+    });
+  });
+
+  test('capture bucket: KMS with the endpoint key, TLS only, no public access, versioned, access logs, retained except on create', () => {
+    const buckets = template.findResources('AWS::S3::Bucket', {
+      Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] } },
+    });
+    expect(Object.keys(buckets)).toHaveLength(1);
+    const [bucket] = Object.values(buckets);
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(bucket.Properties).toEqual(expect.objectContaining({
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LoggingConfiguration: expect.objectContaining({ DestinationBucketName: expect.anything(), LogFilePrefix: 'data-capture/' }),
+    }));
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('the KMS key rotates and is kept on delete (RetainExceptOnCreate)', () => {
+    const key = only(template, 'AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  test('the key policy lets SageMaker use the key through the execution role, and Logs for this log group', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'UseThroughSageMakerExecutionRole',
+            Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointExecutionRole'), 'Arn'] } },
+            Condition: { StringEquals: { 'kms:ViaService': ['sagemaker.us-east-1.amazonaws.com', 's3.us-east-1.amazonaws.com'] } },
+          }),
+          Match.objectLike({ Sid: 'GrantsForSageMakerResources', Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+          Match.objectLike({ Sid: 'EncryptEndpointLogs', Principal: { Service: 'logs.us-east-1.amazonaws.com' } }),
+        ]),
+      },
+    });
+  });
+
+  test('the log group is the endpoint\'s, encrypted and expiring', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/sagemaker/Endpoints/${NAME}`,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointKey'), 'Arn'] },
+      RetentionInDays: 365,
+    });
+  });
+
+  test('the endpoint has the fixed name, the config, and a canary blue/green deployment with the rollback alarms', () => {
+    template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    const ep = only(template, 'AWS::SageMaker::Endpoint');
+    expect(ep.Properties.EndpointName).toBe(NAME);
+    expect(ep.Properties.EndpointConfigName).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointConfig/), 'EndpointConfigName'] });
+    expect(ep.Properties.DeploymentConfig.BlueGreenUpdatePolicy).toEqual({
+      TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
+      TerminationWaitInSeconds: 600,
+      MaximumExecutionTimeoutInSeconds: 3600 + 600 + 600,
+    });
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(ep.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms).toEqual(alarmIds.map((id) => ({ AlarmName: { Ref: id } })));
+  });
+
+  test('the endpoint waits for its permissions and log group before it is created', () => {
+    const ep = only(template, 'AWS::SageMaker::Endpoint');
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'));
+    const [logsId] = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    expect(ep.DependsOn).toEqual(expect.arrayContaining([policyId, logsId]));
+  });
+
+  test('with autoscaling, updates keep autoscaled instance counts but take weights from the new config', () => {
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }, { VariantPropertyType: 'DataCaptureConfig' }],
+    });
+  });
+
+  test('rollback alarms per production variant: 5xx error rate above 1 % and p99 latency above 800 ms (in microseconds)', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    for (const variant of ['v7', 'v8']) {
+      const dims = [{ Name: 'EndpointName', Value: NAME }, { Name: 'VariantName', Value: variant }];
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: '100 * FILL(errors, 0) / invocations' }),
+          Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Dimensions: dims }, Stat: 'Sum' }) }),
+          Match.objectLike({ Id: 'invocations', MetricStat: Match.objectLike({ Metric: { Namespace: 'AWS/SageMaker', MetricName: 'Invocations', Dimensions: dims }, Stat: 'Sum' }) }),
+        ]),
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'ModelLatency',
+        ExtendedStatistic: 'p99',
+        Dimensions: dims,
+        Threshold: 800000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  test('autoscaling: one scalable target per production variant on DesiredInstanceCount, after the endpoint', () => {
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 2);
+    const [endpointId] = Object.keys(template.findResources('AWS::SageMaker::Endpoint'));
+    const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
+    const byResource = Object.fromEntries(Object.values(targets).map((t) => [t.Properties.ResourceId, t]));
+    expect(byResource[`endpoint/${NAME}/variant/v7`].Properties).toEqual(expect.objectContaining({
+      ServiceNamespace: 'sagemaker', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 2, MaxCapacity: 6,
+      RoleARN: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint']] },
+    }));
+    expect(byResource[`endpoint/${NAME}/variant/v8`].Properties).toEqual(expect.objectContaining({ MinCapacity: 1, MaxCapacity: 3 }));
+    for (const t of Object.values(targets)) expect(t.DependsOn).toContain(endpointId);
+  });
+
+  test('autoscaling tracks invocations per instance', () => {
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        TargetValue: 100,
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
+      },
+    });
+  });
+
+  test('IAM: one role, one customer managed policy, no inline policy, no AWS managed policy, no * action', () => {
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const role = only(template, 'AWS::IAM::Role');
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' } },
+    ]);
+    const statements = policyStatements(template);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      for (const action of asArray(s.Action as string | string[])) expect(action).not.toContain('*');
+    }
+  });
+
+  test('IAM: ECR pull only on the images\' repositories; login and metrics are the only * resources, metrics by namespace', () => {
+    const statements = policyStatements(template);
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.PullModelImages.Resource).toEqual([
+      'arn:aws:ecr:us-east-1:763104351884:repository/pytorch-inference',
+      'arn:aws:ecr:us-east-1:222222222222:repository/acme/fraud-serve',
+    ]);
+    expect(bySid.EcrLogin).toEqual(expect.objectContaining({ Action: 'ecr:GetAuthorizationToken', Resource: '*' }));
+    expect(bySid.PublishMetrics).toEqual(expect.objectContaining({
+      Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints'] } },
+    }));
+    const starResources = statements.filter((s) => asArray(s.Resource).includes('*')).map((s) => s.Sid);
+    expect(starResources.sort()).toEqual(['EcrLogin', 'PublishMetrics']);
+  });
+
+  test('IAM: S3 read on the two artifacts only, logs on the endpoint log group only, capture writes under the prefix, KMS on the key', () => {
+    const bySid = Object.fromEntries(policyStatements(template).map((s) => [s.Sid, s]));
+    const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    expect(bySid.ReadModelArtifacts).toEqual(expect.objectContaining({
+      Action: 's3:GetObject', Resource: [arn(':s3:::acme-models/fraud/7/model.tar.gz'), arn(':s3:::acme-models/fraud/8/model.tar.gz')],
+    }));
+    expect(bySid.WriteEndpointLogs.Resource).toEqual([
+      arn(`:logs:us-east-1:222222222222:log-group:/aws/sagemaker/Endpoints/${NAME}`),
+      arn(`:logs:us-east-1:222222222222:log-group:/aws/sagemaker/Endpoints/${NAME}:log-stream:*`),
+    ]);
+    expect(bySid.WriteDataCapture).toEqual(expect.objectContaining({
+      Action: 's3:PutObject',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^EndpointDataCaptureBucket/), 'Arn'] }, '/data-capture/*']] },
+    }));
+    expect(bySid.UseEndpointKey.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] });
+  });
+
+  test('models and config are deleted with the stack by default (DESTROY)', () => {
+    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint']) {
+      for (const r of Object.values(template.findResources(type))) expect(r.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('ModelEndpoint shadow variant', () => {
+  const stack = newStack();
+  new ModelEndpoint(stack, 'Endpoint', {
+    endpointName: NAME,
+    variants: [{ version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+    shadowVariant: { version: '9', image: IMAGE, modelDataUrl: url('9'), instanceType: 'ml.m5.large', initialInstanceCount: 1, weight: 20 },
+    autoscaling: EndpointAutoscaling.invocationsPerInstance(50),
+    rollback: { errorRatePercent: 2 },
+  });
+  const template = Template.fromStack(stack);
+
+  test('the shadow runs its own model and receives `weight` percent of requests', () => {
+    template.resourceCountIs('AWS::SageMaker::Model', 2);
+    const config = only(template, 'AWS::SageMaker::EndpointConfig');
+    expect(config.Properties.ProductionVariants).toEqual([expect.objectContaining({ VariantName: 'v7', InitialVariantWeight: 100 })]);
+    expect(config.Properties.ShadowProductionVariants).toEqual([
+      expect.objectContaining({ VariantName: 'v9', InitialVariantWeight: 20, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }),
+    ]);
+  });
+
+  test('the shadow is neither autoscaled nor watched by rollback alarms', () => {
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ResourceId: `endpoint/${NAME}/variant/v7` });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+  });
+
+  test('rollback without a rollout uses all-at-once blue/green so the alarms still apply', () => {
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 }, MaximumExecutionTimeoutInSeconds: 3600 },
+        AutoRollbackConfiguration: { Alarms: [Match.objectLike({ AlarmName: Match.anyValue() })] },
+      },
+    });
+  });
+
+  test('without data capture there is no capture bucket and no capture permission', () => {
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(policyStatements(template).map((s) => s.Sid)).not.toContain('WriteDataCapture');
+    expect(only(template, 'AWS::SageMaker::EndpointConfig').Properties.DataCaptureConfig).toBeUndefined();
+  });
+
+  test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('ModelEndpoint on GPUs with local NVMe storage', () => {
+  const stack = newStack();
+  new ModelEndpoint(stack, 'Endpoint', {
+    endpointName: NAME,
+    variants: [
+      { version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.g5.12xlarge', acceleratorCount: 4, initialInstanceCount: 1, maxCapacity: 4, weight: 50 },
+      { version: '8', image: IMAGE, modelDataUrl: url('8'), instanceType: 'ml.g5.xlarge', acceleratorCount: 1, initialInstanceCount: 1, maxCapacity: 2, weight: 50 },
+    ],
+    autoscaling: EndpointAutoscaling.gpuUtilization(70),
+    rollout: Rollout.linear({ percent: 25, interval: Duration.minutes(5) }),
+    rollback: { p99Latency: Duration.seconds(2) },
+  });
+  const template = Template.fromStack(stack);
+
+  test('GPU autoscaling tracks GPUUtilization per variant, target = percent × GPUs per instance', () => {
+    for (const [variant, target] of [['v7', 280], ['v8', 70]] as const) {
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: {
+          CustomizedMetricSpecification: {
+            Namespace: '/aws/sagemaker/Endpoints',
+            MetricName: 'GPUUtilization',
+            Statistic: 'Average',
+            Dimensions: [{ Name: 'EndpointName', Value: NAME }, { Name: 'VariantName', Value: variant }],
+          },
+          TargetValue: target,
+        },
+      });
+    }
+  });
+
+  test('no KmsKeyId for instance types with NVMe storage (SageMaker refuses it); the NIST finding is acknowledged with that reason', () => {
+    expect(only(template, 'AWS::SageMaker::EndpointConfig').Properties.KmsKeyId).toBeUndefined();
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('linear rollout: 25 % steps, 5 min apart, final bake 5 min, timeout covering 4 steps', () => {
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 300 },
+          TerminationWaitInSeconds: 300,
+          MaximumExecutionTimeoutInSeconds: 3600 + 4 * 300 + 300,
+        },
+      },
+    });
+  });
+
+  test('latency alarms only (2 s = 2,000,000 µs), one per variant', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Threshold: 2000000 });
+  });
+});
+
+describe('ModelEndpoint options', () => {
+  const base = (): ModelEndpointProps => ({
+    endpointName: NAME,
+    variants: [{ version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+  });
+
+  test('all-at-once rollout with a bake', () => {
+    const stack = newStack();
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), rollout: Rollout.allAtOnce({ bake: Duration.minutes(15) }), rollback: { errorRatePercent: 5 } });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 900, CanarySize: Match.absent(), LinearStepSize: Match.absent() },
+          TerminationWaitInSeconds: 0,
+          MaximumExecutionTimeoutInSeconds: 3600 + 900,
+        },
+      },
+    });
+  });
+
+  test('no rollout and no rollback: no DeploymentConfig, no alarms; no autoscaling: no scalable target, no retained variant properties', () => {
+    const stack = newStack();
+    new ModelEndpoint(stack, 'Endpoint', base());
+    const t = Template.fromStack(stack);
+    const ep = only(t, 'AWS::SageMaker::Endpoint');
+    expect(ep.Properties.DeploymentConfig).toBeUndefined();
+    expect(ep.Properties.RetainAllVariantProperties).toBeUndefined();
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    t.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+
+  test('a rollout without rollback: blue/green policy, no auto-rollback', () => {
+    const stack = newStack();
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), rollout: Rollout.canary({ percent: 20, bake: Duration.minutes(5) }) });
+    const t = Template.fromStack(stack);
+    const ep = only(t, 'AWS::SageMaker::Endpoint');
+    expect(ep.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toEqual({
+      Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 20 }, WaitIntervalInSeconds: 300,
+    });
+    expect(ep.Properties.DeploymentConfig.AutoRollbackConfiguration).toBeUndefined();
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  });
+
+  test('alarm actions, when given, replace the acknowledgement', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Topic', { enforceSSL: true, masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }) });
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), rollback: { errorRatePercent: 1, alarmActions: [new actions.SnsAction(topic)] } });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('Topic') }] });
+    expect(nagFindings(stack).filter((f) => f.includes('Endpoint'))).toEqual([]);
+  });
+
+  test('a model package ARN is served by package, without image or artifact on the model', () => {
+    const stack = newStack();
+    const arn = 'arn:aws:sagemaker:us-east-1:222222222222:model-package/acme-fraud-detector/3';
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), variants: [{ ...base().variants[0], modelDataUrl: undefined, modelPackageArn: arn }] });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: arn, Image: Match.absent(), ModelDataUrl: Match.absent() } });
+    expect(policyStatements(t).map((s) => s.Sid)).not.toContain('ReadModelArtifacts');
+  });
+
+  test('network isolation can be turned off, variant names and environment set', () => {
+    const stack = newStack();
+    new ModelEndpoint(stack, 'Endpoint', {
+      ...base(),
+      enableNetworkIsolation: false,
+      variants: [{ ...base().variants[0], variantName: 'primary', environment: { LOG_LEVEL: 'info' } }],
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: false, PrimaryContainer: Match.objectLike({ Environment: { LOG_LEVEL: 'info' } }) });
+    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', { ProductionVariants: [Match.objectLike({ VariantName: 'primary' })] });
+  });
+
+  test('an artifact prefix (URL ending in /) is readable under that prefix only', () => {
+    const stack = newStack();
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), variants: [{ ...base().variants[0], modelDataUrl: 's3://acme-models/fraud/7/' }] });
+    const t = Template.fromStack(stack);
+    const read = policyStatements(t).find((s) => s.Sid === 'ReadModelArtifacts');
+    expect(read?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-models/fraud/7/*']] });
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('RETAIN keeps the endpoint, its models and config on delete; replaced models and configs are still deleted', () => {
+    const stack = newStack();
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), removalPolicy: RemovalPolicy.RETAIN });
+    const t = Template.fromStack(stack);
+    const ep = only(t, 'AWS::SageMaker::Endpoint');
+    expect([ep.DeletionPolicy, ep.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig']) {
+      const r = only(t, type);
+      expect([r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual(['Retain', 'Delete']);
+    }
+    expect(only(t, 'AWS::Logs::LogGroup').DeletionPolicy).toBe('Retain');
+  });
+
+  test('a given role, key and capture bucket are used instead of new ones, and the policy is attached to the role', () => {
+    const stack = newStack();
+    const role = iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::222222222222:role/ml-endpoint');
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'acme-capture');
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', { ...base(), role, encryptionKey: key, dataCapture: { percent: 5, bucket, prefix: 'fraud/capture' } });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::IAM::Role', 0);
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    t.resourceCountIs('AWS::S3::Bucket', 0);
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', { Roles: ['ml-endpoint'] });
+    t.hasResourceProperties('AWS::SageMaker::Model', { ExecutionRoleArn: 'arn:aws:iam::222222222222:role/ml-endpoint' });
+    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      KmsKeyId: key.keyArn,
+      DataCaptureConfig: Match.objectLike({ DestinationS3Uri: 's3://acme-capture/fraud/capture', InitialSamplingPercentage: 5 }),
+    });
+    expect(endpoint.role).toBe(role);
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('ModelEndpoint grants and metrics', () => {
+  test('grantInvoke allows InvokeEndpoint and InvokeEndpointAsync on this endpoint only', () => {
+    const stack = newStack();
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', fullProps());
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    endpoint.grantInvoke(caller);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('Caller') }],
+      PolicyDocument: {
+        Statement: [{
+          Effect: 'Allow',
+          Action: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync'],
+          Resource: { Ref: Match.stringLikeRegexp('^Endpoint8') },
+        }],
+      },
+    });
+  });
+
+  test('fromEndpointName: lower-cased ARN for grants, metrics need a variant name', () => {
+    const stack = newStack();
+    const endpoint = ModelEndpoint.fromEndpointName(stack, 'Imported', 'Acme-Fraud-Prod');
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    endpoint.grantInvoke(caller);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [Match.objectLike({
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:us-east-1:222222222222:endpoint/acme-fraud-prod']] },
+        })],
+      },
+    });
+    const m = endpoint.metricInvocations({ variantName: 'v7' });
+    expect(m.namespace).toBe('AWS/SageMaker');
+    expect(m.dimensions).toEqual({ EndpointName: 'Acme-Fraud-Prod', VariantName: 'v7' });
+    expect(() => endpoint.metricInvocations()).toThrow('Invocations metric of Test/Imported: pass variantName; SageMaker publishes it per variant');
+  });
+
+  test('metric helpers: namespaces, statistics and the only variant as default', () => {
+    const stack = newStack();
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      endpointName: NAME,
+      variants: [{ version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+    });
+    const summary = (m: { namespace: string; metricName: string; statistic: string; dimensions?: Record<string, unknown> }) =>
+      [m.namespace, m.metricName, m.statistic, m.dimensions?.VariantName];
+    expect(summary(endpoint.metricInvocations())).toEqual(['AWS/SageMaker', 'Invocations', 'Sum', 'v7']);
+    expect(summary(endpoint.metricInvocation5XXErrors())).toEqual(['AWS/SageMaker', 'Invocation5XXErrors', 'Sum', 'v7']);
+    expect(summary(endpoint.metricModelLatency())).toEqual(['AWS/SageMaker', 'ModelLatency', 'p99', 'v7']);
+    expect(summary(endpoint.metricCpuUtilization())).toEqual(['/aws/sagemaker/Endpoints', 'CPUUtilization', 'Average', 'v7']);
+    expect(summary(endpoint.metricGpuUtilization())).toEqual(['/aws/sagemaker/Endpoints', 'GPUUtilization', 'Average', 'v7']);
+    expect(summary(endpoint.metric('OverheadLatency', { statistic: 'Maximum' }))).toEqual(['AWS/SageMaker', 'OverheadLatency', 'Maximum', 'v7']);
+  });
+
+  test('with several variants a metric names them when the variant is missing', () => {
+    const endpoint = new ModelEndpoint(newStack(), 'Endpoint', fullProps());
+    expect(() => endpoint.metricModelLatency()).toThrow('ModelLatency metric of Test/Endpoint: pass variantName; SageMaker publishes it per variant (this endpoint has v7, v8)');
+    expect(endpoint.metricModelLatency({ variantName: 'v8' }).dimensions).toEqual({ EndpointName: NAME, VariantName: 'v8' });
+  });
+});

@@ -1,0 +1,179 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { addModelStacks, ModelEndpoint, ModelStack, toRollout } from '../../constructs';
+import { ACCOUNT, fullPlan, IMAGE, modelPlan, REGION, sagemakerPlan, variant } from './fixtures';
+import { nagFindings, only } from './helpers';
+
+describe('ModelStack from a staging plan', () => {
+  const app = new App();
+  const stack = new ModelStack(app, 'Staging', { project: 'acme', plan: modelPlan('staging') });
+  const template = Template.fromStack(stack);
+
+  test('stack name, account and region come from the plan; not protected', () => {
+    expect(stack.stackName).toBe('acme-fraud-detector-staging');
+    expect([stack.account, stack.region]).toEqual([ACCOUNT, REGION]);
+    expect(stack.terminationProtection).toBe(false);
+  });
+
+  test('registry from plan.sagemaker.registry', () => {
+    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: 'acme-fraud-detector' });
+    template.resourceCountIs('AWS::SageMaker::ModelPackage', 2);
+    template.hasResourceProperties('AWS::SageMaker::ModelPackage', {
+      ModelApprovalStatus: 'PendingManualApproval',
+      CustomerMetadataProperties: { 'mlspec:version': '8', 'metric:accuracy': '0.971', 'metric:f1': '0.925' },
+      InferenceSpecification: Match.objectLike({ SupportedRealtimeInferenceInstanceTypes: ['ml.m5.xlarge'] }),
+    });
+  });
+
+  test('endpoint from plan.sagemaker.serving: variants, weights, capture, canary, alarms, autoscaling', () => {
+    const config = only(template, 'AWS::SageMaker::EndpointConfig');
+    expect(config.Properties.ProductionVariants).toEqual([
+      expect.objectContaining({ VariantName: 'v7', InitialVariantWeight: 90, InitialInstanceCount: 2, InstanceType: 'ml.m5.xlarge' }),
+      expect.objectContaining({ VariantName: 'v8', InitialVariantWeight: 10, InitialInstanceCount: 1, InstanceType: 'ml.m5.xlarge' }),
+    ]);
+    expect(config.Properties.DataCaptureConfig).toEqual(expect.objectContaining({ InitialSamplingPercentage: 20 }));
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      EndpointName: 'acme-fraud-detector-staging',
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
+          TerminationWaitInSeconds: 600,
+          MaximumExecutionTimeoutInSeconds: 4800,
+        },
+        AutoRollbackConfiguration: { Alarms: Match.anyValue() },
+      },
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Threshold: 800000 });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ResourceId: 'endpoint/acme-fraud-detector-staging/variant/v7', MinCapacity: 2, MaxCapacity: 6,
+    });
+  });
+
+  test('not protected: the endpoint goes with the stack', () => {
+    expect(only(template, 'AWS::SageMaker::Endpoint').DeletionPolicy).toBe('Delete');
+  });
+
+  test('tags: project, model and environment; the shared registry is not tagged with the environment', () => {
+    const ep = only(template, 'AWS::SageMaker::Endpoint');
+    expect(ep.Properties.Tags).toEqual(expect.arrayContaining([
+      { Key: 'mlspec:project', Value: 'acme' }, { Key: 'mlspec:model', Value: 'fraud-detector' }, { Key: 'mlspec:environment', Value: 'staging' },
+    ]));
+    const group = only(template, 'AWS::SageMaker::ModelPackageGroup');
+    expect(group.Properties.Tags).toEqual([{ Key: 'mlspec:model', Value: 'fraud-detector' }, { Key: 'mlspec:project', Value: 'acme' }]);
+  });
+
+  test('the facade exposes what it built', () => {
+    expect(stack.sagemaker?.endpoint).toBeInstanceOf(ModelEndpoint);
+    expect(stack.sagemaker?.registry.modelPackageGroupName).toBe('acme-fraud-detector');
+  });
+
+  test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('ModelStack in a protected environment', () => {
+  const stack = new ModelStack(new App(), 'Prod', { project: 'acme', plan: modelPlan('prod'), protected: true });
+  const template = Template.fromStack(stack);
+
+  test('termination protection on', () => {
+    expect(stack.terminationProtection).toBe(true);
+  });
+
+  test('the endpoint is retained (Retain), models and config are kept on stack delete', () => {
+    const ep = only(template, 'AWS::SageMaker::Endpoint');
+    expect([ep.DeletionPolicy, ep.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    for (const r of Object.values(template.findResources('AWS::SageMaker::Model'))) expect(r.DeletionPolicy).toBe('Retain');
+    expect(only(template, 'AWS::SageMaker::EndpointConfig').DeletionPolicy).toBe('Retain');
+  });
+
+  test('registry and key keep RetainExceptOnCreate', () => {
+    expect(only(template, 'AWS::SageMaker::ModelPackageGroup').DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(only(template, 'AWS::KMS::Key').DeletionPolicy).toBe('RetainExceptOnCreate');
+  });
+
+  test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('ModelStack variations', () => {
+  test('a model not served here gets its registry only', () => {
+    const stack = new ModelStack(new App(), 'Dev', { project: 'acme', plan: modelPlan('dev', { released: false, sagemaker: sagemakerPlan({ serving: undefined }) }) });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
+    t.resourceCountIs('AWS::SageMaker::Endpoint', 0);
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    expect(stack.sagemaker?.endpoint).toBeUndefined();
+  });
+
+  test('a stack that does not own the registry imports it and registers no versions', () => {
+    const stack = new ModelStack(new App(), 'Dev', { project: 'acme', plan: modelPlan('dev'), ownsRegistry: false });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 0);
+    t.resourceCountIs('AWS::SageMaker::ModelPackage', 0);
+    t.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+  });
+
+  test('shadow, trained versions by package ARN, and GPU autoscaling map from the plan', () => {
+    const arn = 'arn:aws:sagemaker:us-east-1:222222222222:model-package/acme-fraud-detector/12';
+    const base = sagemakerPlan().serving!;
+    const plan = modelPlan('staging', {
+      sagemaker: sagemakerPlan({
+        serving: {
+          ...base,
+          variants: [variant('7', { instanceType: 'ml.g5.2xlarge', acceleratorCount: 1 })],
+          shadowVariant: variant('9', { modelDataUrl: undefined, modelPackageArn: arn, instanceType: 'ml.g5.2xlarge', acceleratorCount: 1, weight: 25 }),
+          autoscaling: { metric: 'gpu', target: 60 },
+          rollout: { strategy: 'linear', percent: 20, waitSeconds: 300, steps: [20, 40, 60, 80, 100].map((percent) => ({ percent, bakeSeconds: 300 })) },
+        },
+      }),
+    });
+    const stack = new ModelStack(new App(), 'Gpu', { project: 'acme', plan });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      KmsKeyId: Match.absent(),
+      ShadowProductionVariants: [Match.objectLike({ VariantName: 'v9', InitialVariantWeight: 25 })],
+    });
+    t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: arn } });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ CustomizedMetricSpecification: Match.objectLike({ MetricName: 'GPUUtilization' }), TargetValue: 60 }),
+    });
+    t.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: Match.objectLike({ BlueGreenUpdatePolicy: Match.objectLike({ TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 20 }, WaitIntervalInSeconds: 300 } }) }),
+    });
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test('the plan\'s rollout in SageMaker\'s terms', () => {
+    const all = toRollout({ strategy: 'all-at-once', steps: [{ percent: 100, bakeSeconds: 120 }] });
+    expect([all.type, all.waitSeconds, all.terminationWaitSeconds]).toEqual(['ALL_AT_ONCE', 120, 0]);
+    const canary = toRollout({ strategy: 'canary', percent: 5, waitSeconds: 900, steps: [{ percent: 5, bakeSeconds: 900 }, { percent: 100, bakeSeconds: 300 }] });
+    expect([canary.type, canary.percent, canary.waitSeconds, canary.terminationWaitSeconds]).toEqual(['CANARY', 5, 900, 300]);
+  });
+
+  test('an invalid plan fails with the construct\'s message', () => {
+    const plan = modelPlan('staging', { sagemaker: sagemakerPlan({ serving: { ...sagemakerPlan().serving!, variants: [variant('7', { weight: 90 }), variant('8', { weight: 20, image: IMAGE })] } }) });
+    expect(() => new ModelStack(new App(), 'Bad', { project: 'acme', plan })).toThrow('variants: weights add up to 110 (v7=90, v8=20); they must add up to 100');
+  });
+});
+
+describe('addModelStacks', () => {
+  const app = new App();
+  const stacks = addModelStacks(app, fullPlan());
+
+  test('one stack per model per environment with an aws block, named and placed by the plan', () => {
+    expect(stacks.map((s) => [s.stackName, s.account, s.region, s.terminationProtection])).toEqual([
+      ['acme-fraud-detector-dev', ACCOUNT, REGION, false],
+      ['acme-fraud-detector-staging', ACCOUNT, REGION, false],
+      ['acme-fraud-detector-prod', '333333333333', REGION, true],
+    ]);
+  });
+
+  test('environments sharing an account and region share one registry: the first owns it, the next imports it', () => {
+    const groups = stacks.map((s) => Template.fromStack(s).findResources('AWS::SageMaker::ModelPackageGroup'));
+    expect(groups.map((g) => Object.keys(g).length)).toEqual([1, 0, 1]);
+    expect(stacks[1].sagemaker?.registry.modelPackageGroupName).toBe('acme-fraud-detector');
+  });
+});
