@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { formatPath, SpecError, sortIssues, type SpecIssue } from './errors';
 import { YamlSource } from './positions';
 import { releasesSchema, specSchema } from './schema';
-import { checkSemantics, type SemanticIssue } from './semantics';
+import { checkReleasesAlone, checkSemantics, type SemanticIssue } from './semantics';
 import type { Releases, ReleasesInput, Spec, SpecInput } from './types';
 import { parseWithIssues, type RawIssue } from './zod-issues';
 
@@ -133,6 +133,8 @@ function finish(spec: Parsed<Spec>, releases: Parsed<Releases>, specFile?: strin
     for (const issue of checkSemantics(spec.data, releases.data)) {
       issues.push(issue.file === 'releases' ? locate(issue, releases.source, releases.file) : locate(issue, spec.source, spec.file));
     }
+  } else if (releases.data !== undefined) {
+    for (const issue of checkReleasesAlone(releases.data)) issues.push(locate(issue, releases.source, releases.file));
   }
   if (issues.length > 0) throw new SpecError(sortIssues(dedupe(issues)));
   return { spec: spec.data!, releases: releases.data!, specFile, releasesFile };

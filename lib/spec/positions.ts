@@ -15,13 +15,19 @@ export class YamlSource {
   position(path: readonly PropertyKey[], atKey = false): { line: number; col: number } {
     let node: unknown = this.doc.contents;
     let offset = rangeStart(node) ?? 0;
+    let keyOffset: number | undefined;
     for (let i = 0; i < path.length; i++) {
       const seg = String(path[i]);
       const last = i === path.length - 1;
       if (isMap(node)) {
         const pair = (node.items as Pair[]).find((p) => keyText(p.key) === seg);
-        if (!pair) break;
+        if (!pair) {
+          // A missing key: point at the key of the map that should hold it.
+          if (keyOffset !== undefined) offset = keyOffset;
+          break;
+        }
         const keyStart = rangeStart(pair.key);
+        keyOffset = keyStart;
         if (last && atKey && keyStart !== undefined) {
           offset = keyStart;
           break;

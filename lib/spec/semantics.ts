@@ -277,17 +277,32 @@ function formatPathTail(path: PropertyKey[]): string {
   return path.slice(Math.max(i, 0)).join('.');
 }
 
+/** Rules of releases.yaml that need no spec: checked even when the spec itself is invalid. */
+export function checkReleasesAlone(releases: Releases): SemanticIssue[] {
+  const out: SemanticIssue[] = [];
+  for (const [envName, models] of Object.entries(releases)) {
+    for (const [modelName, release] of Object.entries(models)) checkTrafficSum(envName, modelName, release, out);
+  }
+  return out;
+}
+
+function checkTrafficSum(envName: string, modelName: string, release: Releases[string][string], out: SemanticIssue[]): void {
+  const labels = Object.keys(release.traffic);
+  const path = [envName, modelName, 'traffic'];
+  if (labels.length === 0) {
+    out.push({ file: 'releases', path, atKey: true, message: 'no version gets traffic; give at least one version, such as { "7": 100 }' });
+    return;
+  }
+  const sum = labels.reduce((s, l) => s + release.traffic[l], 0);
+  if (sum !== 100) out.push({ file: 'releases', path, atKey: true, message: `percentages add up to ${sum}; they must add up to 100` });
+}
+
 function checkRelease(spec: Spec, envName: string, env: Environment, modelName: string, model: Model, release: Releases[string][string], out: SemanticIssue[]): void {
   const base = [envName, modelName];
   const declared = Object.keys(model.versions);
   const trained = model.training !== undefined;
   const labels = Object.keys(release.traffic);
-  if (labels.length === 0) {
-    out.push({ file: 'releases', path: [...base, 'traffic'], atKey: true, message: 'no version gets traffic; give at least one version, such as { "7": 100 }' });
-  } else {
-    const sum = labels.reduce((s, l) => s + release.traffic[l], 0);
-    if (sum !== 100) out.push({ file: 'releases', path: [...base, 'traffic'], atKey: true, message: `percentages add up to ${sum}; they must add up to 100` });
-  }
+  checkTrafficSum(envName, modelName, release, out);
   const checkLabel = (label: string, path: PropertyKey[], atKey: boolean) => {
     if (declared.includes(label)) return;
     if (trained && TRAINED_LABEL.test(label)) return;
@@ -306,6 +321,9 @@ function checkRelease(spec: Spec, envName: string, env: Environment, modelName: 
     }
     if (providers.includes('vertex')) {
       out.push({ file: 'releases', path: spath, atKey: true, message: `vertex has no shadow traffic and ${modelName} serves on vertex in ${envName}; remove shadow here, or leave vertex out of models.${modelName}.providers` });
+    }
+    if (providers.includes('sagemaker') && labels.length > 1) {
+      out.push({ file: 'releases', path: spath, atKey: true, message: `sagemaker takes a shadow only beside a single live version, and ${envName} splits traffic over ${labels.join(', ')}; give one version 100% while the shadow runs, or remove shadow` });
     }
     if (providers.includes('azureml') && release.shadow.percent > 50) {
       out.push({ file: 'releases', path: [...spath, 'percent'], message: `azureml mirrors at most 50% of traffic, not ${release.shadow.percent}%; use 50 or less` });

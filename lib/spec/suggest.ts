@@ -24,7 +24,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
       bestDistance = d;
     }
   }
-  const limit = Math.max(1, Math.floor(word.length / 3));
+  // Numbers (version labels such as "9") are all one edit apart: spelling says nothing about them.
+  if (/^\d+$/.test(word)) return undefined;
+  const limit = Math.max(1, Math.ceil(word.length / 3));
   return best !== undefined && bestDistance <= limit ? best : undefined;
 }
 

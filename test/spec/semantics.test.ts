@@ -48,6 +48,16 @@ describe('semantic rules', () => {
     it('must not be live', () => {
       expect(errorsOf(baseSpec(), withShadow('8', 20))).toEqual(['dev.fraud.shadow.version: version "8" is live (it has traffic); a shadow copy of live traffic must go to a version that is not live']);
     });
+    it('sits beside one live version on SageMaker', () => {
+      const releases = mutate(baseReleases(), (r) => {
+        r.dev.fraud.traffic = { '7': 50, '8': 50 };
+        r.dev.fraud.shadow = { version: '9', percent: 10 };
+      });
+      const spec = mutate(baseSpec(), (s) => (s.models.fraud.versions['9'] = { artifact: { sagemaker: 's3://m/9/model.tar.gz' }, metrics: { accuracy: 0.99 } }));
+      expect(errorsOf(spec, releases)).toEqual([
+        'dev.fraud.shadow: sagemaker takes a shadow only beside a single live version, and dev splits traffic over 7, 8; give one version 100% while the shadow runs, or remove shadow',
+      ]);
+    });
     it('is refused on Vertex', () => {
       const spec = withVertex(baseSpec());
       expect(errorsOf(spec, withShadow('7', 20))).toEqual([
@@ -105,8 +115,8 @@ describe('semantic rules', () => {
     const rollout = (r: object) => mutate(baseSpec(), (s) => (s.models.fraud.serving.rollout = r));
     it('canary needs percent and bake', () => {
       expect(errorsOf(rollout({ strategy: 'canary' }))).toEqual([
-        'models.fraud.serving.rollout: canary needs bake (how long to watch the canary); add bake: 10m',
         'models.fraud.serving.rollout: canary needs percent (the share of capacity shifted first); add percent: 10',
+        'models.fraud.serving.rollout: canary needs bake (how long to watch the canary); add bake: 10m',
       ]);
     });
     it('canary is at most half', () => {

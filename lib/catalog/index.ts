@@ -1,0 +1,2 @@
+export * from './types';
+export { acceleratorsOffered, catalogSources, pricePerHour, resolveAccelerator, resolveInstanceType, spotDiscount } from './lookup';
