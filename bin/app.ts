@@ -1,5 +1,4 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { addModelStacks } from '../constructs/app';
@@ -39,5 +38,8 @@ if (unknown.length > 0) {
 addModelStacks(app, resolvePlan(project, { environments }));
 
 if (String(app.node.tryGetContext('nag')) === 'true') {
+  // Loaded only when asked: cdk-nag's rule packs cost synth time on every run otherwise.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AwsSolutionsChecks, NIST80053R5Checks } = require('cdk-nag') as typeof import('cdk-nag');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
 }
