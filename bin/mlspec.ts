@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import * as path from 'node:path';
 import { formatPlan, resolvePlan } from '../lib/plan';
 import { loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
-import { suggestion } from '../lib/spec/suggest';
+import { suggestion } from '../lib/util/suggest';
 
 /** Where the CLI writes; tests pass their own. */
 export interface Io {

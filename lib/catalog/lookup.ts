@@ -1,6 +1,7 @@
+import hosting from './data/sagemaker-hosting-instance-types.json';
 import { ACCELERATORS, type Accelerator, type CatalogResult, type Provider, type Purpose, type Sku } from './types';
 import { SOURCES, TABLES, type SkuRow } from './skus';
-import { closest } from '../spec/suggest';
+import { closest } from '../util/suggest';
 
 function toSku(row: SkuRow, purpose: Purpose, region: string, count = row.count, acceleratorType = row.acceleratorType, accelerator = row.accelerator): Sku {
   return {
@@ -58,7 +59,7 @@ export function resolveInstanceType(provider: Provider, purpose: Purpose, instan
   if (!row) {
     // SageMaker's hosting table is complete: an ml.* type it lists is valid even when we have no price for it.
     if (provider === 'sagemaker' && purpose === 'serving') {
-      const regions = Object.entries(TABLES.sagemaker.regions).length ? hostedRegions(instanceType) : [];
+      const regions = hostedRegions(instanceType);
       if (regions.length > 0) {
         if (!regions.includes(region)) return { ok: false, reason: 'not-in-region', sku: instanceType, offers: regions };
         return { ok: true, sku: { provider, purpose, instanceType, acceleratorCount: 0 } };
@@ -70,7 +71,7 @@ export function resolveInstanceType(provider: Provider, purpose: Purpose, instan
   return inRegion(row, purpose, region) ?? { ok: true, sku: toSku(row, purpose, region) };
 }
 
-import hosting from './data/sagemaker-hosting-instance-types.json';
+/** Regions whose SageMaker hosting table lists an instance type. */
 function hostedRegions(instanceType: string): string[] {
   return Object.entries(hosting as Record<string, string[]>)
     .filter(([, types]) => types.includes(instanceType))

@@ -1,7 +1,7 @@
 import type { Provider, Purpose } from '../catalog/types';
 import { PROVIDER_BLOCK, modelProviders, providerRegion } from './providers';
 import { describeMiss, resolveSku } from './sku';
-import { suggestion } from './suggest';
+import { suggestion } from '../util/suggest';
 import type { Environment, Model, Releases, Resources, Spec } from './types';
 import { parseDuration } from './values';
 

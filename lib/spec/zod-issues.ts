@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { suggestion } from './suggest';
+import { suggestion } from '../util/suggest';
 
 /**
  * Turns zod's issues into mlspec's "what is wrong; what would be right" messages.
