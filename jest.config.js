@@ -7,5 +7,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
