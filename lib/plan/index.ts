@@ -4,3 +4,4 @@ export * from './cost';
 export * from './rollout';
 export * as names from './names';
 export * from './format';
+export * from './diff';

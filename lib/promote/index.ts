@@ -1,0 +1,4 @@
+export * from './live';
+export * from './gates';
+export * from './manifest';
+export * from './promote';

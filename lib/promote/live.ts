@@ -1,0 +1,24 @@
+import type { Provider } from '../catalog/types';
+import type { EnvironmentPlan, ModelPlan } from '../plan/types';
+
+/** Registry approval as the gates see it, whatever the provider calls it. */
+export type Approval = 'approved' | 'pending' | 'rejected';
+
+/**
+ * What the gates need from a provider's live state. Each provider folder implements it; a read
+ * that fails throws, and the gate that needed it fails closed with the reason.
+ */
+export interface LiveState {
+  readonly provider: Provider;
+  /** When `version` started serving on the model's endpoint in `env`; undefined when it does not serve there. */
+  servingSince(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Date | undefined>;
+  /** The version's approval in `env`'s registry; undefined when the registry has no such version. */
+  approval(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Approval | undefined>;
+  /** Metrics the registry holds for the version (for trained versions, which the spec does not list). */
+  metrics(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Record<string, number> | undefined>;
+  /** Records approval of the version in `env`'s registry. */
+  approve(env: EnvironmentPlan, model: ModelPlan, version: string, note: string): Promise<void>;
+}
+
+/** Finds the live-state reader for a provider; undefined where mlspec cannot read that provider yet. */
+export type LiveStateFactory = (provider: Provider) => LiveState | undefined;
