@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadProjectText } from '../lib/spec';
@@ -47,7 +47,22 @@ function timeValidate(spec: string, releases: string): number {
   return median(times);
 }
 
-function main(): void {
+/** Call counts per reconcile scenario from a provider's bench module (bench/<provider>.ts), when it exists. */
+async function providerRows(): Promise<string[]> {
+  const out: string[] = [];
+  for (const provider of ['vertex', 'azureml']) {
+    const file = path.join(__dirname, `${provider}.ts`);
+    if (!existsSync(file)) continue;
+    const mod = (await import(file)) as { bench?: () => Promise<{ rows: { scenario: string; calls: number; writes: number }[]; bundleBytes?: number }> };
+    if (!mod.bench) continue;
+    const { rows, bundleBytes } = await mod.bench();
+    out.push(`\n${provider} reconciler against its fake (calls / writes per scenario)${bundleBytes ? `; handler bundle ${(bundleBytes / 1024).toFixed(0)} KiB` : ''}:`);
+    for (const r of rows) out.push(`  ${r.scenario.padEnd(28)} ${String(r.calls).padStart(4)} calls  ${String(r.writes).padStart(3)} writes`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   const rows: string[][] = [['case', 'stacks', 'mlspec synth', 'empty app', 'ratio', 'ms / stack', 'no-validate synth', 'no-validate ratio']];
   const cases: { name: string; spec: string; releases: string; stacks: number }[] = [{ name: 'bundled example', ...examplePaths(ROOT), stacks: 6 }];
@@ -88,7 +103,11 @@ function main(): void {
   console.log(rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n'));
   console.log(`\nvalidate, 50 models × 3 envs: ${validateMs.toFixed(0)} ms in process (median of 5); ${cliMs.toFixed(0)} ms for \`mlspec validate\` end to end`);
   console.log(`(median of ${RUNS} runs per synth; node ${process.version}; set BENCH_RUNS to change)`);
+  for (const line of await providerRows()) console.log(line);
   rmSync(path.join(WORK, `out-${process.pid}`), { recursive: true, force: true });
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
