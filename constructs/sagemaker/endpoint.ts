@@ -14,6 +14,7 @@ import { EndpointExecutionRole } from './execution-role';
 import { hasInstanceStorage, INSTANCE_TYPE } from './instance-types';
 import { arnName, checkInteger, checkMetadataText, checkSageMakerName, parseEcrImage, parseS3Url, sanitizeId } from './names';
 import { Rollout } from './rollout';
+import { EndpointTraffic, type ConfigVariant } from './traffic';
 
 /** One version served by the endpoint, as a production or shadow variant. */
 export interface EndpointVariantProps {
@@ -313,7 +314,10 @@ export class ModelEndpoint extends ModelEndpointBase {
   /** L1 models, by variant name. */
   public readonly models: Record<string, sagemaker.CfnModel> = {};
   /** L1 endpoint config. */
-  public readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  /** The endpoint config's name: `<endpoint>-<hash of everything but the weights>`. */
+  public readonly endpointConfigName: string;
+  /** The endpoint config and traffic weights custom resources. */
+  public readonly traffic: EndpointTraffic;
   /** L1 endpoint. */
   public readonly resource: sagemaker.CfnEndpoint;
   protected readonly knownVariants: string[];
@@ -403,38 +407,62 @@ export class ModelEndpoint extends ModelEndpointBase {
       this.models[p.name] = model;
     }
 
-    const renderVariant = (p: ResolvedVariant): sagemaker.CfnEndpointConfig.ProductionVariantProperty => ({
-      variantName: p.name,
-      modelName: this.models[p.name].attrModelName,
-      instanceType: p.props.instanceType,
-      initialInstanceCount: p.props.initialInstanceCount,
-      initialVariantWeight: p.props.weight,
+    // The config goes through EndpointTraffic so that moving traffic never makes a new config (see traffic.ts).
+    const renderVariant = (p: ResolvedVariant): ConfigVariant => ({
+      VariantName: p.name,
+      ModelName: this.models[p.name].attrModelName,
+      InstanceType: p.props.instanceType,
+      InitialInstanceCount: p.props.initialInstanceCount,
+      InitialVariantWeight: p.props.weight,
     });
-    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
-      productionVariants: v.production.map(renderVariant),
-      shadowProductionVariants: v.shadow ? [renderVariant(v.shadow)] : undefined,
-      kmsKeyId: v.encryptVolume ? this.encryptionKey.keyArn : undefined,
-      dataCaptureConfig: props.dataCapture && captureBucket ? {
-        enableCapture: true,
-        initialSamplingPercentage: props.dataCapture.percent,
-        destinationS3Uri: captureBucket.s3UrlForObject(capturePrefix),
-        kmsKeyId: this.encryptionKey.keyArn,
-        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
-      } : undefined,
+    const identityOf = (p: ResolvedVariant) => ({ ...p.props, weight: undefined });
+    const trafficLogGroupName = `/aws/lambda/mlspec-${name}-traffic`;
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'EncryptTrafficLogs',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: trafficLogGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+    }), true);
+    this.traffic = new EndpointTraffic(this, 'Traffic', {
+      endpointName: name,
+      encryptionKey: this.encryptionKey,
+      logGroup: new logs.LogGroup(this, 'TrafficLogs', {
+        logGroupName: trafficLogGroupName,
+        encryptionKey: this.encryptionKey,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy,
+      }),
+      config: {
+        ProductionVariants: v.production.map(renderVariant),
+        ShadowProductionVariants: v.shadow ? [renderVariant(v.shadow)] : undefined,
+        KmsKeyId: v.encryptVolume ? this.encryptionKey.keyArn : undefined,
+        DataCaptureConfig: props.dataCapture && captureBucket ? {
+          EnableCapture: true,
+          InitialSamplingPercentage: props.dataCapture.percent,
+          DestinationS3Uri: captureBucket.s3UrlForObject(capturePrefix),
+          KmsKeyId: this.encryptionKey.keyArn,
+          CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        } : undefined,
+      },
+      // A shadow's weight is its sampling share, part of the config; live weights are not.
+      identity: {
+        production: v.production.map(identityOf),
+        shadow: v.shadow ? { ...v.shadow.props } : undefined,
+        encryptVolume: v.encryptVolume,
+        dataCapture: props.dataCapture ? { percent: props.dataCapture.percent, prefix: capturePrefix } : undefined,
+        networkIsolation: props.enableNetworkIsolation ?? true,
+      },
     });
-    applyReplaceablePolicy(this.endpointConfig, removalPolicy);
-    if (!v.encryptVolume && v.localStorageTypes.length > 0) {
-      acknowledge(this.endpointConfig, 'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
-        `Instance types ${v.localStorageTypes.join(', ')} have NVMe instance storage, encrypted by the instance's hardware module; ` +
-        'SageMaker refuses a KmsKeyId for them. Captured data and logs are still encrypted with the endpoint key.');
-    }
+    for (const model of Object.values(this.models)) this.traffic.config.node.addDependency(model);
+    this.endpointConfigName = this.traffic.endpointConfigName;
 
     this.createRollbackAlarms(v.production.map((p) => p.name), props.rollback);
     const rollout = props.rollout ?? (props.rollback ? Rollout.allAtOnce() : undefined);
 
     this.resource = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName: name,
-      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      endpointConfigName: this.traffic.endpointConfigName,
       deploymentConfig: rollout ? {
         blueGreenUpdatePolicy: rollout._renderBlueGreen(),
         autoRollbackConfiguration: this.rollbackAlarms.length > 0
@@ -447,7 +475,8 @@ export class ModelEndpoint extends ModelEndpointBase {
         ? [{ variantPropertyType: 'DesiredWeight' }, { variantPropertyType: 'DataCaptureConfig' }]
         : undefined,
     });
-    this.resource.node.addDependency(this.executionRole.policy, this.logGroup);
+    this.resource.node.addDependency(this.executionRole.policy, this.logGroup, this.traffic.config);
+    this.traffic.weights.node.addDependency(this.resource);
     if (captureBucket) this.resource.node.addDependency(captureBucket);
     this.resource.applyRemovalPolicy(removalPolicy);
     this.endpointArn = this.resource.ref;
@@ -542,7 +571,7 @@ export class ModelEndpoint extends ModelEndpointBase {
 }
 
 /** RETAIN keeps models and configs on stack delete; replaced ones are still deleted after an update. */
-function applyReplaceablePolicy(resource: sagemaker.CfnModel | sagemaker.CfnEndpointConfig, policy: RemovalPolicy): void {
+function applyReplaceablePolicy(resource: sagemaker.CfnModel, policy: RemovalPolicy): void {
   if (policy === RemovalPolicy.RETAIN || policy === RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE) {
     resource.cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN;
     resource.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.DELETE;

@@ -5,3 +5,4 @@ export * from './execution-role';
 export * from './model-registry';
 export * from './rollout';
 export { hasInstanceStorage } from './instance-types';
+export * from './traffic';

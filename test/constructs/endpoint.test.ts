@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EndpointAutoscaling, ModelEndpoint, ModelEndpointProps, Rollout } from '../../constructs';
 import { CUSTOM_IMAGE, IMAGE } from './fixtures';
-import { asArray, nagFindings, newStack, only, policyStatements } from './helpers';
+import { asArray, nagFindings, newStack, only, policyStatements, endpointConfig } from './helpers';
 
 const NAME = 'acme-fraud-staging';
 const url = (label: string) => `s3://acme-models/fraud/${label}/model.tar.gz`;
@@ -49,9 +49,9 @@ describe('ModelEndpoint with every feature', () => {
   });
 
   test('one endpoint config with a production variant per version: names, weights, counts, instance types', () => {
-    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 1);
-    const config = only(template, 'AWS::SageMaker::EndpointConfig');
-    expect(config.Properties.EndpointConfigName).toBeUndefined();
+    template.resourceCountIs('AWS::SageMaker::EndpointConfig', 0);
+    const config = endpointConfig(template);
+    expect(config.Properties.EndpointConfigName).toMatch(new RegExp(`^${NAME}-[0-9a-f]{10}$`));
     expect(config.Properties.ProductionVariants).toEqual([
       expect.objectContaining({ VariantName: 'v7', InitialVariantWeight: 90, InitialInstanceCount: 2, InstanceType: 'ml.m5.xlarge' }),
       expect.objectContaining({ VariantName: 'v8', InitialVariantWeight: 10, InitialInstanceCount: 1, InstanceType: 'ml.c5.xlarge' }),
@@ -61,20 +61,16 @@ describe('ModelEndpoint with every feature', () => {
   });
 
   test('storage volumes are encrypted with the endpoint key', () => {
-    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointKey'), 'Arn'] },
-    });
+    expect(endpointConfig(template).Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] });
   });
 
   test('data capture: input and output, sampled, encrypted with the key, into the capture bucket', () => {
-    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      DataCaptureConfig: {
-        EnableCapture: true,
-        InitialSamplingPercentage: 20,
-        DestinationS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('EndpointDataCaptureBucket') }, '/data-capture']] },
-        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('EndpointKey'), 'Arn'] },
-        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
-      },
+    expect(endpointConfig(template).Properties.DataCaptureConfig).toEqual({
+      EnableCapture: true,
+      InitialSamplingPercentage: 20,
+      DestinationS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^EndpointDataCaptureBucket/) }, '/data-capture']] },
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^EndpointKey/), 'Arn'] },
+      CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
     });
   });
 
@@ -130,7 +126,7 @@ describe('ModelEndpoint with every feature', () => {
     template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
     const ep = only(template, 'AWS::SageMaker::Endpoint');
     expect(ep.Properties.EndpointName).toBe(NAME);
-    expect(ep.Properties.EndpointConfigName).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EndpointConfig/), 'EndpointConfigName'] });
+    expect(ep.Properties.EndpointConfigName).toBe(endpointConfig(template).Properties.EndpointConfigName);
     expect(ep.Properties.DeploymentConfig.BlueGreenUpdatePolicy).toEqual({
       TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 },
       TerminationWaitInSeconds: 600,
@@ -206,16 +202,16 @@ describe('ModelEndpoint with every feature', () => {
     });
   });
 
-  test('IAM: one role, one customer managed policy, no inline policy, no AWS managed policy, no * action', () => {
-    template.resourceCountIs('AWS::IAM::Role', 1);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+  test('IAM: two roles (execution, traffic custom resources), customer managed policies only, no inline policy, no * action', () => {
+    template.resourceCountIs('AWS::IAM::Role', 2);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    const role = only(template, 'AWS::IAM::Role');
-    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    expect(role.Properties.Policies).toBeUndefined();
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' } },
-    ]);
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    for (const role of roles) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+    }
+    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service).sort()).toEqual(['lambda.amazonaws.com', 'sagemaker.amazonaws.com']);
     const statements = policyStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
@@ -256,7 +252,7 @@ describe('ModelEndpoint with every feature', () => {
   });
 
   test('models and config are deleted with the stack by default (DESTROY)', () => {
-    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Endpoint']) {
+    for (const type of ['AWS::SageMaker::Model', 'Custom::SageMakerEndpointConfig', 'AWS::SageMaker::Endpoint']) {
       for (const r of Object.values(template.findResources(type))) expect(r.DeletionPolicy).toBe('Delete');
     }
   });
@@ -279,7 +275,7 @@ describe('ModelEndpoint shadow variant', () => {
 
   test('the shadow runs its own model and receives `weight` percent of requests', () => {
     template.resourceCountIs('AWS::SageMaker::Model', 2);
-    const config = only(template, 'AWS::SageMaker::EndpointConfig');
+    const config = endpointConfig(template);
     expect(config.Properties.ProductionVariants).toEqual([expect.objectContaining({ VariantName: 'v7', InitialVariantWeight: 100 })]);
     expect(config.Properties.ShadowProductionVariants).toEqual([
       expect.objectContaining({ VariantName: 'v9', InitialVariantWeight: 20, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }),
@@ -304,7 +300,7 @@ describe('ModelEndpoint shadow variant', () => {
   test('without data capture there is no capture bucket and no capture permission', () => {
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(policyStatements(template).map((s) => s.Sid)).not.toContain('WriteDataCapture');
-    expect(only(template, 'AWS::SageMaker::EndpointConfig').Properties.DataCaptureConfig).toBeUndefined();
+    expect(endpointConfig(template).Properties.DataCaptureConfig).toBeUndefined();
   });
 
   test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {
@@ -343,7 +339,7 @@ describe('ModelEndpoint on GPUs with local NVMe storage', () => {
   });
 
   test('no KmsKeyId for instance types with NVMe storage (SageMaker refuses it); the NIST finding is acknowledged with that reason', () => {
-    expect(only(template, 'AWS::SageMaker::EndpointConfig').Properties.KmsKeyId).toBeUndefined();
+    expect(endpointConfig(template).Properties.KmsKeyId).toBeUndefined();
     expect(nagFindings(stack)).toEqual([]);
   });
 
@@ -434,7 +430,7 @@ describe('ModelEndpoint options', () => {
     });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::SageMaker::Model', { EnableNetworkIsolation: false, PrimaryContainer: Match.objectLike({ Environment: { LOG_LEVEL: 'info' } }) });
-    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', { ProductionVariants: [Match.objectLike({ VariantName: 'primary' })] });
+    expect(endpointConfig(t).Properties.ProductionVariants).toEqual([expect.objectContaining({ VariantName: 'primary' })]);
   });
 
   test('an artifact prefix (URL ending in /) is readable under that prefix only', () => {
@@ -446,17 +442,17 @@ describe('ModelEndpoint options', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 
-  test('RETAIN keeps the endpoint, its models and config on delete; replaced models and configs are still deleted', () => {
+  test('RETAIN keeps the endpoint and its models on delete; replaced models are still deleted; configs always go', () => {
     const stack = newStack();
     new ModelEndpoint(stack, 'Endpoint', { ...base(), removalPolicy: RemovalPolicy.RETAIN });
     const t = Template.fromStack(stack);
     const ep = only(t, 'AWS::SageMaker::Endpoint');
     expect([ep.DeletionPolicy, ep.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
-    for (const type of ['AWS::SageMaker::Model', 'AWS::SageMaker::EndpointConfig']) {
-      const r = only(t, type);
-      expect([r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual(['Retain', 'Delete']);
-    }
-    expect(only(t, 'AWS::Logs::LogGroup').DeletionPolicy).toBe('Retain');
+    const model = only(t, 'AWS::SageMaker::Model');
+    expect([model.DeletionPolicy, model.UpdateReplacePolicy]).toEqual(['Retain', 'Delete']);
+    // A config is only a description; a retained endpoint keeps serving after its config is deleted.
+    expect(only(t, 'Custom::SageMakerEndpointConfig').DeletionPolicy).toBe('Delete');
+    for (const lg of Object.values(t.findResources('AWS::Logs::LogGroup'))) expect(lg.DeletionPolicy).toBe('Retain');
   });
 
   test('a given role, key and capture bucket are used instead of new ones, and the policy is attached to the role', () => {
@@ -466,15 +462,16 @@ describe('ModelEndpoint options', () => {
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'acme-capture');
     const endpoint = new ModelEndpoint(stack, 'Endpoint', { ...base(), role, encryptionKey: key, dataCapture: { percent: 5, bucket, prefix: 'fraud/capture' } });
     const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::IAM::Role', 0);
+    // Only the traffic custom resources' own role; no execution role.
+    expect(Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service)).toEqual(['lambda.amazonaws.com']);
     t.resourceCountIs('AWS::KMS::Key', 0);
     t.resourceCountIs('AWS::S3::Bucket', 0);
     t.hasResourceProperties('AWS::IAM::ManagedPolicy', { Roles: ['ml-endpoint'] });
     t.hasResourceProperties('AWS::SageMaker::Model', { ExecutionRoleArn: 'arn:aws:iam::222222222222:role/ml-endpoint' });
-    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+    expect(endpointConfig(t).Properties).toEqual(expect.objectContaining({
       KmsKeyId: key.keyArn,
-      DataCaptureConfig: Match.objectLike({ DestinationS3Uri: 's3://acme-capture/fraud/capture', InitialSamplingPercentage: 5 }),
-    });
+      DataCaptureConfig: expect.objectContaining({ DestinationS3Uri: 's3://acme-capture/fraud/capture', InitialSamplingPercentage: 5 }),
+    }));
     expect(endpoint.role).toBe(role);
     expect(nagFindings(stack)).toEqual([]);
   });

@@ -43,3 +43,27 @@ export function only(template: Template, type: string): { Properties: Record<str
   if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
   return all[0] as never;
 }
+
+/**
+ * The endpoint config as CreateEndpointConfig receives it, decoded from its custom resource
+ * (`Custom::SageMakerEndpointConfig`), with CloudFormation references put back where they were:
+ * the same shape tests read from an `AWS::SageMaker::EndpointConfig`.
+ */
+export function endpointConfig(template: Template): { Properties: Record<string, any>; logicalId: string } {
+  const all = Object.entries(template.findResources('Custom::SageMakerEndpointConfig'));
+  if (all.length !== 1) throw new Error(`expected one Custom::SageMakerEndpointConfig, found ${all.length}`);
+  const [logicalId, resource] = all[0];
+  const create = resource.Properties.Create as string | { 'Fn::Join': [string, unknown[]] };
+  const tokens: unknown[] = [];
+  const text = typeof create === 'string' ? create : create['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `@@${tokens.push(p) - 1}@@`)).join('');
+  const restore = (v: unknown): unknown => {
+    if (typeof v === 'string' && v.includes('@@')) {
+      const parts = v.split(/@@(\d+)@@/).map((s, i) => (i % 2 === 1 ? tokens[Number(s)] : s)).filter((s) => s !== '');
+      return parts.length === 1 ? parts[0] : { 'Fn::Join': ['', parts] };
+    }
+    if (Array.isArray(v)) return v.map(restore);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, restore(x)]));
+    return v;
+  };
+  return { logicalId, Properties: restore(JSON.parse(text).parameters) as Record<string, any> };
+}
