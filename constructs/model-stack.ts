@@ -112,6 +112,7 @@ function toVariant(v: SageMakerVariantPlan): EndpointVariantProps {
     image: v.image,
     modelDataUrl: v.modelPackageArn ? undefined : v.modelDataUrl,
     modelPackageArn: v.modelPackageArn,
+    artifactPrefix: v.artifactPrefix,
     instanceType: v.instanceType,
     initialInstanceCount: v.minReplicas,
     minCapacity: v.minReplicas,

@@ -40,6 +40,12 @@ export interface EndpointVariantProps {
    * @default - the model is `image` + `modelDataUrl`
    */
   readonly modelPackageArn?: string;
+  /**
+   * `s3://` prefix the model package's artifacts live under (a trained version's training
+   * output), so the execution role may read them.
+   * @default - no extra read access
+   */
+  readonly artifactPrefix?: string;
   /** SageMaker hosting instance type (`ml.g5.xlarge`). */
   readonly instanceType: string;
   /** Instances when the variant is created (at least 1). */
@@ -353,7 +359,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     this.executionRole = new EndpointExecutionRole(this, 'ExecutionRole', {
       endpointName: name,
       images: all.map((p) => p.props.image),
-      modelDataUrls: all.flatMap((p) => (p.props.modelDataUrl ? [p.props.modelDataUrl] : [])),
+      modelDataUrls: all.flatMap((p) => [p.props.modelDataUrl, p.props.artifactPrefix].filter((u): u is string => u !== undefined)),
       encryptionKey: this.encryptionKey,
       dataCapture: captureBucket ? { bucket: captureBucket, prefix: capturePrefix } : undefined,
       metricNamespaces: props.metricNamespaces,

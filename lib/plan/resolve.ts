@@ -134,6 +134,11 @@ function withoutSku<T extends { sku: Sku }>(value: T | undefined): Omit<T, 'sku'
 
 // ------------------------------------------------------------------ SageMaker
 
+/** An S3 prefix as a URL ending in `/`, which the execution role reads everything under. */
+function withSlash(url: string | undefined): string | undefined {
+  return url === undefined ? undefined : url.endsWith('/') ? url : `${url}/`;
+}
+
 function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
   const { spec, env, model, modelName, release } = ctx;
   const account = env.aws!.account;
@@ -163,6 +168,7 @@ function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
         modelDataUrl: declared?.artifact.sagemaker,
         // A trained version is the registry's package of that number, registered by the training pipeline.
         modelPackageArn: declared ? undefined : `arn:aws:sagemaker:${region}:${account}:model-package/${groupName}/${label}`,
+        artifactPrefix: declared ? undefined : withSlash(model.training?.output.sagemaker),
         instanceType: servingSku.instanceType,
         acceleratorCount: servingSku.acceleratorCount,
         minReplicas: serving.replicas.min,

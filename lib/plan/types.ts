@@ -189,6 +189,8 @@ export interface SageMakerVariantPlan {
   readonly modelDataUrl?: string;
   /** Versioned model package ARN of a trained version (registered by the training pipeline). */
   readonly modelPackageArn?: string;
+  /** Where a trained version's artifacts live (training.output.sagemaker), for the execution role to read. */
+  readonly artifactPrefix?: string;
   readonly instanceType: string;
   readonly acceleratorCount: number;
   /** Initial instance count (= replicas.min). */

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { addModelStacks, ModelEndpoint, ModelStack, toRollout } from '../../constructs';
 import { ACCOUNT, fullPlan, IMAGE, modelPlan, REGION, sagemakerPlan, variant } from './fixtures';
-import { nagFindings, only, endpointConfig } from './helpers';
+import { nagFindings, only, endpointConfig, policyStatements } from './helpers';
 
 describe('ModelStack from a staging plan', () => {
   const app = new App();
@@ -123,7 +123,7 @@ describe('ModelStack variations', () => {
         serving: {
           ...base,
           variants: [variant('7', { instanceType: 'ml.g5.2xlarge', acceleratorCount: 1 })],
-          shadowVariant: variant('9', { modelDataUrl: undefined, modelPackageArn: arn, instanceType: 'ml.g5.2xlarge', acceleratorCount: 1, weight: 25 }),
+          shadowVariant: variant('9', { modelDataUrl: undefined, modelPackageArn: arn, artifactPrefix: 's3://acme-models/fraud/trained/', instanceType: 'ml.g5.2xlarge', acceleratorCount: 1, weight: 25 }),
           autoscaling: { metric: 'gpu', target: 60 },
           rollout: { strategy: 'linear', percent: 20, waitSeconds: 300, steps: [20, 40, 60, 80, 100].map((percent) => ({ percent, bakeSeconds: 300 })) },
         },
@@ -134,6 +134,9 @@ describe('ModelStack variations', () => {
     expect(endpointConfig(t).Properties.KmsKeyId).toBeUndefined();
     expect(endpointConfig(t).Properties.ShadowProductionVariants).toEqual([expect.objectContaining({ VariantName: 'v9', InitialVariantWeight: 25 })]);
     t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: arn } });
+    // The trained version's artifacts (training output) are readable by the execution role.
+    const reads = policyStatements(t).find((st) => st.Sid === 'ReadModelArtifacts');
+    expect(JSON.stringify(reads?.Resource)).toContain(':s3:::acme-models/fraud/trained/*');
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       TargetTrackingScalingPolicyConfiguration: Match.objectLike({ CustomizedMetricSpecification: Match.objectLike({ MetricName: 'GPUUtilization' }), TargetValue: 60 }),
     });

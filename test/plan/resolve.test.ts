@@ -41,6 +41,7 @@ describe('plan: SageMaker form', () => {
     const variant = plan.environments[0].models[0].sagemaker!.serving!.variants[0];
     expect(variant.modelPackageArn).toBe('arn:aws:sagemaker:us-east-1:111111111111:model-package/acme-fraud/12');
     expect(variant.modelDataUrl).toBeUndefined();
+    expect(variant.artifactPrefix).toBe('s3://acme-models/fraud/');
     expect(plan.environments[0].models[0].registry.versions.find((v) => v.label === '12')).toEqual({ label: '12', source: 'training', metrics: {} });
   });
 });
