@@ -1,5 +1,8 @@
 import { isMap, isScalar, parseDocument, type Pair, type YAMLMap } from 'yaml';
 
+/** releases.yaml laid out in a way promote cannot edit without rewriting more than the release. */
+export class ManifestLayoutError extends Error {}
+
 /** A release as promote computes it. */
 export interface ReleaseTraffic {
   readonly traffic: Record<string, number>;
@@ -65,7 +68,7 @@ export function editRelease(text: string, env: string, model: string, release: R
     const before = lineEnd === -1 ? `${text}\n` : text.slice(0, at);
     return `${before}${commentLines(indent)}${indent}${model}: ${flow(release)}\n${text.slice(at)}`;
   }
-  if (envMap.flow) throw new Error(`releases.yaml writes ${env} on one line ({ ... }); write it as a block, one model per line, so promote can edit it`);
+  if (envMap.flow) throw new ManifestLayoutError(`${env} is written on one line ({ ... }); write it as a block, one model per line, so promote can edit it`);
   const modelPair = findPair(envMap, model);
   if (!modelPair) {
     // Insert after the environment's last entry, at its siblings' indentation.

@@ -2,7 +2,7 @@ import { loadProjectText, SpecError, type LoadedProject } from '../spec';
 import { resolvePlan } from '../plan/resolve';
 import { checkGates, type GateResult } from './gates';
 import type { LiveStateFactory } from './live';
-import { editRelease, lineDiff, promotedTraffic } from './manifest';
+import { editRelease, lineDiff, ManifestLayoutError, promotedTraffic } from './manifest';
 
 export interface PromoteRequest {
   readonly model: string;
@@ -54,7 +54,13 @@ export async function promote(req: PromoteRequest, project: LoadedProject): Prom
   const forced = failed.length > 0;
   const date = (req.now ?? new Date()).toISOString().slice(0, 10);
   const comment = forced ? `forced by mlspec promote ${req.version} on ${date}: ${req.reason!.trim().replace(/\s+/g, ' ')} (failed: ${failed.map((g) => g.gate).join(', ')})` : undefined;
-  const text = editRelease(req.releasesText, req.to, req.model, next, comment);
+  let text: string;
+  try {
+    text = editRelease(req.releasesText, req.to, req.model, next, comment);
+  } catch (e) {
+    if (e instanceof ManifestLayoutError) return { ok: false, gates, refusal: `cannot edit ${req.releasesFile}: ${e.message}` };
+    throw e;
+  }
 
   // The edited manifest must still be valid with the spec (e.g. SageMaker's one-live-version-with-a-shadow rule).
   try {

@@ -157,6 +157,20 @@ describe('mlspec promote: the manifest edit', () => {
   });
 });
 
+describe('mlspec promote: manifests it will not rewrite', () => {
+  it('asks for block layout when an environment is written on one line', async () => {
+    const releases = 'dev: { fraud: { traffic: { "8": 100 } } }\nstaging: { fraud: { traffic: { "7": 100 } } }\nprod:\n  fraud: { traffic: { "7": 100 } }\n';
+    const r = await cli(workspace(releases), soakedInDev(3), 'promote', 'fraud', '8', '--to', 'staging');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('cannot edit releases.yaml: staging is written on one line ({ ... }); write it as a block, one model per line, so promote can edit it\n');
+    expect(r.releases).toBe(releases);
+  });
+
+  it('adds a release under an environment that has none yet', () => {
+    expect(editRelease('dev:\nprod:\n  other: { traffic: { "1": 100 } }\n', 'dev', 'fraud', { traffic: { '8': 100 } })).toBe('dev:\n  fraud: { traffic: { "8": 100 } }\nprod:\n  other: { traffic: { "1": 100 } }\n');
+  });
+});
+
 describe('mlspec approve', () => {
   it('records approval in the environment’s registry', async () => {
     const live = soakedInDev(3);
@@ -166,7 +180,35 @@ describe('mlspec approve', () => {
   });
 });
 
+describe('mlspec approve: failures', () => {
+  it('says why the registry could not record the approval', async () => {
+    const live = soakedInDev(3);
+    const failing = ((p: string) => {
+      const reader = live(p as never);
+      return reader && { ...reader, approve: async () => { throw new Error('AccessDeniedException: not authorized to perform sagemaker:UpdateModelPackage'); } };
+    }) as unknown as ReturnType<typeof fakeLive>;
+    const r = await cli(workspace(), failing, 'approve', 'fraud', '8', '--env', 'prod');
+    expect(r).toEqual(expect.objectContaining({ code: 1, err: 'cannot approve fraud 8 in prod: AccessDeniedException: not authorized to perform sagemaker:UpdateModelPackage\n' }));
+  });
+
+  it('fails for a provider whose registry mlspec cannot write yet', async () => {
+    const none = (() => undefined) as unknown as ReturnType<typeof fakeLive>;
+    const r = await cli(workspace(), none, 'approve', 'fraud', '8', '--env', 'prod');
+    expect(r).toEqual(expect.objectContaining({ code: 1, err: 'cannot record approval: mlspec cannot write the registry of sagemaker yet\n' }));
+  });
+
+  it('names an unknown environment (usage error)', async () => {
+    const r = await cli(workspace(), soakedInDev(3), 'approve', 'fraud', '8', '--env', 'prd');
+    expect(r).toEqual(expect.objectContaining({ code: 2, err: 'error: --env: environment "prd" is not in the spec; did you mean "prod"?\n' }));
+  });
+});
+
 describe('mlspec diff', () => {
+  it('names an unknown environment (usage error)', async () => {
+    const r = await cli(workspace(), soakedInDev(3), 'diff', '--from', 'dev', '--to', 'stagin');
+    expect(r).toEqual(expect.objectContaining({ code: 2, err: 'error: --to: environment "stagin" is not in the spec; did you mean "staging"?\n' }));
+  });
+
   it('shows what would change in one environment if it served what another serves', async () => {
     const r = await cli(workspace(), soakedInDev(3), 'diff', '--from', 'dev', '--to', 'staging');
     expect(r.out).toBe(
