@@ -1,0 +1,194 @@
+import type { protos } from '@google-cloud/aiplatform';
+import type { VertexModelPlan } from '../../plan/types';
+import type { VertexClients } from './clients';
+
+type IModel = protos.google.cloud.aiplatform.v1.IModel;
+type IEndpoint = protos.google.cloud.aiplatform.v1.IEndpoint;
+type IDeployedModel = protos.google.cloud.aiplatform.v1.IDeployedModel;
+
+/** Who is being reconciled, for error messages. */
+export interface VertexTarget {
+  readonly model: string;
+  readonly environment: string;
+}
+
+export interface ReconcileOptions {
+  /** Retries of UNAVAILABLE / RESOURCE_EXHAUSTED, with exponential backoff from `backoffMs`. @default 5 */
+  readonly retries?: number;
+  readonly backoffMs?: number;
+}
+
+export interface VertexReconcileResult {
+  readonly modelName?: string;
+  readonly endpointName?: string;
+  /** Deployed-model id per deployed model display name, after the run. */
+  readonly deployedModelIds: Record<string, string>;
+}
+
+/** A failure named in the user's terms: model, environment and Vertex's own message. */
+export class VertexError extends Error {}
+
+const RETRYABLE = new Set([8, 14]); // RESOURCE_EXHAUSTED, UNAVAILABLE
+
+/**
+ * Brings Vertex AI to the plan with the fewest calls: registry versions (never deleted), the
+ * endpoint, deployed models and the traffic split. A second run with the same plan writes nothing;
+ * a change that only moves traffic is one updateEndpoint. A failed run undeploys what it deployed.
+ */
+export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarget, clients: VertexClients, options: ReconcileOptions = {}): Promise<VertexReconcileResult> {
+  const parent = `projects/${plan.project}/locations/${plan.region}`;
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, target, options);
+  const image = plan.serving?.image;
+
+  // Registry: one Vertex Model, a version per label (alias v<label>).
+  const [found] = await call('list models', () => clients.models.listModels({ parent, filter: `display_name="${plan.modelDisplayName}"` }, { autoPaginate: false }));
+  let modelName = (found as IModel[])[0]?.name ?? undefined;
+  const aliases = new Set<string>();
+  if (modelName) {
+    const [versions] = await call('list model versions', () => clients.models.listModelVersions({ name: modelName }, { autoPaginate: false }));
+    for (const v of versions as IModel[]) for (const a of v.versionAliases ?? []) aliases.add(a);
+  }
+  for (const version of plan.versions) {
+    // Trained versions are registered by the training pipeline; declared ones need their artifact here.
+    if (aliases.has(version.alias) || version.artifactUri === undefined || image === undefined) continue;
+    const [op] = await call(`upload version ${version.label}`, () =>
+      clients.models.uploadModel({
+        parent,
+        parentModel: modelName,
+        model: {
+          displayName: plan.modelDisplayName,
+          artifactUri: version.artifactUri,
+          containerSpec: { imageUri: image },
+          versionAliases: [version.alias],
+          labels: versionLabels(version.label, version.metrics),
+        },
+      }),
+    );
+    const [response] = await finish(op, `upload version ${version.label}`, target);
+    modelName ??= (response as { model?: string }).model ?? undefined;
+    aliases.add(version.alias);
+  }
+
+  const serving = plan.serving;
+  if (!serving) return { modelName, deployedModelIds: {} };
+
+  // Endpoint.
+  const [endpoints] = await call('list endpoints', () => clients.endpoints.listEndpoints({ parent, filter: `display_name="${serving.endpointDisplayName}"` }, { autoPaginate: false }));
+  let endpoint = (endpoints as IEndpoint[])[0];
+  if (!endpoint) {
+    const [op] = await call('create endpoint', () => clients.endpoints.createEndpoint({ parent, endpoint: { displayName: serving.endpointDisplayName, labels: { 'managed-by': 'mlspec' } } }));
+    [endpoint] = (await finish(op, 'create endpoint', target)) as [IEndpoint];
+  }
+  const endpointName = endpoint.name!;
+  const deployed = new Map<string, IDeployedModel>((endpoint.deployedModels ?? []).map((d) => [d.displayName!, d]));
+  const ids: Record<string, string> = Object.fromEntries([...deployed].map(([n, d]) => [n, d.id!]));
+  const created: string[] = [];
+
+  try {
+    // Deploy what is missing at 0 % (100 % when it is the first): the split is set once below.
+    for (const want of serving.deployedModels) {
+      if (deployed.has(want.displayName)) continue;
+      if (!modelName) throw new VertexError(`vertex: ${target.model} in ${target.environment}: version ${want.version} is not in the registry (alias ${want.versionAlias}); declare it in versions or train it first`);
+      const first = Object.keys(ids).length === 0;
+      const [op] = await call(`deploy ${want.displayName}`, () =>
+        clients.endpoints.deployModel({
+          endpoint: endpointName,
+          deployedModel: {
+            model: `${modelName}@${want.versionAlias}`,
+            displayName: want.displayName,
+            dedicatedResources: {
+              machineSpec: { machineType: want.machineType, acceleratorType: want.acceleratorType as never, acceleratorCount: want.acceleratorType ? want.acceleratorCount : undefined },
+              minReplicaCount: want.minReplicaCount,
+              maxReplicaCount: want.maxReplicaCount,
+              autoscalingMetricSpecs: want.autoscalingMetricSpecs,
+            },
+          },
+          trafficSplit: first ? { '0': 100 } : { ...currentSplit(endpoint), '0': 0 },
+        }),
+      );
+      const [response] = await finish(op, `deploy ${want.displayName}`, target);
+      const id = (response as { deployedModel?: IDeployedModel }).deployedModel?.id;
+      if (!id) throw new VertexError(`vertex: ${target.model} in ${target.environment}: deploying ${want.displayName} returned no deployed model id`);
+      ids[want.displayName] = id;
+      created.push(id);
+      endpoint = { ...endpoint, trafficSplit: first ? { [id]: 100 } : { ...currentSplit(endpoint), [id]: 0 } };
+    }
+
+    // The split, in one write, only when it differs.
+    const desired = Object.fromEntries(Object.entries(serving.trafficSplit).map(([name, pct]) => [ids[name], pct]));
+    const [live] = await call('get endpoint', () => clients.endpoints.getEndpoint({ name: endpointName }));
+    if (!sameSplit(currentSplit(live as IEndpoint), desired)) {
+      await call('update traffic split', () =>
+        clients.endpoints.updateEndpoint({ endpoint: { name: endpointName, trafficSplit: desired }, updateMask: { paths: ['traffic_split'] } }),
+      );
+    }
+
+    // Undeploy what the manifest no longer serves.
+    const wanted = new Set(serving.deployedModels.map((d) => d.displayName));
+    for (const [name, d] of deployed) {
+      if (wanted.has(name) || d.id === undefined || d.id === null) continue;
+      const [op] = await call(`undeploy ${name}`, () => clients.endpoints.undeployModel({ endpoint: endpointName, deployedModelId: d.id!, trafficSplit: desired }));
+      await finish(op, `undeploy ${name}`, target);
+      delete ids[name];
+    }
+  } catch (e) {
+    // No orphans: take back what this run deployed before reporting the failure.
+    for (const id of created.reverse()) {
+      try {
+        const [op] = await clients.endpoints.undeployModel({ endpoint: endpointName, deployedModelId: id });
+        await op.promise();
+      } catch {
+        // Reported below with the original failure; the next run retries the cleanup.
+      }
+    }
+    throw e;
+  }
+  return { modelName, endpointName, deployedModelIds: ids };
+}
+
+/** Labels carry the version and its metrics (label values allow no dots: 0.962 → 0_962). */
+export function versionLabels(label: string, metrics: Record<string, number>): Record<string, string> {
+  const labels: Record<string, string> = { 'mlspec-version': label, 'managed-by': 'mlspec' };
+  for (const [k, v] of Object.entries(metrics)) labels[`metric-${k.toLowerCase().replace(/[^a-z0-9_-]/g, '_')}`.slice(0, 63)] = String(v).replace(/\./g, '_').replace(/[^0-9a-z_-]/g, '').slice(0, 63);
+  return labels;
+}
+
+function currentSplit(endpoint: IEndpoint): Record<string, number> {
+  return Object.fromEntries(Object.entries(endpoint.trafficSplit ?? {}).map(([k, v]) => [k, Number(v)]));
+}
+
+function sameSplit(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
+}
+
+interface Lro {
+  promise(): Promise<unknown[]>;
+}
+
+async function finish(op: unknown, what: string, target: VertexTarget): Promise<unknown[]> {
+  try {
+    return await (op as Lro).promise();
+  } catch (e) {
+    throw new VertexError(`vertex: ${target.model} in ${target.environment}: ${what} failed: ${(e as Error).message}`);
+  }
+}
+
+async function withRetry<T>(what: string, fn: () => Promise<T>, target: VertexTarget, options: ReconcileOptions): Promise<T> {
+  const retries = options.retries ?? 5;
+  let delay = options.backoffMs ?? 500;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (e instanceof VertexError) throw e;
+      if (code !== undefined && RETRYABLE.has(code) && attempt < retries) {
+        await new Promise((r) => setTimeout(r, delay));
+        delay *= 2;
+        continue;
+      }
+      throw new VertexError(`vertex: ${target.model} in ${target.environment}: ${what} failed: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protobuf } from 'google-gax';
+import * as path from 'node:path';
+
+/**
+ * A stateful fake of Vertex AI's ModelService, EndpointService and google.longrunning.Operations,
+ * served over real gRPC on 127.0.0.1 from the .proto files shipped in @google-cloud/aiplatform,
+ * so the real v1 clients talk to it unchanged. Counts calls per method and injects faults.
+ */
+
+const AIP = path.join(path.dirname(require.resolve('@google-cloud/aiplatform/package.json')), 'build/protos');
+const GAX = path.join(path.dirname(require.resolve('google-gax')), '../protos');
+const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/endpoint_service.proto', 'google/longrunning/operations.proto'];
+const PKG = 'google.cloud.aiplatform.v1';
+
+/** Methods that change state: the ones a no-op run must not call. */
+export const WRITES = new Set(['UploadModel', 'CreateEndpoint', 'DeployModel', 'UndeployModel', 'UpdateEndpoint', 'DeleteEndpoint', 'MutateDeployedModel']);
+
+type Obj = Record<string, any>;
+
+export interface Fault {
+  readonly method: string;
+  readonly code: grpc.status;
+  /** How many calls fail before the method works again. */
+  times: number;
+  readonly message?: string;
+}
+
+interface Operation {
+  name: string;
+  pollsLeft: number;
+  result: () => { response?: { type: string; value: Obj }; error?: { code: number; message: string } };
+}
+
+export class FakeVertex {
+  readonly calls: Record<string, number> = {};
+  readonly faults: Fault[] = [];
+  /** GetOperation polls before an operation reports done. */
+  operationPolls = 0;
+  /** The next operation of this method fails with this message. */
+  failOperation?: { method: string; message: string; after?: number };
+  readonly models = new Map<string, Obj[]>(); // model name → versions
+  readonly endpoints = new Map<string, Obj>();
+  private readonly operations = new Map<string, Operation>();
+  private server?: grpc.Server;
+  private nextId = 1000;
+  private root?: protobuf.Root;
+
+  get writes(): number {
+    return Object.entries(this.calls).filter(([m]) => WRITES.has(m)).reduce((n, [, c]) => n + c, 0);
+  }
+
+  resetCounts(): void {
+    for (const k of Object.keys(this.calls)) delete this.calls[k];
+  }
+
+  async start(): Promise<number> {
+    const def = protoLoader.loadSync(FILES, { includeDirs: [AIP, GAX], keepCase: false, longs: String, enums: String, defaults: false, oneofs: true });
+    const pkg = grpc.loadPackageDefinition(def) as any;
+    this.root = new protobuf.Root();
+    this.root.resolvePath = (_origin: string, target: string) => (target.startsWith('/') ? target : require('node:fs').existsSync(path.join(AIP, target)) ? path.join(AIP, target) : path.join(GAX, target));
+    this.root.loadSync(FILES, { keepCase: false });
+    const server = new grpc.Server();
+    server.addService(pkg.google.cloud.aiplatform.v1.ModelService.service, this.wrap({
+      UploadModel: (r) => this.uploadModel(r),
+      GetModel: (r) => this.getModel(r),
+      ListModels: (r) => this.listModels(r),
+      ListModelVersions: (r) => ({ models: this.models.get(r.name) ?? this.notFound(`Model ${r.name}`) }),
+    }));
+    server.addService(pkg.google.cloud.aiplatform.v1.EndpointService.service, this.wrap({
+      CreateEndpoint: (r) => this.createEndpoint(r),
+      GetEndpoint: (r) => this.endpoints.get(r.name) ?? this.notFound(`Endpoint ${r.name}`),
+      ListEndpoints: (r) => ({ endpoints: [...this.endpoints.values()].filter((e) => e.name.startsWith(r.parent) && matches(r.filter, e)) }),
+      UpdateEndpoint: (r) => this.updateEndpoint(r),
+      DeployModel: (r) => this.deployModel(r),
+      UndeployModel: (r) => this.undeployModel(r),
+      DeleteEndpoint: (r) => this.operation('DeleteEndpoint', () => {
+        this.endpoints.delete(r.name);
+        return { type: 'google.protobuf.Empty', value: {} };
+      }),
+    }));
+    server.addService(pkg.google.longrunning.Operations.service, this.wrap({ GetOperation: (r) => this.getOperation(r.name) }));
+    this.server = server;
+    return new Promise((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.tryShutdown(() => resolve()) : resolve()));
+  }
+
+  /** Counts every call, applies injected faults, and turns thrown {code, message} into gRPC errors. */
+  private wrap(handlers: Record<string, (req: Obj) => Obj>): grpc.UntypedServiceImplementation {
+    const out: grpc.UntypedServiceImplementation = {};
+    for (const [method, fn] of Object.entries(handlers)) {
+      out[method] = (call: grpc.ServerUnaryCall<Obj, Obj>, callback: grpc.sendUnaryData<Obj>) => {
+        this.calls[method] = (this.calls[method] ?? 0) + 1;
+        const fault = this.faults.find((f) => f.method === method && f.times > 0);
+        if (fault) {
+          fault.times -= 1;
+          callback({ code: fault.code, details: fault.message ?? `injected ${grpc.status[fault.code]}` } as grpc.ServiceError);
+          return;
+        }
+        try {
+          callback(null, fn(call.request));
+        } catch (e) {
+          const err = e as { code?: number; message: string };
+          callback({ code: err.code ?? grpc.status.INTERNAL, details: err.message } as grpc.ServiceError);
+        }
+      };
+    }
+    return out;
+  }
+
+  private notFound(what: string): never {
+    throw { code: grpc.status.NOT_FOUND, message: `${what} is not found.` };
+  }
+
+  private id(): string {
+    return String(this.nextId++);
+  }
+
+  /** Starts a long-running operation whose result is computed when it completes. */
+  private operation(method: string, result: () => { type: string; value: Obj }): Obj {
+    const name = `projects/fake/locations/fake/operations/${this.id()}`;
+    let failure = this.failOperation?.method === method ? this.failOperation : undefined;
+    if (failure && (failure.after ?? 0) > 0) {
+      failure.after = (failure.after ?? 0) - 1;
+      failure = undefined;
+    } else if (failure) {
+      this.failOperation = undefined;
+    }
+    this.operations.set(name, {
+      name,
+      pollsLeft: this.operationPolls,
+      result: () => (failure ? { error: { code: grpc.status.FAILED_PRECONDITION, message: failure.message } } : { response: result() }),
+    });
+    return this.getOperation(name, true);
+  }
+
+  private getOperation(name: string, initial = false): Obj {
+    const op = this.operations.get(name) ?? this.notFound(`Operation ${name}`);
+    if (!initial && op.pollsLeft > 0) op.pollsLeft -= 1;
+    if (initial || op.pollsLeft > 0) return { name, done: false };
+    const outcome = op.result();
+    // Evaluate once: later polls see the same outcome.
+    op.result = () => outcome;
+    if (outcome.error) return { name, done: true, error: outcome.error };
+    const type = this.root!.lookupType(outcome.response!.type);
+    return { name, done: true, response: { typeUrl: `type.googleapis.com/${outcome.response!.type}`, value: Buffer.from(type.encode(type.fromObject(outcome.response!.value)).finish()) } };
+  }
+
+  private uploadModel(r: Obj): Obj {
+    let name = r.parentModel as string | undefined;
+    if (name && !this.models.has(name)) this.notFound(`Model ${name}`);
+    name ??= `${r.parent}/models/${this.id()}`;
+    return this.operation('UploadModel', () => {
+      const versions = this.models.get(name!) ?? [];
+      const aliases = new Set<string>(r.model.versionAliases ?? []);
+      for (const v of versions) v.versionAliases = (v.versionAliases ?? []).filter((a: string) => !aliases.has(a));
+      const versionId = String(versions.length + 1);
+      versions.push({ ...r.model, name, versionId, versionAliases: ['default', ...(r.model.versionAliases ?? [])].filter((a, i, all) => a !== 'default' || i === all.indexOf(a)) });
+      // Only the newest version is `default`.
+      versions.forEach((v, i) => (v.versionAliases = v.versionAliases.filter((a: string) => a !== 'default' || i === versions.length - 1)));
+      this.models.set(name!, versions);
+      return { type: `${PKG}.UploadModelResponse`, value: { model: name, modelVersionId: versionId } };
+    });
+  }
+
+  private getModel(r: Obj): Obj {
+    const [name, ref] = String(r.name).split('@');
+    const versions = this.models.get(name) ?? this.notFound(`Model ${r.name}`);
+    const found = ref === undefined ? versions.find((v) => v.versionAliases.includes('default')) : versions.find((v) => v.versionId === ref || v.versionAliases.includes(ref));
+    return found ?? this.notFound(`Model ${r.name}`);
+  }
+
+  private listModels(r: Obj): Obj {
+    const models = [...this.models.entries()].filter(([n]) => n.startsWith(r.parent)).map(([n]) => this.getModel({ name: n }));
+    return { models: models.filter((m) => matches(r.filter, m)) };
+  }
+
+  private createEndpoint(r: Obj): Obj {
+    const name = `${r.parent}/endpoints/${this.id()}`;
+    return this.operation('CreateEndpoint', () => {
+      const endpoint = { ...r.endpoint, name, deployedModels: [], trafficSplit: {} };
+      this.endpoints.set(name, endpoint);
+      return { type: `${PKG}.Endpoint`, value: endpoint };
+    });
+  }
+
+  private updateEndpoint(r: Obj): Obj {
+    const current = this.endpoints.get(r.endpoint.name) ?? this.notFound(`Endpoint ${r.endpoint.name}`);
+    const paths: string[] = r.updateMask?.paths ?? [];
+    for (const p of paths) {
+      const key = p.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+      if (key === 'trafficSplit') checkSplit(r.endpoint.trafficSplit ?? {}, current.deployedModels);
+      current[key] = r.endpoint[key];
+    }
+    return current;
+  }
+
+  private deployModel(r: Obj): Obj {
+    const endpoint = this.endpoints.get(r.endpoint) ?? this.notFound(`Endpoint ${r.endpoint}`);
+    this.getModel({ name: r.deployedModel.model });
+    const id = this.id();
+    return this.operation('DeployModel', () => {
+      const deployed = { ...r.deployedModel, id };
+      endpoint.deployedModels.push(deployed);
+      if (r.trafficSplit && Object.keys(r.trafficSplit).length > 0) {
+        const split: Record<string, number> = Object.fromEntries(Object.entries(r.trafficSplit as Record<string, number>).map(([k, v]) => [k === '0' ? id : k, v]));
+        checkSplit(split, endpoint.deployedModels);
+        endpoint.trafficSplit = split;
+      }
+      return { type: `${PKG}.DeployModelResponse`, value: { deployedModel: deployed } };
+    });
+  }
+
+  private undeployModel(r: Obj): Obj {
+    const endpoint = this.endpoints.get(r.endpoint) ?? this.notFound(`Endpoint ${r.endpoint}`);
+    if (!endpoint.deployedModels.some((d: Obj) => d.id === r.deployedModelId)) this.notFound(`DeployedModel ${r.deployedModelId}`);
+    return this.operation('UndeployModel', () => {
+      endpoint.deployedModels = endpoint.deployedModels.filter((d: Obj) => d.id !== r.deployedModelId);
+      const split = r.trafficSplit && Object.keys(r.trafficSplit).length ? { ...r.trafficSplit } : { ...endpoint.trafficSplit };
+      delete split[r.deployedModelId];
+      endpoint.trafficSplit = split;
+      return { type: `${PKG}.UndeployModelResponse`, value: {} };
+    });
+  }
+}
+
+/** Vertex's rule: a traffic split names deployed models only and sums to 100 (or is empty with none deployed). */
+function checkSplit(split: Record<string, number>, deployed: Obj[]): void {
+  const ids = new Set(deployed.map((d) => d.id));
+  for (const id of Object.keys(split)) {
+    if (!ids.has(id)) throw { code: grpc.status.INVALID_ARGUMENT, message: `Deployed model ${id} in traffic split is not deployed to the endpoint.` };
+  }
+  const sum = Object.values(split).reduce((a, b) => a + b, 0);
+  if (deployed.length > 0 && sum !== 100) throw { code: grpc.status.INVALID_ARGUMENT, message: `The traffic split must add up to 100, got ${sum}.` };
+}
+
+/** The filters the reconciler sends: `display_name="x"`. */
+function matches(filter: string | undefined, resource: Obj): boolean {
+  if (!filter) return true;
+  const m = /^display_name="(.*)"$/.exec(filter);
+  return m ? resource.displayName === m[1] : true;
+}

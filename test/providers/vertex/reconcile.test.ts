@@ -1,0 +1,113 @@
+import * as grpc from '@grpc/grpc-js';
+import { googleAuthLibrary } from 'google-gax';
+import * as path from 'node:path';
+import { resolvePlan, type VertexModelPlan } from '../../../lib/plan';
+import { reconcileVertex, vertexClients, type VertexClients } from '../../../lib/providers/vertex';
+import { loadProjectText } from '../../../lib/spec';
+import { readFileSync } from 'node:fs';
+import { FakeVertex } from '../../fakes/vertex/server';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SPEC = readFileSync(path.join(ROOT, 'examples/mlspec.yaml'), 'utf8');
+
+/** The bundled example's search-ranker on Vertex in staging, with these releases. */
+function plan(traffic: Record<string, number>): VertexModelPlan {
+  const releases = `staging:\n  search-ranker: { traffic: ${JSON.stringify(traffic)} }\n`;
+  const p = resolvePlan(loadProjectText(SPEC, 'mlspec.yaml', releases), { environments: ['staging'] });
+  return p.environments[0].models.find((m) => m.name === 'search-ranker')!.vertex!;
+}
+
+const target = { model: 'search-ranker', environment: 'staging' };
+const fast = { retries: 3, backoffMs: 5 };
+
+describe('Vertex reconciler against the fake Vertex (real v1 clients over gRPC)', () => {
+  let fake: FakeVertex;
+  let clients: VertexClients;
+
+  beforeEach(async () => {
+    fake = new FakeVertex();
+    const port = await fake.start();
+    clients = vertexClients('us-central1', { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never);
+  });
+  afterEach(async () => {
+    await clients.models.close();
+    await clients.endpoints.close();
+    await fake.stop();
+  });
+
+  it('first deploy: registers both versions, creates the endpoint, deploys both, sets the split', async () => {
+    const result = await reconcileVertex(plan({ '3': 75, '4': 25 }), target, clients, fast);
+    expect(fake.calls).toEqual(expect.objectContaining({ UploadModel: 2, CreateEndpoint: 1, DeployModel: 2, UpdateEndpoint: 1 }));
+    expect(fake.writes).toBe(6);
+    const versions = fake.models.get(result.modelName!)!;
+    expect(versions.map((v) => [v.versionId, v.versionAliases.filter((a: string) => a !== 'default'), v.labels['mlspec-version'], v.labels['metric-ndcg']])).toEqual([
+      ['1', ['v3'], '3', '0_71'],
+      ['2', ['v4'], '4', '0_74'],
+    ]);
+    const endpoint = fake.endpoints.get(result.endpointName!)!;
+    expect(endpoint.displayName).toBe('acme-search-ranker-staging');
+    expect(endpoint.deployedModels.map((d: any) => [d.displayName, d.model, d.dedicatedResources.machineSpec.machineType, d.dedicatedResources.machineSpec.acceleratorType, d.dedicatedResources.minReplicaCount])).toEqual([
+      ['search-ranker-v3', `${result.modelName}@v3`, 'g2-standard-8', 'NVIDIA_L4', 2],
+      ['search-ranker-v4', `${result.modelName}@v4`, 'g2-standard-8', 'NVIDIA_L4', 2],
+    ]);
+    expect(endpoint.trafficSplit).toEqual({ [result.deployedModelIds['search-ranker-v3']]: 75, [result.deployedModelIds['search-ranker-v4']]: 25 });
+  });
+
+  it('a re-run writes nothing', async () => {
+    await reconcileVertex(plan({ '3': 75, '4': 25 }), target, clients, fast);
+    fake.resetCounts();
+    await reconcileVertex(plan({ '3': 75, '4': 25 }), target, clients, fast);
+    expect(fake.writes).toBe(0);
+  });
+
+  it('a traffic-only change is exactly one write: updateEndpoint of trafficSplit, replicas untouched', async () => {
+    const first = await reconcileVertex(plan({ '3': 75, '4': 25 }), target, clients, fast);
+    fake.resetCounts();
+    await reconcileVertex(plan({ '3': 10, '4': 90 }), target, clients, fast);
+    expect(fake.writes).toBe(1);
+    expect(fake.calls.UpdateEndpoint).toBe(1);
+    const endpoint = fake.endpoints.get(first.endpointName!)!;
+    expect(endpoint.trafficSplit).toEqual({ [first.deployedModelIds['search-ranker-v3']]: 10, [first.deployedModelIds['search-ranker-v4']]: 90 });
+    expect(endpoint.deployedModels).toHaveLength(2);
+  });
+
+  it('removing a version sets the split, then undeploys it; versions stay in the registry', async () => {
+    const first = await reconcileVertex(plan({ '3': 75, '4': 25 }), target, clients, fast);
+    fake.resetCounts();
+    await reconcileVertex(plan({ '4': 100 }), target, clients, fast);
+    expect(fake.calls).toEqual(expect.objectContaining({ UpdateEndpoint: 1, UndeployModel: 1 }));
+    expect(fake.writes).toBe(2);
+    const endpoint = fake.endpoints.get(first.endpointName!)!;
+    expect(endpoint.deployedModels.map((d: any) => d.displayName)).toEqual(['search-ranker-v4']);
+    expect(fake.models.get(first.modelName!)).toHaveLength(2);
+  });
+
+  it('survives UNAVAILABLE and RESOURCE_EXHAUSTED with retries', async () => {
+    fake.faults.push({ method: 'ListModels', code: grpc.status.UNAVAILABLE, times: 2 }, { method: 'DeployModel', code: grpc.status.RESOURCE_EXHAUSTED, times: 1 });
+    const result = await reconcileVertex(plan({ '3': 100 }), target, clients, fast);
+    expect(fake.endpoints.get(result.endpointName!)!.deployedModels).toHaveLength(1);
+    expect(fake.calls.ListModels).toBe(3);
+  });
+
+  it('a failed deploy undeploys what the run deployed before it (no orphans)', async () => {
+    fake.failOperation = { method: 'DeployModel', message: 'Quota exceeded for NVIDIA_L4 in us-central1.', after: 1 };
+    await expect(reconcileVertex(plan({ '3': 50, '4': 50 }), target, clients, fast)).rejects.toThrow(
+      'vertex: search-ranker in staging: deploy search-ranker-v4 failed: Quota exceeded for NVIDIA_L4 in us-central1.',
+    );
+    expect(fake.calls.UndeployModel).toBe(1);
+    const [endpoint] = [...fake.endpoints.values()];
+    expect(endpoint.deployedModels).toEqual([]);
+  });
+
+  it('a failed operation names the model, the environment and Vertex’s message, and leaves no deployed model behind', async () => {
+    fake.operationPolls = 1;
+    const first = await reconcileVertex(plan({ '3': 100 }), target, clients, fast);
+    fake.failOperation = { method: 'DeployModel', message: 'Machine type g2-standard-8 is not available in us-central1-a.' };
+    await expect(reconcileVertex(plan({ '3': 50, '4': 50 }), target, clients, fast)).rejects.toThrow(
+      'vertex: search-ranker in staging: deploy search-ranker-v4 failed: Machine type g2-standard-8 is not available in us-central1-a.',
+    );
+    const endpoint = fake.endpoints.get(first.endpointName!)!;
+    expect(endpoint.deployedModels.map((d: any) => d.displayName)).toEqual(['search-ranker-v3']);
+    expect(Object.values(endpoint.trafficSplit)).toEqual([100]);
+  });
+});
