@@ -5,6 +5,8 @@ import type { Provider } from '../lib/catalog/types';
 import { diffEnvironments, formatDiff, formatPlan, resolvePlan } from '../lib/plan';
 import { promote, PromoteUsageError, type GateResult, type LiveStateFactory } from '../lib/promote';
 import { SageMakerLiveState } from '../lib/providers/sagemaker/live';
+import { VertexLiveState } from '../lib/providers/vertex/live';
+import type { LiveState } from '../lib/promote';
 import { loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
 
@@ -20,8 +22,9 @@ export interface Io {
 
 /** Providers whose live state mlspec reads today; the others fail their gates closed. */
 const defaultLive: LiveStateFactory = (() => {
-  const readers: Partial<Record<Provider, SageMakerLiveState>> = {};
-  return (provider: Provider) => (provider === 'sagemaker' ? (readers.sagemaker ??= new SageMakerLiveState()) : undefined);
+  const readers: Partial<Record<Provider, LiveState>> = {};
+  const make: Partial<Record<Provider, () => LiveState>> = { sagemaker: () => new SageMakerLiveState(), vertex: () => new VertexLiveState() };
+  return (provider: Provider) => (make[provider] ? (readers[provider] ??= make[provider]!()) : undefined);
 })();
 
 const defaultIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };

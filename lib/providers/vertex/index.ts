@@ -1,2 +1,3 @@
 export * from './clients';
 export * from './reconcile';
+export * from './live';

@@ -43,6 +43,8 @@ export class FakeVertex {
   readonly models = new Map<string, Obj[]>(); // model name → versions
   readonly endpoints = new Map<string, Obj>();
   private readonly operations = new Map<string, Operation>();
+  /** The fake's clock (deployed models' createTime); tests move it. */
+  now: () => number = () => Date.now();
   private server?: grpc.Server;
   private nextId = 1000;
   private root?: protobuf.Root;
@@ -67,6 +69,11 @@ export class FakeVertex {
       GetModel: (r) => this.getModel(r),
       ListModels: (r) => this.listModels(r),
       ListModelVersions: (r) => ({ models: this.models.get(r.name) ?? this.notFound(`Model ${r.name}`) }),
+      UpdateModel: (r) => {
+        const version = this.getModel({ name: r.model.name });
+        for (const p of r.updateMask?.paths ?? []) version[p] = r.model[p];
+        return version;
+      },
     }));
     server.addService(pkg.google.cloud.aiplatform.v1.EndpointService.service, this.wrap({
       CreateEndpoint: (r) => this.createEndpoint(r),
@@ -206,7 +213,7 @@ export class FakeVertex {
     this.getModel({ name: r.deployedModel.model });
     const id = this.id();
     return this.operation('DeployModel', () => {
-      const deployed = { ...r.deployedModel, id };
+      const deployed = { ...r.deployedModel, id, createTime: { seconds: String(Math.floor(this.now() / 1000)) } };
       endpoint.deployedModels.push(deployed);
       if (r.trafficSplit && Object.keys(r.trafficSplit).length > 0) {
         const split: Record<string, number> = Object.fromEntries(Object.entries(r.trafficSplit as Record<string, number>).map(([k, v]) => [k === '0' ? id : k, v]));
