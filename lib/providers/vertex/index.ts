@@ -1,3 +1,4 @@
 export * from './clients';
 export * from './reconcile';
 export * from './live';
+export * from './credentials';

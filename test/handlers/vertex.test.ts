@@ -1,0 +1,97 @@
+import * as grpc from '@grpc/grpc-js';
+import { googleAuthLibrary } from 'google-gax';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { onEvent, type CustomResourceEvent } from '../../lib/handlers/vertex';
+import { resolvePlan } from '../../lib/plan';
+import { vertexClients, workloadIdentityConfig, workloadIdentityClient } from '../../lib/providers/vertex';
+import { loadProjectText } from '../../lib/spec';
+import { FakeVertex } from '../fakes/vertex/server';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SPEC = readFileSync(path.join(ROOT, 'examples/mlspec.yaml'), 'utf8');
+
+function properties(traffic: Record<string, number>, protectedEnv = false) {
+  const releases = `staging:\n  search-ranker: { traffic: ${JSON.stringify(traffic)} }\n`;
+  const plan = resolvePlan(loadProjectText(SPEC, 'mlspec.yaml', releases), { environments: ['staging'] }).environments[0].models.find((m) => m.name === 'search-ranker')!.vertex!;
+  // CloudFormation turns every property value into a string.
+  return { ServiceToken: 'arn:aws:lambda:us-east-1:222222222222:function:vertex', Plan: JSON.stringify(plan), Model: 'search-ranker', Environment: 'staging', Protected: String(protectedEnv) };
+}
+
+/** A CloudFormation custom-resource event as the Provider framework passes it to onEvent. */
+function event(type: 'Create' | 'Update' | 'Delete', props: ReturnType<typeof properties>, physicalId?: string, old?: ReturnType<typeof properties>): CustomResourceEvent {
+  return {
+    RequestType: type,
+    PhysicalResourceId: physicalId,
+    ResourceProperties: props,
+    OldResourceProperties: old,
+    ...({ StackId: 'arn:aws:cloudformation:us-east-1:222222222222:stack/acme-search-ranker-staging/1', RequestId: 'r', LogicalResourceId: 'Vertex', ResourceType: 'Custom::VertexModel' } as object),
+  };
+}
+
+describe('the Vertex custom-resource handler, driven by CloudFormation events against the fake', () => {
+  let fake: FakeVertex;
+  let port: number;
+  const deps = () => ({
+    clients: () => vertexClients('us-central1', { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never),
+    options: { retries: 1, backoffMs: 5 },
+  });
+
+  beforeEach(async () => {
+    fake = new FakeVertex();
+    port = await fake.start();
+  });
+  afterEach(() => fake.stop());
+
+  it('Create deploys; a retried Create changes nothing; Update moves traffic in one write', async () => {
+    const created = await onEvent(event('Create', properties({ '3': 100 })), deps());
+    expect(created.PhysicalResourceId).toBe('vertex:projects/acme-ml-staging/locations/us-central1/acme-search-ranker/acme-search-ranker-staging');
+    expect(created.Data?.EndpointName).toMatch(/^projects\/acme-ml-staging\/locations\/us-central1\/endpoints\/\d+$/);
+    fake.resetCounts();
+    await onEvent(event('Create', properties({ '3': 100 })), deps());
+    expect(fake.writes).toBe(0);
+    await onEvent(event('Update', properties({ '3': 100 }), created.PhysicalResourceId, properties({ '3': 100 })), deps());
+    expect(fake.writes).toBe(0);
+  });
+
+  it('Delete keeps the registry and removes the endpoint; a retried Delete succeeds', async () => {
+    const created = await onEvent(event('Create', properties({ '3': 100 })), deps());
+    await onEvent(event('Delete', properties({ '3': 100 }), created.PhysicalResourceId), deps());
+    expect(fake.endpoints.size).toBe(0);
+    expect([...fake.models.values()][0]).toHaveLength(2);
+    await expect(onEvent(event('Delete', properties({ '3': 100 }), created.PhysicalResourceId), deps())).resolves.toEqual({ PhysicalResourceId: created.PhysicalResourceId });
+  });
+
+  it('Delete in a protected environment keeps the endpoint too', async () => {
+    const created = await onEvent(event('Create', properties({ '3': 100 }, true)), deps());
+    fake.resetCounts();
+    await onEvent(event('Delete', properties({ '3': 100 }, true), created.PhysicalResourceId), deps());
+    expect(fake.writes).toBe(0);
+    expect(fake.endpoints.size).toBe(1);
+  });
+
+  it('without a workload identity provider, says what to set', async () => {
+    await expect(onEvent(event('Create', properties({ '3': 100 })))).rejects.toThrow(
+      'vertex: search-ranker in staging: environments.staging.gcp.workloadIdentityProvider is not set; the deploy role reaches Google only through workload identity federation (see docs/vertex.md)',
+    );
+  });
+});
+
+describe('workload identity federation from the handler’s AWS role', () => {
+  const id = { workloadIdentityProvider: 'projects/123456/locations/global/workloadIdentityPools/aws/providers/deploy', serviceAccount: 'mlspec-deploy@acme-ml-prod.iam.gserviceaccount.com' };
+
+  it('builds the external-account (AWS) configuration google-auth-library exchanges', () => {
+    expect(workloadIdentityConfig(id)).toEqual({
+      type: 'external_account',
+      audience: '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/aws/providers/deploy',
+      subject_token_type: 'urn:ietf:params:aws:token-type:aws4_request',
+      token_url: 'https://sts.googleapis.com/v1/token',
+      credential_source: { environment_id: 'aws1', regional_cred_verification_url: 'https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15' },
+      service_account_impersonation_url: 'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/mlspec-deploy@acme-ml-prod.iam.gserviceaccount.com:generateAccessToken',
+    });
+  });
+
+  it('gives an AWS external-account client (no key anywhere)', () => {
+    expect(workloadIdentityClient(id)).toBeInstanceOf(googleAuthLibrary.AwsClient);
+  });
+});
