@@ -88,3 +88,7 @@ async function deleteEndpoint(plan: VertexModelPlan, clients: VertexClients): Pr
 
 /** Lambda entry point for the Provider framework. */
 export const handler = (event: CustomResourceEvent) => onEvent(event);
+
+// Exported so tests drive the bundle itself (its own gRPC and auth copies) against the fake.
+export { vertexClients } from '../providers/vertex/clients';
+export { grpc, googleAuthLibrary } from 'google-gax';

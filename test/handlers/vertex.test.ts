@@ -95,3 +95,28 @@ describe('workload identity federation from the handler’s AWS role', () => {
     expect(workloadIdentityClient(id)).toBeInstanceOf(googleAuthLibrary.AwsClient);
   });
 });
+
+describe('the bundled handler (dist/handlers/vertex, what Lambda runs)', () => {
+  const file = path.join(ROOT, 'dist/handlers/vertex/index.js');
+
+  it('is under 2 MB and carries no CDK code', () => {
+    const text = readFileSync(file, 'utf8');
+    expect(text.length).toBeLessThan(2 * 1024 * 1024);
+    expect(text).not.toContain('aws-cdk-lib');
+  });
+
+  it('deploys against the fake with its own pruned protos, gRPC and auth', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bundle = require(file) as typeof import('../../lib/handlers/vertex');
+    const fake = new FakeVertex();
+    const port = await fake.start();
+    try {
+      const clients = () => bundle.vertexClients('us-central1', { apiEndpoint: '127.0.0.1', port, sslCreds: bundle.grpc.credentials.createInsecure(), authClient: new bundle.googleAuthLibrary.PassThroughClient() } as never);
+      const created = await bundle.onEvent(event('Create', properties({ '3': 75, '4': 25 })), { clients, options: { retries: 0 } });
+      expect(created.Data?.EndpointName).toMatch(/endpoints\/\d+$/);
+      expect(fake.calls).toEqual(expect.objectContaining({ UploadModel: 2, CreateEndpoint: 1, DeployModel: 2, UpdateEndpoint: 1 }));
+    } finally {
+      await fake.stop();
+    }
+  });
+});
