@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan } from '../lib/plan/types';
+import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan } from '../lib/plan/types';
+import { VertexModel } from './vertex';
 import {
   EndpointAutoscaling,
   EndpointVariantProps,
@@ -47,7 +48,8 @@ export class ModelStack extends Stack {
   /** SageMaker registry and endpoint, when the plan has a SageMaker slice. */
   public readonly sagemaker?: SageMakerResources;
   // Seams for the other providers: their constructs land here when they exist.
-  // public readonly vertex?: VertexResources;   (constructs/vertex, custom resources)
+  /** Vertex AI registry and endpoint (a custom resource), when the plan has a Vertex slice. */
+  public readonly vertex?: VertexModel;
   // public readonly azureml?: AzureMlResources; (constructs/azureml, custom resources)
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
@@ -66,8 +68,20 @@ export class ModelStack extends Stack {
 
     const removalPolicy = isProtected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     if (plan.sagemaker) this.sagemaker = this.buildSageMaker(plan.sagemaker, removalPolicy, ownsRegistry);
-    // if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, removalPolicy);
+    if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, isProtected);
     // if (plan.azureml) this.azureml = this.buildAzureMl(plan.azureml, removalPolicy);
+  }
+
+  /** Vertex AI: a custom resource whose handler reconciles with the real Vertex clients. */
+  protected buildVertex(vx: VertexModelPlan, isProtected: boolean): VertexModel {
+    return new VertexModel(this, 'Vertex', {
+      plan: vx,
+      model: this.plan.name,
+      environment: this.plan.environment,
+      protected: isProtected,
+      workloadIdentityProvider: vx.workloadIdentityProvider,
+      serviceAccount: vx.serviceAccount,
+    });
   }
 
   /** SageMaker: native CloudFormation resources (registry, endpoint, alarms, autoscaling). */

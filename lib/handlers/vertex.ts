@@ -52,6 +52,8 @@ function physicalId(plan: VertexModelPlan): string {
 }
 
 export async function onEvent(event: CustomResourceEvent, deps: Dependencies = {}): Promise<OnEventResponse> {
+  // CloudFormation deletes a resource whose Create failed: nothing was made, nothing to undo.
+  if (event.RequestType === 'Delete' && event.PhysicalResourceId?.startsWith('vertex-failed:')) return { PhysicalResourceId: event.PhysicalResourceId };
   const props = event.ResourceProperties;
   const plan = JSON.parse(props.Plan) as VertexModelPlan;
   const clients = (deps.clients ?? defaultClients)(plan, props);
@@ -86,8 +88,37 @@ async function deleteEndpoint(plan: VertexModelPlan, clients: VertexClients): Pr
   }
 }
 
-/** Lambda entry point for the Provider framework. */
-export const handler = (event: CustomResourceEvent) => onEvent(event);
+/** What CloudFormation sends a Lambda-backed custom resource (besides the event fields above). */
+interface CloudFormationRequest extends CustomResourceEvent {
+  readonly ResponseURL: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+}
+
+/**
+ * Lambda entry point: CloudFormation invokes it directly, and it answers on the pre-signed
+ * ResponseURL. A failure is reported with its message (model, environment, Vertex's words).
+ */
+export async function handler(event: CloudFormationRequest): Promise<void> {
+  let body: Record<string, unknown>;
+  try {
+    const result = await onEvent(event);
+    body = { Status: 'SUCCESS', PhysicalResourceId: result.PhysicalResourceId, Data: result.Data };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    console.error(reason);
+    // A failed Create has no id yet: give CloudFormation one it can send a Delete for.
+    body = { Status: 'FAILED', Reason: reason.slice(0, 3000), PhysicalResourceId: event.PhysicalResourceId ?? `vertex-failed:${event.RequestId}` };
+  }
+  await respond(event.ResponseURL, { ...body, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId });
+}
+
+async function respond(url: string, body: Record<string, unknown>): Promise<void> {
+  const text = JSON.stringify(body);
+  const res = await fetch(url, { method: 'PUT', body: text, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(text)) } });
+  if (!res.ok) throw new Error(`CloudFormation did not take the response: HTTP ${res.status}`);
+}
 
 // Exported so tests drive the bundle itself (its own gRPC and auth copies) against the fake.
 export { vertexClients } from '../providers/vertex/clients';

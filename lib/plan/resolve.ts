@@ -248,6 +248,8 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
   return {
     project: env.gcp!.project,
     region,
+    workloadIdentityProvider: env.gcp!.workloadIdentityProvider,
+    serviceAccount: env.gcp!.serviceAccount,
     modelDisplayName: names.registryName(spec.project, modelName),
     versions: registry.versions.map((v) => ({ label: v.label, alias: names.versionName(v.label), artifactUri: model.versions[v.label]?.artifact.vertex, metrics: v.metrics })),
     training: vertexTraining,

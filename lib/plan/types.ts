@@ -206,6 +206,9 @@ export interface SageMakerVariantPlan {
 export interface VertexModelPlan {
   readonly project: string;
   readonly region: string;
+  /** From the environment's `gcp` block: how the deploy role reaches Google without keys. */
+  readonly workloadIdentityProvider?: string;
+  readonly serviceAccount?: string;
   /** Display name of the Vertex Model that holds every version: `<project>-<model>`. */
   readonly modelDisplayName: string;
   readonly versions: { readonly label: string; readonly alias: string; readonly artifactUri?: string; readonly metrics: Record<string, number> }[];

@@ -120,3 +120,39 @@ describe('the bundled handler (dist/handlers/vertex, what Lambda runs)', () => {
     }
   });
 });
+
+describe('the Lambda entry point answers CloudFormation on the response URL', () => {
+  it('reports a failure with its message, and an id CloudFormation can delete', async () => {
+    const http = await import('node:http');
+    const bodies: Record<string, unknown>[] = [];
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c) => (text += c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(text));
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const { handler } = await import('../../lib/handlers/vertex');
+      await handler({ ...event('Create', properties({ '3': 100 })), ResponseURL: `http://127.0.0.1:${port}/response`, StackId: 'stack', RequestId: 'req-9', LogicalResourceId: 'Vertex' } as never);
+      expect(bodies).toEqual([
+        expect.objectContaining({
+          Status: 'FAILED',
+          PhysicalResourceId: 'vertex-failed:req-9',
+          Reason: 'vertex: search-ranker in staging: environments.staging.gcp.workloadIdentityProvider is not set; the deploy role reaches Google only through workload identity federation (see docs/vertex.md)',
+          RequestId: 'req-9',
+          LogicalResourceId: 'Vertex',
+        }),
+      ]);
+      // CloudFormation then deletes the failed resource: nothing to undo.
+      await expect(onEvent(event('Delete', properties({ '3': 100 }), 'vertex-failed:req-9'))).resolves.toEqual({ PhysicalResourceId: 'vertex-failed:req-9' });
+    } finally {
+      quiet.mockRestore();
+      server.close();
+    }
+  });
+});
