@@ -114,6 +114,30 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
       endpoint = { ...endpoint, trafficSplit: first ? { [id]: 100 } : { ...currentSplit(endpoint), [id]: 0 } };
     }
 
+    // Replicas and autoscaling of versions already deployed change in place, not by redeploying.
+    for (const want of serving.deployedModels) {
+      const have = deployed.get(want.displayName)?.dedicatedResources;
+      if (!have) continue;
+      const paths: string[] = [];
+      if (Number(have.minReplicaCount ?? 0) !== want.minReplicaCount) paths.push('dedicated_resources.min_replica_count');
+      if (Number(have.maxReplicaCount ?? 0) !== want.maxReplicaCount) paths.push('dedicated_resources.max_replica_count');
+      const specs = (have.autoscalingMetricSpecs ?? []).map((m) => ({ metricName: m.metricName, target: Number(m.target ?? 0) }));
+      if (JSON.stringify(specs) !== JSON.stringify(want.autoscalingMetricSpecs)) paths.push('dedicated_resources.autoscaling_metric_specs');
+      if (paths.length === 0) continue;
+      const [op] = await call(`resize ${want.displayName}`, () =>
+        clients.endpoints.mutateDeployedModel({
+          endpoint: endpointName,
+          deployedModel: {
+            id: ids[want.displayName],
+            model: deployed.get(want.displayName)!.model,
+            dedicatedResources: { ...have, minReplicaCount: want.minReplicaCount, maxReplicaCount: want.maxReplicaCount, autoscalingMetricSpecs: want.autoscalingMetricSpecs },
+          },
+          updateMask: { paths },
+        }),
+      );
+      await finish(op, `resize ${want.displayName}`, target);
+    }
+
     // The split, in one write, only when it differs.
     const desired = Object.fromEntries(Object.entries(serving.trafficSplit).map(([name, pct]) => [ids[name], pct]));
     const [live] = await call('get endpoint', () => clients.endpoints.getEndpoint({ name: endpointName }));

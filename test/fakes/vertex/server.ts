@@ -82,6 +82,20 @@ export class FakeVertex {
       UpdateEndpoint: (r) => this.updateEndpoint(r),
       DeployModel: (r) => this.deployModel(r),
       UndeployModel: (r) => this.undeployModel(r),
+      MutateDeployedModel: (r) => {
+        const endpoint = this.endpoints.get(r.endpoint) ?? this.notFound(`Endpoint ${r.endpoint}`);
+        const target = endpoint.deployedModels.find((d: Obj) => d.id === r.deployedModel.id) ?? this.notFound(`DeployedModel ${r.deployedModel.id}`);
+        return this.operation('MutateDeployedModel', () => {
+          for (const p of r.updateMask?.paths ?? []) {
+            // Only replica counts and autoscaling may change in place (Vertex's own rule).
+            const [, field] = /^dedicated_resources\.(min_replica_count|max_replica_count|autoscaling_metric_specs)$/.exec(p) ?? [];
+            if (!field) throw { code: grpc.status.INVALID_ARGUMENT, message: `Field ${p} cannot be mutated.` };
+            const key = field.replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase());
+            target.dedicatedResources[key] = r.deployedModel.dedicatedResources[key];
+          }
+          return { type: `${PKG}.MutateDeployedModelResponse`, value: { deployedModel: target } };
+        });
+      },
       DeleteEndpoint: (r) => this.operation('DeleteEndpoint', () => {
         this.endpoints.delete(r.name);
         return { type: 'google.protobuf.Empty', value: {} };

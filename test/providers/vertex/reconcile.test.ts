@@ -71,6 +71,21 @@ describe('Vertex reconciler against the fake Vertex (real v1 clients over gRPC)'
     expect(endpoint.deployedModels).toHaveLength(2);
   });
 
+  it('a replica change resizes the deployed model in place (one mutateDeployedModel), no redeploy', async () => {
+    const first = await reconcileVertex(plan({ '3': 100 }), target, clients, fast);
+    fake.resetCounts();
+    const bigger = plan({ '3': 100 });
+    const resized = { ...bigger, serving: { ...bigger.serving!, deployedModels: bigger.serving!.deployedModels.map((d) => ({ ...d, minReplicaCount: 3, maxReplicaCount: 8 })) } };
+    await reconcileVertex(resized, target, clients, fast);
+    expect(fake.writes).toBe(1);
+    expect(fake.calls.MutateDeployedModel).toBe(1);
+    const [deployed] = fake.endpoints.get(first.endpointName!)!.deployedModels;
+    expect([deployed.id, deployed.dedicatedResources.minReplicaCount, deployed.dedicatedResources.maxReplicaCount]).toEqual([first.deployedModelIds['search-ranker-v3'], 3, 8]);
+    fake.resetCounts();
+    await reconcileVertex(resized, target, clients, fast);
+    expect(fake.writes).toBe(0);
+  });
+
   it('removing a version sets the split, then undeploys it; versions stay in the registry', async () => {
     const first = await reconcileVertex(plan({ '3': 75, '4': 25 }), target, clients, fast);
     fake.resetCounts();
