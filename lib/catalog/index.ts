@@ -1,2 +1,6 @@
 export * from './types';
-export { acceleratorsOffered, catalogSources, pricePerHour, resolveAccelerator, resolveInstanceType, spotDiscount } from './lookup';
+export { resolveAccelerator } from './resolve';
+export { resolveInstanceType } from './instance-type';
+export { acceleratorsOffered } from './offered';
+export { pricePerHour, spotDiscount } from './prices';
+export { catalogSources } from './sources';

@@ -18,7 +18,7 @@ export interface Sku {
   /** The logical accelerator and count per node; absent for CPU-only SKUs. */
   readonly accelerator?: Accelerator;
   readonly acceleratorCount: number;
-  /** Vertex only: the `acceleratorType` enum value (`NVIDIA_TESLA_T4`), empty where the accelerator is built into the machine type. */
+  /** Vertex only: the `acceleratorType` enum value (`NVIDIA_TESLA_T4`, also `NVIDIA_L4` for G2 machines: Vertex wants it even for built-in GPUs). */
   readonly providerAcceleratorType?: string;
   readonly vcpus?: number;
   readonly memoryGiB?: number;

@@ -8,20 +8,22 @@ export const HOURS_PER_MONTH = 730;
 export interface ServingNode {
   readonly instanceType: string;
   readonly replicas: number;
+  /** The resolved SKU's price (it knows attached GPUs, such as a T4 on a Vertex N1 machine). */
+  readonly pricePerHour?: number;
 }
 
 /** Serving per hour/month at minimum replicas, and one training run; SKUs without a price are listed, not guessed. */
-export function estimateCost(provider: Provider, region: string, serving: readonly ServingNode[], training?: TrainingPlan): CostPlan {
+export function estimateCost(provider: Provider, region: string, serving: readonly ServingNode[], training?: TrainingPlan & { readonly pricePerHour?: number }): CostPlan {
   const unpriced = new Set<string>();
   let perHour: number | undefined;
   for (const node of serving) {
-    const price = pricePerHour(provider, node.instanceType, region, 'serving');
+    const price = node.pricePerHour ?? pricePerHour(provider, node.instanceType, region, 'serving');
     if (price === undefined) unpriced.add(node.instanceType);
     else perHour = (perHour ?? 0) + price * node.replicas;
   }
   let trainingRun: number | undefined;
   if (training) {
-    const price = pricePerHour(provider, training.instanceType, region, 'training');
+    const price = training.pricePerHour ?? pricePerHour(provider, training.instanceType, region, 'training');
     if (price === undefined) unpriced.add(training.instanceType);
     else {
       const hours = training.maxRuntimeSeconds / 3600;

@@ -4,7 +4,7 @@ import { modelProviders, providerRegion } from '../spec/providers';
 import { resolveSku } from '../spec/sku';
 import type { Environment, Model, Release, Spec } from '../spec/types';
 import { parseDuration, parseGate } from '../spec/values';
-import { estimateCost } from './cost';
+import { estimateCost, type ServingNode } from './cost';
 import * as names from './names';
 import { resolveAutoscaling, resolveRollback, resolveRollout } from './rollout';
 import type {
@@ -156,11 +156,11 @@ function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
 
   const training = resolveTraining(ctx, 'sagemaker', region);
   let servingPlan: SageMakerModelPlan['serving'];
-  const nodes: { instanceType: string; replicas: number }[] = [];
+  const nodes: ServingNode[] = [];
   if (serving && release && servingSku && image) {
     const variant = (label: string, weight: number): SageMakerVariantPlan => {
       const declared = model.versions[label];
-      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min });
+      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min, pricePerHour: servingSku.pricePerHour });
       return {
         variantName: names.versionName(label),
         version: label,
@@ -197,7 +197,7 @@ function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
     },
     training: withoutSku(training),
     serving: servingPlan,
-    cost: estimateCost('sagemaker', region, nodes, training),
+    cost: estimateCost('sagemaker', region, nodes, training && { ...training, pricePerHour: training.sku.pricePerHour }),
   };
 }
 
@@ -215,12 +215,12 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
   const serving = model.serving;
   const servingSku = serving ? sku('vertex', 'serving', serving.resources, region, `models.${modelName}.serving`) : undefined;
   const training = resolveTraining(ctx, 'vertex', region);
-  const nodes: { instanceType: string; replicas: number }[] = [];
+  const nodes: ServingNode[] = [];
   let servingPlan: VertexModelPlan['serving'];
   if (serving && release && servingSku && serving.image.vertex) {
     const autoscaling = serving.autoscaling;
     const deployedModels = Object.keys(release.traffic).map((label) => {
-      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min });
+      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min, pricePerHour: servingSku.pricePerHour });
       return {
         displayName: names.deployedModelName(modelName, label),
         version: label,
@@ -254,7 +254,7 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
     versions: registry.versions.map((v) => ({ label: v.label, alias: names.versionName(v.label), artifactUri: model.versions[v.label]?.artifact.vertex, metrics: v.metrics })),
     training: vertexTraining,
     serving: servingPlan,
-    cost: estimateCost('vertex', region, nodes, training),
+    cost: estimateCost('vertex', region, nodes, training && { ...training, pricePerHour: training.sku.pricePerHour }),
   };
 }
 
@@ -266,12 +266,12 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
   const serving = model.serving;
   const servingSku = serving ? sku('azureml', 'serving', serving.resources, azure.region, `models.${modelName}.serving`) : undefined;
   const training = resolveTraining(ctx, 'azureml', azure.region);
-  const nodes: { instanceType: string; replicas: number }[] = [];
+  const nodes: ServingNode[] = [];
   let servingPlan: AzureMlModelPlan['serving'];
   if (serving && release && servingSku && serving.image.azureml) {
     const autoscaling = serving.autoscaling;
     const deployment = (label: string) => {
-      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min });
+      nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min, pricePerHour: servingSku.pricePerHour });
       return {
         name: names.versionName(label),
         version: label,
@@ -313,7 +313,7 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
     })),
     training: withoutSku(training),
     serving: servingPlan,
-    cost: estimateCost('azureml', azure.region, nodes, training),
+    cost: estimateCost('azureml', azure.region, nodes, training && { ...training, pricePerHour: training.sku.pricePerHour }),
   };
 }
 

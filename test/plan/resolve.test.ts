@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { azureEndpointName } from '../../lib/plan/names';
 import { resolvePlan, resolveRollout } from '../../lib/plan';
+import { pricePerHour } from '../../lib/catalog';
 import { loadProject, validateProject } from '../../lib/spec';
 import { baseReleases, baseSpec, mutate } from '../helpers';
 
@@ -105,6 +106,20 @@ describe('plan: cost', () => {
     const cost = model('dev', 'fraud-detector').sagemaker!.cost;
     // ml.p4d.24xlarge $37.688 × 2 nodes × 12 h × 20 trials × (1 - 0.7)
     expect(cost.trainingRunUsd).toBe(5427.07);
+  });
+
+  it('prices a Vertex machine with its attached GPU, not the bare machine', () => {
+    const spec = mutate(baseSpec(), (s) => {
+      for (const env of Object.values<any>(s.environments)) env.gcp = { project: 'acme-ml-dev', region: 'us-central1' };
+      s.models.fraud.providers = ['vertex'];
+      s.models.fraud.serving.image = { vertex: 'us-docker.pkg.dev/acme/serve/fraud:1' };
+      for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact = { vertex: 'gs://acme-models/fraud/' };
+    });
+    const vx = resolvePlan(validateProject(spec, baseReleases())).environments[0].models[0].vertex!;
+    const deployed = vx.serving!.deployedModels[0];
+    expect([deployed.machineType, deployed.acceleratorType]).toEqual(['n1-standard-4', 'NVIDIA_TESLA_T4']);
+    expect(vx.cost.servingPerHourUsd).toBe(Math.round(deployed.pricePerHour! * 100) / 100);
+    expect(vx.cost.servingPerHourUsd).toBeGreaterThan(pricePerHour('vertex', 'n1-standard-4', 'us-central1', 'serving')!);
   });
 
   it('lists SKUs without a price instead of guessing', () => {
