@@ -97,6 +97,15 @@ describe('Vertex reconciler against the fake Vertex (real v1 clients over gRPC)'
     expect(fake.models.get(first.modelName!)).toHaveLength(2);
   });
 
+  it('says which version the registry lacks when a trained label was never registered', async () => {
+    const p = plan({ '3': 100 });
+    const trained = { ...p, versions: [], serving: { ...p.serving!, deployedModels: p.serving!.deployedModels.map((d) => ({ ...d, displayName: 'search-ranker-v12', version: '12', versionAlias: 'v12' })), trafficSplit: { 'search-ranker-v12': 100 } } };
+    await expect(reconcileVertex(trained, target, clients, fast)).rejects.toThrow(
+      'vertex: search-ranker in staging: version 12 is not in the registry (alias v12); declare it in versions or train it first',
+    );
+    expect(fake.calls.DeployModel).toBeUndefined();
+  });
+
   it('survives UNAVAILABLE and RESOURCE_EXHAUSTED with retries', async () => {
     fake.faults.push({ method: 'ListModels', code: grpc.status.UNAVAILABLE, times: 2 }, { method: 'DeployModel', code: grpc.status.RESOURCE_EXHAUSTED, times: 1 });
     const result = await reconcileVertex(plan({ '3': 100 }), target, clients, fast);
