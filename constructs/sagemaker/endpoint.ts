@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { allowLogGroupToUseKey } from '../log-key';
 import { acknowledge } from '../nag';
 import { EndpointAutoscaling } from './autoscaling';
 import { DataCaptureBucket } from './data-capture-bucket';
@@ -346,7 +347,6 @@ export class ModelEndpoint extends ModelEndpointBase {
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const logGroupName = `/aws/sagemaker/Endpoints/${name}`;
-    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
     let captureBucket: s3.IBucket | undefined;
     const capturePrefix = props.dataCapture?.prefix ?? 'data-capture';
@@ -382,13 +382,7 @@ export class ModelEndpoint extends ModelEndpointBase {
       resources: ['*'],
       conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }), true);
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'EncryptEndpointLogs',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
-      resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn } },
-    }), true);
+    allowLogGroupToUseKey(this, this.encryptionKey, logGroupName, 'EncryptEndpointLogs');
 
     // Created here (not by SageMaker on first write) so it is encrypted and expires.
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -423,13 +417,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     });
     const identityOf = (p: ResolvedVariant) => ({ ...p.props, weight: undefined });
     const trafficLogGroupName = `/aws/lambda/mlspec-${name}-traffic`;
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'EncryptTrafficLogs',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
-      resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: trafficLogGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
-    }), true);
+    allowLogGroupToUseKey(this, this.encryptionKey, trafficLogGroupName, 'EncryptTrafficLogs');
     this.traffic = new EndpointTraffic(this, 'Traffic', {
       endpointName: name,
       encryptionKey: this.encryptionKey,

@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { VertexModelPlan } from '../../lib/plan/types';
+import { allowLogGroupToUseKey } from '../log-key';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 
 /** Where `npm ci` (prepare → scripts/build-handlers.ts) puts the bundled handler. */
@@ -56,12 +57,7 @@ export class VertexModel extends Construct {
     const stack = Stack.of(this);
     const key = props.encryptionKey ?? new kms.Key(this, 'Key', { enableKeyRotation: true, description: `mlspec Vertex handler logs of ${props.model} in ${props.environment}`, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     const logGroupName = `/aws/lambda/mlspec-vertex-${stack.stackName}`.slice(0, 512);
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
-      resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
-    }), true);
+    allowLogGroupToUseKey(this, key, logGroupName);
     const logGroup = new logs.LogGroup(this, 'Logs', { logGroupName, encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.DESTROY });
     const logStreams = `${logGroup.logGroupArn}:log-stream:*`;
 
