@@ -14,12 +14,16 @@ import { protobuf } from 'google-gax';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist/handlers');
-const SERVICES = ['google.cloud.aiplatform.v1.ModelService', 'google.cloud.aiplatform.v1.EndpointService'];
+/** Per Google package: the services the handlers call. */
+const SERVICES: Record<string, string[]> = {
+  '@google-cloud/aiplatform': ['google.cloud.aiplatform.v1.ModelService', 'google.cloud.aiplatform.v1.EndpointService'],
+  '@google-cloud/monitoring': ['google.monitoring.v3.MetricService'],
+};
 
-/** The protos.json subset reachable from the services the reconciler uses. */
-export function prunedVertexProtos(): unknown {
+/** The protos.json subset of a Google client package reachable from the services the handlers use. */
+export function prunedProtos(pkg: keyof typeof SERVICES | string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const full = require('@google-cloud/aiplatform/build/protos/protos.json');
+  const full = require(`${pkg}/build/protos/protos.json`);
   const root = protobuf.Root.fromJSON(full);
   const keep = new Set<string>();
   const visit = (t: protobuf.ReflectionObject | null | undefined): void => {
@@ -45,7 +49,7 @@ export function prunedVertexProtos(): unknown {
       }
     }
   };
-  for (const s of SERVICES) visit(root.lookupService(s));
+  for (const s of SERVICES[pkg]) visit(root.lookupService(s));
   for (const extra of ['google.protobuf.Any', 'google.protobuf.Empty', 'google.rpc.Status', 'google.longrunning.Operation']) visit(root.lookup(extra));
   // Rebuild the JSON tree with only what is kept (and the namespaces holding it).
   const prune = (json: any, prefix: string): any => {
@@ -65,11 +69,14 @@ export function prunedVertexProtos(): unknown {
   return prune(full, '');
 }
 
-const vertexProtos: Plugin = {
-  name: 'vertex-protos',
+const googleProtos: Plugin = {
+  name: 'google-protos',
   setup(b) {
-    b.onResolve({ filter: /protos\/protos\.json$/ }, (args) => (args.resolveDir.includes('@google-cloud/aiplatform') ? { path: 'vertex-protos', namespace: 'vertex-protos' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'vertex-protos' }, () => ({ contents: JSON.stringify(prunedVertexProtos()), loader: 'json' }));
+    b.onResolve({ filter: /protos\/protos\.json$/ }, (args) => {
+      const pkg = Object.keys(SERVICES).find((p) => args.resolveDir.includes(p));
+      return pkg ? { path: pkg, namespace: 'google-protos' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'google-protos' }, (args) => ({ contents: JSON.stringify(prunedProtos(args.path)), loader: 'json' }));
   },
 };
 
@@ -86,7 +93,7 @@ export async function buildHandler(provider: string): Promise<{ file: string; by
     minify: true,
     legalComments: 'none',
     outfile: file,
-    plugins: [vertexProtos],
+    plugins: [googleProtos],
     logLevel: 'warning',
   });
   return { file, bytes: statSync(file).size };

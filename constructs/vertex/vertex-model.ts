@@ -1,17 +1,9 @@
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { CustomResource } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import type { VertexModelPlan } from '../../lib/plan/types';
-import { allowLogGroupToUseKey } from '../log-key';
-import { acknowledge, acknowledgeWildcardResource } from '../nag';
-
-/** Where `npm ci` (prepare → scripts/build-handlers.ts) puts the bundled handler. */
-const HANDLER_DIR = path.resolve(__dirname, '../../dist/handlers/vertex');
+import { ReconcilerProvider } from '../reconciler-provider';
 
 export interface VertexModelProps {
   /** The model's Vertex plan: registry versions, endpoint, deployed models, traffic split. */
@@ -38,12 +30,13 @@ export interface VertexModelProps {
 /**
  * A model's Vertex AI registry and endpoint, deployed by `cdk deploy` through a custom resource
  * whose handler (lib/handlers/vertex, bundled) runs the reconciler with workload-identity
- * credentials: no Google key is stored anywhere. The handler waits for Vertex's long-running
- * operations within one invocation (15 minutes); staged rollouts with bakes are not built yet.
+ * credentials: no Google key is stored anywhere. A change that adds serving versions rolls out in
+ * the plan's canary / linear steps, watched through Cloud Monitoring and rolled back on the
+ * `rollback` thresholds, by the Provider framework's isComplete waiter (at most one hour).
  */
 export class VertexModel extends Construct {
   public readonly resource: CustomResource;
-  /** The handler's role: the AWS identity Google's workload identity pool trusts. */
+  /** The handlers' role: the AWS identity Google's workload identity pool trusts. */
   public readonly handlerRole: iam.Role;
   /** Vertex resource names after deployment. */
   public readonly modelName: string;
@@ -51,44 +44,19 @@ export class VertexModel extends Construct {
 
   constructor(scope: Construct, id: string, props: VertexModelProps) {
     super(scope, id);
-    if (!existsSync(path.join(HANDLER_DIR, 'index.js'))) {
-      throw new Error(`VertexModel: the bundled handler is missing at ${HANDLER_DIR}; run npm run build:handlers (npm ci does it)`);
-    }
-    const stack = Stack.of(this);
-    const key = props.encryptionKey ?? new kms.Key(this, 'Key', { enableKeyRotation: true, description: `mlspec Vertex handler logs of ${props.model} in ${props.environment}`, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
-    const logGroupName = `/aws/lambda/mlspec-vertex-${stack.stackName}`.slice(0, 512);
-    allowLogGroupToUseKey(this, key, logGroupName);
-    const logGroup = new logs.LogGroup(this, 'Logs', { logGroupName, encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.DESTROY });
-    const logStreams = `${logGroup.logGroupArn}:log-stream:*`;
-
-    // The handler's role: logs only. Google access comes from federation, not IAM.
-    this.handlerRole = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `mlspec Vertex handler of ${props.model} in ${props.environment}` });
-    const policy = new iam.ManagedPolicy(this, 'Policy', {
-      roles: [this.handlerRole],
-      statements: [new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] })],
+    const provider = new ReconcilerProvider(this, 'Handler', {
+      provider: 'vertex',
+      title: 'Vertex AI',
+      model: props.model,
+      environment: props.environment,
+      encryptionKey: props.encryptionKey,
+      environmentVariables: { METADATA_SERVER_DETECTION: 'none' },
+      networkReason: 'Calls only the Vertex AI, Cloud Monitoring and Google STS public APIs over TLS; a VPC would add NAT without isolating anything.',
     });
-    acknowledgeWildcardResource(policy, logStreams, 'Lambda names its log streams at run time; the wildcard covers streams of this one log group.');
-
-    const handler = new lambda.Function(this, 'Handler', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(HANDLER_DIR),
-      // Long-running operations (deploying a GPU model takes minutes) are awaited here.
-      timeout: Duration.minutes(15),
-      memorySize: 512,
-      role: this.handlerRole,
-      logGroup,
-      environment: { METADATA_SERVER_DETECTION: 'none' },
-      description: `mlspec: reconciles Vertex AI for ${props.model} in ${props.environment}`,
-    });
-    handler.node.addDependency(policy);
-    acknowledge(handler, 'NIST.800.53.R5-LambdaConcurrency', 'Runs only during deployments, one CloudFormation event at a time; reserved concurrency would only take capacity from the account.');
-    acknowledge(handler, 'NIST.800.53.R5-LambdaDLQ', 'Invoked by CloudFormation, which records the outcome the handler reports on the response URL; there is no asynchronous event to dead-letter.');
-    acknowledge(handler, 'NIST.800.53.R5-LambdaInsideVPC', 'Calls only the Vertex AI and Google STS public APIs over TLS; a VPC would add NAT without isolating anything.');
-
+    // Google access comes from federation, not IAM: the role keeps its logs-only policy.
+    this.handlerRole = provider.handlerRole;
     this.resource = new CustomResource(this, 'Resource', {
-      // CloudFormation invokes the handler directly; it answers on the response URL itself.
-      serviceToken: handler.functionArn,
+      serviceToken: provider.serviceToken,
       resourceType: 'Custom::VertexModel',
       properties: {
         Plan: JSON.stringify(props.plan),

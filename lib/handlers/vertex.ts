@@ -1,12 +1,16 @@
 import type { VertexModelPlan } from '../plan/types';
-import { reconcileVertex, type ReconcileOptions } from '../providers/vertex/reconcile';
+import { advanceVertexRollout, reconcileVertex, type ReconcileOptions } from '../providers/vertex/reconcile';
 import { vertexClients, type VertexClients } from '../providers/vertex/clients';
 import { workloadIdentityClient } from '../providers/vertex/credentials';
+import { metricClient, VertexSignals } from '../providers/vertex/signals';
+import type { SignalSource, StagedRollout } from '../rollout/staged';
 
 /**
  * CloudFormation custom resource for one model's Vertex AI registry and endpoint, in the shape the
- * CDK Provider framework calls (`onEvent` returns the physical id and data). A thin adapter: the
- * reconciler does the work, and running it again with the same properties changes nothing.
+ * CDK Provider framework calls: `onEvent` brings Vertex to the plan (a change that adds serving
+ * versions only to its first rollout step) and `isComplete`, polled by the framework's waiter,
+ * walks the rollout's steps and rolls back on the spec's thresholds. Thin adapters: the
+ * reconciler does the work, and running either again with the same input changes nothing.
  */
 
 /** Properties of the custom resource; CloudFormation hands every value over as a string. */
@@ -33,17 +37,37 @@ export interface OnEventResponse {
   readonly Data?: Record<string, string>;
 }
 
+/** What the Provider framework passes to isComplete: the event plus onEvent's answer. */
+export interface IsCompleteEvent extends CustomResourceEvent {
+  readonly Data?: Record<string, string>;
+}
+
+export interface IsCompleteResponse {
+  readonly IsComplete: boolean;
+  readonly Data?: Record<string, string>;
+}
+
 export interface Dependencies {
   readonly clients?: (plan: VertexModelPlan, props: VertexResourceProperties) => VertexClients;
+  /** Where rollback signals come from. @default Cloud Monitoring with the same credentials */
+  readonly signals?: (plan: VertexModelPlan, props: VertexResourceProperties, endpointName: string) => SignalSource & { close?: () => Promise<void> };
   readonly options?: ReconcileOptions;
 }
 
-function defaultClients(plan: VertexModelPlan, props: VertexResourceProperties): VertexClients {
+function credentials(props: VertexResourceProperties) {
   if (!props.WorkloadIdentityProvider) {
     throw new Error(`vertex: ${props.Model} in ${props.Environment}: environments.${props.Environment}.gcp.workloadIdentityProvider is not set; the deploy role reaches Google only through workload identity federation (see docs/vertex.md)`);
   }
-  const authClient = workloadIdentityClient({ workloadIdentityProvider: props.WorkloadIdentityProvider, serviceAccount: props.ServiceAccount });
-  return vertexClients(plan.region, { authClient } as never);
+  return workloadIdentityClient({ workloadIdentityProvider: props.WorkloadIdentityProvider, serviceAccount: props.ServiceAccount });
+}
+
+function defaultClients(plan: VertexModelPlan, props: VertexResourceProperties): VertexClients {
+  return vertexClients(plan.region, { authClient: credentials(props) } as never);
+}
+
+function defaultSignals(plan: VertexModelPlan, props: VertexResourceProperties, endpointName: string) {
+  const client = metricClient({ authClient: credentials(props) } as never);
+  return Object.assign(new VertexSignals(client, plan.project, endpointName), { close: () => client.close() });
 }
 
 /** The id names the model and endpoint, so CloudFormation replaces the resource only when they change. */
@@ -64,13 +88,38 @@ export async function onEvent(event: CustomResourceEvent, deps: Dependencies = {
       if (props.Protected !== 'true' && plan.serving) await deleteEndpoint(plan, clients);
       return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId(plan) };
     }
-    const result = await reconcileVertex(plan, target, clients, deps.options);
+    const result = await reconcileVertex(plan, target, clients, { ...deps.options, staged: true });
     return {
       PhysicalResourceId: physicalId(plan),
-      Data: { ModelName: result.modelName ?? '', EndpointName: result.endpointName ?? '' },
+      // The rollout rides along to isComplete, which the framework calls with this Data.
+      Data: { ModelName: result.modelName ?? '', EndpointName: result.endpointName ?? '', Rollout: result.rollout ? JSON.stringify(result.rollout) : '' },
     };
   } finally {
     await Promise.all([clients.models.close(), clients.endpoints.close()]);
+  }
+}
+
+/**
+ * Polled by the Provider framework until it answers true (or its total timeout, 1 hour, fails
+ * the resource and CloudFormation rolls the stack back). Each call is one look at the rollout.
+ */
+export async function isComplete(event: IsCompleteEvent, deps: Dependencies = {}): Promise<IsCompleteResponse> {
+  const rolloutJson = event.Data?.Rollout;
+  if (event.RequestType === 'Delete' || !rolloutJson) return { IsComplete: true };
+  const props = event.ResourceProperties;
+  const plan = JSON.parse(props.Plan) as VertexModelPlan;
+  const rollout = JSON.parse(rolloutJson) as StagedRollout;
+  const clients = (deps.clients ?? defaultClients)(plan, props);
+  const signals = plan.serving?.rollback ? (deps.signals ?? defaultSignals)(plan, props, event.Data!.EndpointName) : undefined;
+  try {
+    const progress = await advanceVertexRollout(plan, { model: props.Model, environment: props.Environment }, clients, rollout, signals, deps.options);
+    if (!progress.done) {
+      console.log(`${props.Model} in ${props.Environment}: step ${progress.step + 1} of ${rollout.steps.length}, ${JSON.stringify(progress.split)}`);
+      return { IsComplete: false };
+    }
+    return { IsComplete: true, Data: { Rollout: '' } };
+  } finally {
+    await Promise.all([clients.models.close(), clients.endpoints.close(), signals?.close?.()]);
   }
 }
 
@@ -86,38 +135,6 @@ async function deleteEndpoint(plan: VertexModelPlan, clients: VertexClients): Pr
     const [op] = await clients.endpoints.deleteEndpoint({ name: endpoint.name! });
     await op.promise();
   }
-}
-
-/** What CloudFormation sends a Lambda-backed custom resource (besides the event fields above). */
-interface CloudFormationRequest extends CustomResourceEvent {
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-}
-
-/**
- * Lambda entry point: CloudFormation invokes it directly, and it answers on the pre-signed
- * ResponseURL. A failure is reported with its message (model, environment, Vertex's words).
- */
-export async function handler(event: CloudFormationRequest): Promise<void> {
-  let body: Record<string, unknown>;
-  try {
-    const result = await onEvent(event);
-    body = { Status: 'SUCCESS', PhysicalResourceId: result.PhysicalResourceId, Data: result.Data };
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    console.error(reason);
-    // A failed Create has no id yet: give CloudFormation one it can send a Delete for.
-    body = { Status: 'FAILED', Reason: reason.slice(0, 3000), PhysicalResourceId: event.PhysicalResourceId ?? `vertex-failed:${event.RequestId}` };
-  }
-  await respond(event.ResponseURL, { ...body, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId });
-}
-
-async function respond(url: string, body: Record<string, unknown>): Promise<void> {
-  const text = JSON.stringify(body);
-  const res = await fetch(url, { method: 'PUT', body: text, headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(text)) } });
-  if (!res.ok) throw new Error(`CloudFormation did not take the response: HTTP ${res.status}`);
 }
 
 // Exported so tests drive the bundle itself (its own gRPC and auth copies) against the fake.

@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { googleAuthLibrary } from 'google-gax';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { onEvent, type CustomResourceEvent } from '../../lib/handlers/vertex';
+import { isComplete, onEvent, type CustomResourceEvent } from '../../lib/handlers/vertex';
+import { metricClient, VertexSignals } from '../../lib/providers/vertex/signals';
 import { resolvePlan } from '../../lib/plan';
 import { vertexClients, workloadIdentityConfig, workloadIdentityClient } from '../../lib/providers/vertex';
 import { loadProjectText } from '../../lib/spec';
@@ -121,38 +122,63 @@ describe('the bundled handler (dist/handlers/vertex, what Lambda runs)', () => {
   });
 });
 
-describe('the Lambda entry point answers CloudFormation on the response URL', () => {
-  it('reports a failure with its message, and an id CloudFormation can delete', async () => {
-    const http = await import('node:http');
-    const bodies: Record<string, unknown>[] = [];
-    const server = http.createServer((req, res) => {
-      let text = '';
-      req.on('data', (c) => (text += c));
-      req.on('end', () => {
-        bodies.push(JSON.parse(text));
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
-    const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+describe('staged rollout through the Provider framework: onEvent starts it, isComplete walks it', () => {
+  let fake: FakeVertex;
+  let port: number;
+  let now = Date.UTC(2026, 10, 24, 12);
+  const grpcOptions = () => ({ apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() }) as never;
+  const deps = () => ({
+    clients: () => vertexClients('us-central1', grpcOptions()),
+    signals: (plan: { project: string }, _props: unknown, endpointName: string) => {
+      const client = metricClient(grpcOptions());
+      return Object.assign(new VertexSignals(client, plan.project, endpointName), { close: () => client.close() });
+    },
+    options: { retries: 1, backoffMs: 5, now: () => now },
+  });
+
+  beforeEach(async () => {
+    fake = new FakeVertex();
+    fake.now = () => now;
+    port = await fake.start();
+  });
+  afterEach(() => fake.stop());
+
+  it('an Update that adds a version returns the rollout; isComplete answers false until the last step, then true', async () => {
+    const created = await onEvent(event('Create', properties({ '3': 100 })), deps());
+    expect(created.Data?.Rollout).toBe('');
+    await expect(isComplete({ ...event('Create', properties({ '3': 100 })), ...created }, deps())).resolves.toEqual({ IsComplete: true });
+
+    const update = event('Update', properties({ '4': 100 }), created.PhysicalResourceId, properties({ '3': 100 }));
+    const started = await onEvent(update, deps());
+    expect(JSON.parse(started.Data!.Rollout)).toEqual(expect.objectContaining({ added: ['search-ranker-v4'], steps: [{ percent: 25, bakeSeconds: 300 }, { percent: 50, bakeSeconds: 300 }, { percent: 75, bakeSeconds: 300 }, { percent: 100, bakeSeconds: 0 }] }));
+    const waiter = { ...update, ...started };
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      const { handler } = await import('../../lib/handlers/vertex');
-      await handler({ ...event('Create', properties({ '3': 100 })), ResponseURL: `http://127.0.0.1:${port}/response`, StackId: 'stack', RequestId: 'req-9', LogicalResourceId: 'Vertex' } as never);
-      expect(bodies).toEqual([
-        expect.objectContaining({
-          Status: 'FAILED',
-          PhysicalResourceId: 'vertex-failed:req-9',
-          Reason: 'vertex: search-ranker in staging: environments.staging.gcp.workloadIdentityProvider is not set; the deploy role reaches Google only through workload identity federation (see docs/vertex.md)',
-          RequestId: 'req-9',
-          LogicalResourceId: 'Vertex',
-        }),
-      ]);
-      // CloudFormation then deletes the failed resource: nothing to undo.
-      await expect(onEvent(event('Delete', properties({ '3': 100 }), 'vertex-failed:req-9'))).resolves.toEqual({ PhysicalResourceId: 'vertex-failed:req-9' });
+      const answers = [];
+      for (const minutes of [0, 5, 10, 15]) {
+        now = Date.UTC(2026, 10, 24, 12) + minutes * 60_000;
+        answers.push((await isComplete(waiter, deps())).IsComplete);
+      }
+      expect(answers).toEqual([false, false, false, true]);
+      expect(log).toHaveBeenCalledWith('search-ranker in staging: step 2 of 4, {"search-ranker-v3":50,"search-ranker-v4":50}');
     } finally {
-      quiet.mockRestore();
-      server.close();
+      log.mockRestore();
     }
+  });
+
+  it('isComplete fails the resource with the rollback reason, and CloudFormation’s rollback Update writes nothing', async () => {
+    now = Date.UTC(2026, 10, 24, 12);
+    const created = await onEvent(event('Create', properties({ '3': 100 })), deps());
+    const update = event('Update', properties({ '4': 100 }), created.PhysicalResourceId, properties({ '3': 100 }));
+    const started = await onEvent(update, deps());
+    const endpoint = started.Data!.EndpointName;
+    const v4 = fake.endpoints.get(endpoint)!.deployedModels.find((d: any) => d.displayName === 'search-ranker-v4').id;
+    fake.addMetric('prediction_count', endpoint, v4, 200);
+    fake.addMetric('error_count', endpoint, v4, 20);
+    now += 60_000;
+    await expect(isComplete({ ...update, ...started }, deps())).rejects.toThrow('vertex: search-ranker in staging: rolled back search-ranker-v4: error rate 10% > 0.5% (20 of 200 requests); traffic is back at search-ranker-v3 100%');
+    fake.resetCounts();
+    await onEvent(event('Update', properties({ '3': 100 }), created.PhysicalResourceId, properties({ '4': 100 })), deps());
+    expect(fake.writes).toBe(0);
   });
 });

@@ -136,6 +136,15 @@ describe('semantic rules', () => {
         'models.fraud.serving.rollout.interval: the rollout waits 540 minutes in all; keep it within 3h (SageMaker stops a deployment after 4h)',
       ]);
     });
+    it('waits at most 45m in all where vertex or azureml walk it (one custom resource, 1h)', () => {
+      const spec = mutate(rollout({ strategy: 'canary', percent: 10, bake: '50m' }), (s: any) => {
+        s.models.fraud.providers = ['sagemaker', 'vertex'];
+      });
+      expect(errorsOf(spec).filter((e) => e.includes('rollout'))).toEqual([
+        'models.fraud.serving.rollout.bake: the rollout waits 50 minutes in all; on vertex mlspec walks it from a CloudFormation custom resource, which may take at most 1h with the deployment included: keep the waits within 45m',
+      ]);
+      expect(errorsOf(rollout({ strategy: 'canary', percent: 10, bake: '50m' })).filter((e) => e.includes('rollout'))).toEqual([]);
+    });
     it('parses durations and rates', () => {
       const spec = mutate(baseSpec(), (s) => {
         s.models.fraud.serving.rollout = { strategy: 'canary', percent: 10, bake: '10 minutes' };

@@ -1,6 +1,7 @@
 import type { protos } from '@google-cloud/aiplatform';
 import type { VertexModelPlan } from '../../plan/types';
 import type { VertexClients } from './clients';
+import { breach, describeSplit, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 
 type IModel = protos.google.cloud.aiplatform.v1.IModel;
 type IEndpoint = protos.google.cloud.aiplatform.v1.IEndpoint;
@@ -16,6 +17,13 @@ export interface ReconcileOptions {
   /** Retries of UNAVAILABLE / RESOURCE_EXHAUSTED, with exponential backoff from `backoffMs`. @default 5 */
   readonly retries?: number;
   readonly backoffMs?: number;
+  /**
+   * Stage a change that adds serving versions (canary / linear steps from the plan): set the first
+   * step's split and return the rollout for `advanceVertexRollout`. Off: go to the final split at once.
+   */
+  readonly staged?: boolean;
+  /** The clock, ms since the epoch (tests move it). */
+  readonly now?: () => number;
 }
 
 export interface VertexReconcileResult {
@@ -23,6 +31,8 @@ export interface VertexReconcileResult {
   readonly endpointName?: string;
   /** Deployed-model id per deployed model display name, after the run. */
   readonly deployedModelIds: Record<string, string>;
+  /** Set when the change is being staged: the rollout to advance until it is done. */
+  readonly rollout?: StagedRollout;
 }
 
 /** A failure named in the user's terms: model, environment and Vertex's own message. */
@@ -83,6 +93,12 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
   const deployed = new Map<string, IDeployedModel>((endpoint.deployedModels ?? []).map((d) => [d.displayName!, d]));
   const ids: Record<string, string> = Object.fromEntries([...deployed].map(([n, d]) => [n, d.id!]));
   const created: string[] = [];
+  const baseline = byName(currentSplit(endpoint), ids);
+  const added = serving.deployedModels.map((d) => d.displayName).filter((n) => !deployed.has(n));
+  const rollout: StagedRollout | undefined =
+    options.staged && needsStagedRollout(serving.rollout, baseline, serving.trafficSplit, added)
+      ? { startedAt: (options.now ?? Date.now)(), baseline, final: { ...serving.trafficSplit }, added, steps: serving.rollout.steps }
+      : undefined;
 
   try {
     // Deploy what is missing at 0 % (100 % when it is the first): the split is set once below.
@@ -138,23 +154,11 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
       await finish(op, `resize ${want.displayName}`, target);
     }
 
-    // The split, in one write, only when it differs.
-    const desired = Object.fromEntries(Object.entries(serving.trafficSplit).map(([name, pct]) => [ids[name], pct]));
-    const [live] = await call('get endpoint', () => clients.endpoints.getEndpoint({ name: endpointName }));
-    if (!sameSplit(currentSplit(live as IEndpoint), desired)) {
-      await call('update traffic split', () =>
-        clients.endpoints.updateEndpoint({ endpoint: { name: endpointName, trafficSplit: desired }, updateMask: { paths: ['traffic_split'] } }),
-      );
-    }
-
-    // Undeploy what the manifest no longer serves.
-    const wanted = new Set(serving.deployedModels.map((d) => d.displayName));
-    for (const [name, d] of deployed) {
-      if (wanted.has(name) || d.id === undefined || d.id === null) continue;
-      const [op] = await call(`undeploy ${name}`, () => clients.endpoints.undeployModel({ endpoint: endpointName, deployedModelId: d.id!, trafficSplit: desired }));
-      await finish(op, `undeploy ${name}`, target);
-      delete ids[name];
-    }
+    // The split (the first step's when staged), in one write, only when it differs.
+    const split = rollout ? stepAt(rollout, rollout.startedAt).split : serving.trafficSplit;
+    const desired = await setSplit(clients, endpointName, split, ids, call);
+    // Versions leaving the endpoint keep serving until a staged rollout is done.
+    if (!rollout) await undeployUnwanted(clients, serving.deployedModels.map((d) => d.displayName), endpointName, ids, desired, call, target);
   } catch (e) {
     // No orphans: take back what this run deployed before reporting the failure.
     for (const id of created.reverse()) {
@@ -167,7 +171,95 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
     }
     throw e;
   }
-  return { modelName, endpointName, deployedModelIds: ids };
+  return { modelName, endpointName, deployedModelIds: ids, rollout };
+}
+
+type Call = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+
+/** Sets the endpoint's split (by display name) when it differs from the live one; returns it by id. */
+async function setSplit(c: VertexClients, endpointName: string, split: Record<string, number>, ids: Record<string, string>, call: Call): Promise<Record<string, number>> {
+  const desired = Object.fromEntries(Object.entries(split).filter(([, pct]) => pct > 0).map(([name, pct]) => [ids[name], pct]));
+  const [live] = await call('get endpoint', () => c.endpoints.getEndpoint({ name: endpointName }));
+  if (!sameSplit(currentSplit(live as IEndpoint), desired)) {
+    await call('update traffic split', () => c.endpoints.updateEndpoint({ endpoint: { name: endpointName, trafficSplit: desired }, updateMask: { paths: ['traffic_split'] } }));
+  }
+  return desired;
+}
+
+/** Undeploys every deployed model not in `wanted` (display names); `ids` loses them. */
+async function undeployUnwanted(c: VertexClients, wanted: string[], endpointName: string, ids: Record<string, string>, split: Record<string, number>, call: Call, target: VertexTarget): Promise<void> {
+  const keep = new Set(wanted);
+  for (const [name, id] of Object.entries(ids)) {
+    if (keep.has(name)) continue;
+    const [op] = await call(`undeploy ${name}`, () => c.endpoints.undeployModel({ endpoint: endpointName, deployedModelId: id, trafficSplit: split }));
+    await finish(op, `undeploy ${name}`, target);
+    delete ids[name];
+  }
+}
+
+/** The endpoint's split by display name instead of deployed-model id. */
+function byName(split: Record<string, number>, ids: Record<string, string>): Record<string, number> {
+  const names = new Map(Object.entries(ids).map(([n, id]) => [id, n]));
+  return Object.fromEntries(Object.entries(split).filter(([id, pct]) => pct > 0 && names.has(id)).map(([id, pct]) => [names.get(id)!, pct]));
+}
+
+export interface RolloutProgress {
+  /** The last step's split is set and the versions that left are undeployed. */
+  readonly done: boolean;
+  /** The split now live, by display name. */
+  readonly split: Record<string, number>;
+  readonly step: number;
+}
+
+/**
+ * One look at a staged rollout, safe to repeat: rolls back when the new versions cross the
+ * spec's `rollback` thresholds (traffic back to the old split, the new versions undeployed, an
+ * error that says why), else sets the split of the step the clock is at, and when the last step
+ * is reached undeploys the versions the manifest no longer serves.
+ */
+export async function advanceVertexRollout(
+  plan: VertexModelPlan,
+  target: VertexTarget,
+  clients: VertexClients,
+  rollout: StagedRollout,
+  signals: SignalSource | undefined,
+  options: ReconcileOptions = {},
+): Promise<RolloutProgress> {
+  const serving = plan.serving!;
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, target, options);
+  const now = (options.now ?? Date.now)();
+  const parent = `projects/${plan.project}/locations/${plan.region}`;
+  const [endpoints] = await call('list endpoints', () => clients.endpoints.listEndpoints({ parent, filter: `display_name="${serving.endpointDisplayName}"` }, { autoPaginate: false }));
+  const endpoint = (endpoints as IEndpoint[])[0];
+  if (!endpoint) throw new VertexError(`vertex: ${target.model} in ${target.environment}: endpoint ${serving.endpointDisplayName} disappeared during the rollout`);
+  const endpointName = endpoint.name!;
+  const ids: Record<string, string> = Object.fromEntries((endpoint.deployedModels ?? []).map((d) => [d.displayName!, d.id!]));
+
+  const watched = rollout.added.filter((n) => ids[n] !== undefined).map((n) => ids[n]);
+  if (signals && watched.length > 0) {
+    let read;
+    try {
+      read = await signals.read(watched, new Date(rollout.startedAt), new Date(now));
+    } catch (e) {
+      // Fail closed: a rollout nobody can watch does not go on.
+      throw await rollBack(`Cloud Monitoring could not be read (${(e as Error).message})`);
+    }
+    const why = breach(serving.rollback, read);
+    if (why) throw await rollBack(why);
+  }
+
+  const step = stepAt(rollout, now);
+  const desired = await setSplit(clients, endpointName, step.split, ids, call);
+  if (step.done) await undeployUnwanted(clients, serving.deployedModels.map((d) => d.displayName), endpointName, ids, desired, call, target);
+  return { done: step.done, split: step.split, step: step.index };
+
+  async function rollBack(why: string): Promise<VertexError> {
+    const baseline = Object.fromEntries(Object.entries(rollout.baseline).filter(([n]) => ids[n] !== undefined));
+    const split = await setSplit(clients, endpointName, baseline, ids, call);
+    const remove = Object.keys(ids).filter((n) => rollout.added.includes(n));
+    await undeployUnwanted(clients, Object.keys(ids).filter((n) => !remove.includes(n)), endpointName, ids, split, call, target);
+    return new VertexError(`vertex: ${target.model} in ${target.environment}: rolled back ${remove.join(', ') || 'the new versions'}: ${why}; traffic is back at ${describeSplit(baseline)}`);
+  }
 }
 
 /** Labels carry the version and its metrics (label values allow no dots: 0.962 → 0_962). */
@@ -181,10 +273,6 @@ function currentSplit(endpoint: IEndpoint): Record<string, number> {
   return Object.fromEntries(Object.entries(endpoint.trafficSplit ?? {}).map(([k, v]) => [k, Number(v)]));
 }
 
-function sameSplit(a: Record<string, number>, b: Record<string, number>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
-}
 
 interface Lro {
   promise(): Promise<unknown[]>;

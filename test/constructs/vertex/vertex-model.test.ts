@@ -5,7 +5,7 @@ import { addModelStacks } from '../../../constructs/app';
 import { VertexModel } from '../../../constructs/vertex';
 import { resolvePlan } from '../../../lib/plan';
 import { loadProject } from '../../../lib/spec';
-import { nagFindings, newStack, policyStatements } from '../helpers';
+import { nagFindings, newStack } from '../helpers';
 import { App } from 'aws-cdk-lib';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -24,20 +24,29 @@ describe('VertexModel', () => {
   });
   const t = Template.fromStack(stack);
 
-  it('is a custom resource carrying the plan, invoking the bundled handler directly', () => {
+  it('is a custom resource carrying the plan, behind the Provider framework with an isComplete waiter', () => {
     const [resource] = Object.values(t.findResources('Custom::VertexModel'));
     expect(JSON.parse(resource.Properties.Plan)).toEqual(ranker.vertex);
     expect(resource.Properties).toEqual(expect.objectContaining({ Model: 'search-ranker', Environment: 'prod', Protected: 'true', ServiceAccount: 'mlspec-deploy@acme-ml-prod.iam.gserviceaccount.com' }));
-    expect(resource.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VertexHandler/), 'Arn'] });
-    t.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Handler: 'index.handler', Timeout: 900, Environment: { Variables: { METADATA_SERVER_DETECTION: 'none' } } });
+    expect(resource.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VertexHandlerProviderframeworkonEvent/), 'Arn'] });
+    t.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Handler: 'index.onEvent', Timeout: 900, Environment: { Variables: { METADATA_SERVER_DETECTION: 'none' } } });
+    t.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Handler: 'index.isComplete', Timeout: 300 });
+    // The waiter asks every 30 s for up to an hour: 120 attempts.
+    const [machine] = Object.values(t.findResources('AWS::StepFunctions::StateMachine'));
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
+    expect(definition).toContain('\\"IntervalSeconds\\":30');
+    expect(definition).toContain('\\"MaxAttempts\\":120');
+    expect(machine.Properties.LoggingConfiguration).toEqual(expect.objectContaining({ Level: 'ALL' }));
   });
 
-  it('the handler role may only write its own encrypted logs: Google access is federation, not IAM', () => {
+  it('no role has a managed AWS policy; the handlers’ role may only write its logs and decrypt its environment', () => {
     const roles = Object.values(t.findResources('AWS::IAM::Role'));
-    expect(roles).toHaveLength(1);
-    expect(roles[0].Properties.ManagedPolicyArns).toBeUndefined();
-    expect(policyStatements(t).flatMap((s) => s.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-    t.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^VertexKey'), 'Arn'] } });
+    expect(roles.map((r) => r.Properties.ManagedPolicyArns?.filter((a: unknown) => JSON.stringify(a).includes('arn:aws:iam::aws:policy')) ?? [])).toEqual([[], [], [], []]);
+    const [policy] = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^VertexHandlerRole') }] } }));
+    expect(policy.Properties.PolicyDocument.Statement.map((s: { Action: unknown }) => s.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], 'kms:Decrypt']);
+    expect(Object.keys(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^VertexHandlerRole') }] } }))).toEqual([]);
+    for (const group of Object.values(t.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VertexHandlerKey/), 'Arn'] });
+    expect(Object.keys(t.findResources('AWS::Logs::LogGroup'))).toHaveLength(3);
   });
 
   it('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {

@@ -13,6 +13,7 @@ const AIP = path.join(path.dirname(require.resolve('@google-cloud/aiplatform/pac
 const GAX = path.join(path.dirname(require.resolve('google-gax')), '../protos');
 const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/endpoint_service.proto', 'google/longrunning/operations.proto'];
 const PKG = 'google.cloud.aiplatform.v1';
+const MON = path.join(path.dirname(require.resolve('@google-cloud/monitoring/package.json')), 'build/protos');
 
 /** Methods that change state: the ones a no-op run must not call. */
 export const WRITES = new Set(['UploadModel', 'CreateEndpoint', 'DeployModel', 'UndeployModel', 'UpdateEndpoint', 'DeleteEndpoint', 'MutateDeployedModel']);
@@ -43,6 +44,8 @@ export class FakeVertex {
   readonly models = new Map<string, Obj[]>(); // model name → versions
   readonly endpoints = new Map<string, Obj>();
   private readonly operations = new Map<string, Operation>();
+  /** Cloud Monitoring points the fake's MetricService serves: one value per minute per deployed model. */
+  readonly metrics: { type: string; endpointId: string; deployedModelId: string; at: number; value: number }[] = [];
   /** The fake's clock (deployed models' createTime); tests move it. */
   now: () => number = () => Date.now();
   private server?: grpc.Server;
@@ -102,6 +105,8 @@ export class FakeVertex {
       }),
     }));
     server.addService(pkg.google.longrunning.Operations.service, this.wrap({ GetOperation: (r) => this.getOperation(r.name) }));
+    const mon = grpc.loadPackageDefinition(protoLoader.loadSync(['google/monitoring/v3/metric_service.proto'], { includeDirs: [MON, GAX], keepCase: false, longs: String, enums: String, defaults: false, oneofs: true })) as any;
+    server.addService(mon.google.monitoring.v3.MetricService.service, this.wrap({ ListTimeSeries: (r) => this.listTimeSeries(r) }));
     this.server = server;
     return new Promise((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
@@ -171,6 +176,35 @@ export class FakeVertex {
     if (outcome.error) return { name, done: true, error: outcome.error };
     const type = this.root!.lookupType(outcome.response!.type);
     return { name, done: true, response: { typeUrl: `type.googleapis.com/${outcome.response!.type}`, value: Buffer.from(type.encode(type.fromObject(outcome.response!.value)).finish()) } };
+  }
+
+  /** Records what Vertex would export for a deployed model: counts per minute, or a latency sample (ms). */
+  addMetric(type: 'prediction_count' | 'error_count' | 'prediction_latencies', endpointName: string, deployedModelId: string, value: number, at = this.now()): void {
+    this.metrics.push({ type: `aiplatform.googleapis.com/prediction/online/${type}`, endpointId: endpointName.split('/').pop()!, deployedModelId, at, value });
+  }
+
+  /**
+   * The query the reconciler sends: one metric type and endpoint, the window, ALIGN_SUM/REDUCE_SUM
+   * (counts) or ALIGN_PERCENTILE_99/REDUCE_MAX (latency; the fake takes the highest sample), grouped by deployed model.
+   */
+  private listTimeSeries(r: Obj): Obj {
+    const type = /metric\.type="([^"]+)"/.exec(r.filter)?.[1];
+    const endpointId = /resource\.labels\.endpoint_id="([^"]+)"/.exec(r.filter)?.[1];
+    if (!type || !/resource\.type="aiplatform\.googleapis\.com\/Endpoint"/.test(r.filter)) throw { code: grpc.status.INVALID_ARGUMENT, message: `Unsupported filter ${r.filter}` };
+    const ms = (t: Obj) => Number(t.seconds ?? 0) * 1000 + Math.floor(Number(t.nanos ?? 0) / 1e6);
+    const [from, to] = [ms(r.interval.startTime), ms(r.interval.endTime)];
+    const aligner = r.aggregation?.perSeriesAligner;
+    const groups = new Map<string, number[]>();
+    for (const m of this.metrics) {
+      if (m.type !== type || m.endpointId !== endpointId || m.at < from || m.at > to) continue;
+      groups.set(m.deployedModelId, [...(groups.get(m.deployedModelId) ?? []), m.value]);
+    }
+    const timeSeries = [...groups].map(([id, values]) => ({
+      metric: { type, labels: { deployed_model_id: id } },
+      resource: { type: 'aiplatform.googleapis.com/Endpoint', labels: { endpoint_id: endpointId } },
+      points: [{ interval: r.interval, value: aligner === 'ALIGN_PERCENTILE_99' ? { doubleValue: Math.max(...values) } : { int64Value: String(values.reduce((a, b) => a + b, 0)) } }],
+    }));
+    return { timeSeries };
   }
 
   private uploadModel(r: Obj): Obj {
