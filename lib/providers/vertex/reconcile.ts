@@ -1,5 +1,5 @@
 import type { protos } from '@google-cloud/aiplatform';
-import type { VertexModelPlan } from '../../plan/types';
+import type { VertexDeployedModelPlan, VertexModelPlan } from '../../plan/types';
 import type { VertexClients } from './clients';
 import { breach, describeSplit, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 
@@ -86,10 +86,21 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
   const [endpoints] = await call('list endpoints', () => clients.endpoints.listEndpoints({ parent, filter: `display_name="${serving.endpointDisplayName}"` }, { autoPaginate: false }));
   let endpoint = (endpoints as IEndpoint[])[0];
   if (!endpoint) {
-    const [op] = await call('create endpoint', () => clients.endpoints.createEndpoint({ parent, endpoint: { displayName: serving.endpointDisplayName, labels: { 'managed-by': 'mlspec' } } }));
+    const [op] = await call('create endpoint', () =>
+      clients.endpoints.createEndpoint({ parent, endpoint: { displayName: serving.endpointDisplayName, labels: { 'managed-by': 'mlspec' }, predictRequestResponseLoggingConfig: captureConfig(plan) } }),
+    );
     [endpoint] = (await finish(op, 'create endpoint', target)) as [IEndpoint];
   }
   const endpointName = endpoint.name!;
+  // Data capture is request-response logging to BigQuery; a changed share is one endpoint update.
+  const capture = endpoint.predictRequestResponseLoggingConfig;
+  const wantCapture = captureConfig(plan);
+  if (Boolean(capture?.enabled) !== Boolean(wantCapture) || (wantCapture && Number(capture?.samplingRate ?? 0) !== wantCapture.samplingRate)) {
+    const config = wantCapture ?? { ...capture, enabled: false };
+    await call('update data capture', () =>
+      clients.endpoints.updateEndpoint({ endpoint: { name: endpointName, predictRequestResponseLoggingConfig: config }, updateMask: { paths: ['predict_request_response_logging_config'] } }),
+    );
+  }
   const deployed = new Map<string, IDeployedModel>((endpoint.deployedModels ?? []).map((d) => [d.displayName!, d]));
   const ids: Record<string, string> = Object.fromEntries([...deployed].map(([n, d]) => [n, d.id!]));
   const created: string[] = [];
@@ -102,8 +113,12 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
 
   try {
     // Deploy what is missing at 0 % (100 % when it is the first): the split is set once below.
+    // A version whose machine changed is deployed again beside the old one, which leaves once the split moved:
+    // Vertex cannot change a deployed model's machine in place.
+    const replaced: Record<string, string> = {};
     for (const want of serving.deployedModels) {
-      if (deployed.has(want.displayName)) continue;
+      const have = deployed.get(want.displayName);
+      if (have && sameMachine(have, want)) continue;
       if (!modelName) throw new VertexError(`vertex: ${target.model} in ${target.environment}: version ${want.version} is not in the registry (alias ${want.versionAlias}); declare it in versions or train it first`);
       const first = Object.keys(ids).length === 0;
       const [op] = await call(`deploy ${want.displayName}`, () =>
@@ -125,6 +140,7 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
       const [response] = await finish(op, `deploy ${want.displayName}`, target);
       const id = (response as { deployedModel?: IDeployedModel }).deployedModel?.id;
       if (!id) throw new VertexError(`vertex: ${target.model} in ${target.environment}: deploying ${want.displayName} returned no deployed model id`);
+      if (have) replaced[want.displayName] = have.id!;
       ids[want.displayName] = id;
       created.push(id);
       endpoint = { ...endpoint, trafficSplit: first ? { [id]: 100 } : { ...currentSplit(endpoint), [id]: 0 } };
@@ -133,7 +149,7 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
     // Replicas and autoscaling of versions already deployed change in place, not by redeploying.
     for (const want of serving.deployedModels) {
       const have = deployed.get(want.displayName)?.dedicatedResources;
-      if (!have) continue;
+      if (!have || replaced[want.displayName]) continue;
       const paths: string[] = [];
       if (Number(have.minReplicaCount ?? 0) !== want.minReplicaCount) paths.push('dedicated_resources.min_replica_count');
       if (Number(have.maxReplicaCount ?? 0) !== want.maxReplicaCount) paths.push('dedicated_resources.max_replica_count');
@@ -157,6 +173,10 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
     // The split (the first step's when staged), in one write, only when it differs.
     const split = rollout ? stepAt(rollout, rollout.startedAt).split : serving.trafficSplit;
     const desired = await setSplit(clients, endpointName, split, ids, call);
+    for (const [name, oldId] of Object.entries(replaced)) {
+      const [op] = await call(`undeploy the old ${name}`, () => clients.endpoints.undeployModel({ endpoint: endpointName, deployedModelId: oldId, trafficSplit: desired }));
+      await finish(op, `undeploy the old ${name}`, target);
+    }
     // Versions leaving the endpoint keep serving until a staged rollout is done.
     if (!rollout) await undeployUnwanted(clients, serving.deployedModels.map((d) => d.displayName), endpointName, ids, desired, call, target);
   } catch (e) {
@@ -195,6 +215,22 @@ async function undeployUnwanted(c: VertexClients, wanted: string[], endpointName
     await finish(op, `undeploy ${name}`, target);
     delete ids[name];
   }
+}
+
+/**
+ * `dataCapture.percent` as request-response logging; with only the project as destination, Vertex
+ * makes the dataset `logging_<endpoint>_<id>` and its `request_response_logging` table itself.
+ */
+function captureConfig(plan: VertexModelPlan): { enabled: true; samplingRate: number; bigqueryDestination: { outputUri: string } } | undefined {
+  const percent = plan.serving?.dataCapturePercent;
+  return percent ? { enabled: true, samplingRate: percent / 100, bigqueryDestination: { outputUri: `bq://${plan.project}` } } : undefined;
+}
+
+/** Machine type and accelerators: what Vertex cannot change on a deployed model. */
+function sameMachine(have: IDeployedModel, want: VertexDeployedModelPlan): boolean {
+  const m = have.dedicatedResources?.machineSpec;
+  const accelerator = m?.acceleratorType && m.acceleratorType !== 'ACCELERATOR_TYPE_UNSPECIFIED' ? String(m.acceleratorType) : undefined;
+  return m?.machineType === want.machineType && accelerator === want.acceleratorType && (accelerator ? Number(m?.acceleratorCount ?? 0) === want.acceleratorCount : true);
 }
 
 /** The endpoint's split by display name instead of deployed-model id. */

@@ -86,6 +86,43 @@ describe('Vertex reconciler against the fake Vertex (real v1 clients over gRPC)'
     expect(fake.writes).toBe(0);
   });
 
+  it('a machine change deploys the version again on the new machine, moves its traffic in one write, then undeploys the old one', async () => {
+    const first = await reconcileVertex(plan({ '3': 100 }), target, clients, fast);
+    const oldId = first.deployedModelIds['search-ranker-v3'];
+    const p = plan({ '3': 100 });
+    const bigger = { ...p, serving: { ...p.serving!, deployedModels: p.serving!.deployedModels.map((d) => ({ ...d, machineType: 'g2-standard-12' })) } };
+    fake.resetCounts();
+    const result = await reconcileVertex(bigger, target, clients, fast);
+    expect(fake.calls).toEqual(expect.objectContaining({ DeployModel: 1, UpdateEndpoint: 1, UndeployModel: 1 }));
+    expect(fake.writes).toBe(3);
+    const endpoint = fake.endpoints.get(result.endpointName!)!;
+    expect(endpoint.deployedModels.map((d: any) => [d.displayName, d.dedicatedResources.machineSpec.machineType])).toEqual([['search-ranker-v3', 'g2-standard-12']]);
+    expect(result.deployedModelIds['search-ranker-v3']).not.toBe(oldId);
+    expect(endpoint.trafficSplit).toEqual({ [result.deployedModelIds['search-ranker-v3']]: 100 });
+    fake.resetCounts();
+    await reconcileVertex(bigger, target, clients, fast);
+    expect(fake.writes).toBe(0);
+  });
+
+  it('data capture is request-response logging to BigQuery: set at creation, a changed share is one update, removal disables it', async () => {
+    const p = plan({ '3': 100 });
+    const capture = (percent?: number) => ({ ...p, serving: { ...p.serving!, dataCapturePercent: percent } });
+    const result = await reconcileVertex(capture(20), target, clients, fast);
+    const endpoint = () => fake.endpoints.get(result.endpointName!)!;
+    expect(endpoint().predictRequestResponseLoggingConfig).toEqual({ enabled: true, samplingRate: 0.2, bigqueryDestination: { outputUri: 'bq://acme-ml-staging' } });
+    fake.resetCounts();
+    await reconcileVertex(capture(20), target, clients, fast);
+    expect(fake.writes).toBe(0);
+    await reconcileVertex(capture(50), target, clients, fast);
+    expect(fake.calls.UpdateEndpoint).toBe(1);
+    expect(endpoint().predictRequestResponseLoggingConfig.samplingRate).toBe(0.5);
+    await reconcileVertex(capture(undefined), target, clients, fast);
+    expect(endpoint().predictRequestResponseLoggingConfig.enabled).toBe(false);
+    fake.resetCounts();
+    await reconcileVertex(capture(undefined), target, clients, fast);
+    expect(fake.writes).toBe(0);
+  });
+
   it('removing a version sets the split, then undeploys it; versions stay in the registry', async () => {
     const first = await reconcileVertex(plan({ '3': 75, '4': 25 }), target, clients, fast);
     fake.resetCounts();
