@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan } from '../lib/plan/types';
+import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan, AzureMlModelPlan } from '../lib/plan/types';
+import { AzureMlModel } from './azureml';
 import { VertexModel } from './vertex';
 import {
   EndpointAutoscaling,
@@ -50,7 +51,8 @@ export class ModelStack extends Stack {
   // Seams for the other providers: their constructs land here when they exist.
   /** Vertex AI registry and endpoint (a custom resource), when the plan has a Vertex slice. */
   public readonly vertex?: VertexModel;
-  // public readonly azureml?: AzureMlResources; (constructs/azureml, custom resources)
+  /** Azure ML model versions and online endpoint (a custom resource), when the plan has an Azure slice. */
+  public readonly azureml?: AzureMlModel;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
     const { project, plan, protected: isProtected = false, ownsRegistry = true, ...stackProps } = props;
@@ -69,7 +71,7 @@ export class ModelStack extends Stack {
     const removalPolicy = isProtected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     if (plan.sagemaker) this.sagemaker = this.buildSageMaker(plan.sagemaker, removalPolicy, ownsRegistry);
     if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, isProtected);
-    // if (plan.azureml) this.azureml = this.buildAzureMl(plan.azureml, removalPolicy);
+    if (plan.azureml) this.azureml = this.buildAzureMl(plan.azureml, isProtected);
   }
 
   /** Vertex AI: a custom resource whose handler reconciles with the real Vertex clients. */
@@ -81,6 +83,19 @@ export class ModelStack extends Stack {
       protected: isProtected,
       workloadIdentityProvider: vx.workloadIdentityProvider,
       serviceAccount: vx.serviceAccount,
+    });
+  }
+
+  /** Azure ML: a custom resource whose handler reconciles with the real Azure ML client. */
+  protected buildAzureMl(az: AzureMlModelPlan, isProtected: boolean): AzureMlModel {
+    return new AzureMlModel(this, 'AzureMl', {
+      plan: az,
+      model: this.plan.name,
+      environment: this.plan.environment,
+      protected: isProtected,
+      tenantId: az.tenantId,
+      clientId: az.clientId,
+      clientSecretName: az.clientSecretName,
     });
   }
 

@@ -99,14 +99,20 @@ export async function buildHandler(provider: string): Promise<{ file: string; by
   return { file, bytes: statSync(file).size };
 }
 
+/** One bundle per provider that a custom resource deploys. */
+export const HANDLERS = ['vertex', 'azureml'] as const;
+
 if (require.main === module) {
-  buildHandler('vertex')
-    .then(({ file, bytes }) => {
-      writeFileSync(path.join(OUT, 'sizes.json'), JSON.stringify({ vertex: bytes }));
+  (async () => {
+    const sizes: Record<string, number> = {};
+    for (const provider of HANDLERS) {
+      const { file, bytes } = await buildHandler(provider);
+      sizes[provider] = bytes;
       console.log(`${path.relative(ROOT, file)}: ${(bytes / 1024).toFixed(0)} KiB`);
-    })
-    .catch((e) => {
-      console.error(e);
-      process.exit(1);
-    });
+    }
+    writeFileSync(path.join(OUT, 'sizes.json'), JSON.stringify(sizes));
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -305,6 +305,9 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
     workspace: azure.workspace,
     region: azure.region,
     registry: azure.registry,
+    tenantId: azure.tenantId,
+    clientId: azure.clientId,
+    clientSecretName: azure.clientSecretName,
     modelName: names.registryName(spec.project, modelName),
     versions: registry.versions.map((v) => ({
       label: v.label,

@@ -255,6 +255,11 @@ export interface AzureMlModelPlan {
   readonly workspace: string;
   readonly region: string;
   readonly registry?: string;
+  /** From the environment's `azure` block: the app registration the deploy role signs in as. */
+  readonly tenantId?: string;
+  readonly clientId?: string;
+  /** Secrets Manager secret with the client secret, where federation is not used. */
+  readonly clientSecretName?: string;
   /** Model name in the workspace or registry: `<project>-<model>`. */
   readonly modelName: string;
   readonly versions: { readonly label: string; readonly path?: string; readonly tags: Record<string, string> }[];

@@ -1,0 +1,95 @@
+import { ArnFormat, CustomResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { AzureMlModelPlan } from '../../lib/plan/types';
+import { ENTRA_AUDIENCE } from '../../lib/providers/azureml/audience';
+import { acknowledge, acknowledgeWildcardResource } from '../nag';
+import { ReconcilerProvider } from '../reconciler-provider';
+
+export interface AzureMlModelProps {
+  /** The model's Azure ML plan: model versions, online endpoint, deployments, traffic and mirror traffic. */
+  readonly plan: AzureMlModelPlan;
+  /** Model and environment names, for error messages. */
+  readonly model: string;
+  readonly environment: string;
+  /**
+   * Keep the endpoint when the stack is deleted (model versions are always kept).
+   * @default false
+   */
+  readonly protected?: boolean;
+  /** The Entra ID tenant and the app registration the handler signs in as. */
+  readonly tenantId?: string;
+  readonly clientId?: string;
+  /**
+   * A Secrets Manager secret (name) holding the app's client secret, read at run time, for teams
+   * that cannot use federation. @default - federation: the handler role's web identity token
+   */
+  readonly clientSecretName?: string;
+  /** Key for the handlers' logs and environment. @default - a new key with rotation */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * A model's Azure ML model versions and managed online endpoint, deployed by `cdk deploy` through
+ * a custom resource whose handler (lib/handlers/azureml, bundled) runs the reconciler. The handler
+ * signs in to Entra ID with a token its AWS role obtains from `sts:GetWebIdentityToken` (no
+ * secret anywhere), or with a client secret it reads from Secrets Manager when one is named.
+ * Staged rollouts are walked by the Provider framework's isComplete waiter, watching Azure Monitor.
+ */
+export class AzureMlModel extends Construct {
+  public readonly resource: CustomResource;
+  /** The handlers' role: the identity the app registration's federated credential trusts. */
+  public readonly handlerRole: iam.Role;
+  /** ARM id and scoring URI of the online endpoint after deployment. */
+  public readonly endpointId: string;
+  public readonly scoringUri: string;
+
+  constructor(scope: Construct, id: string, props: AzureMlModelProps) {
+    super(scope, id);
+    const provider = new ReconcilerProvider(this, 'Handler', {
+      provider: 'azureml',
+      title: 'Azure ML',
+      model: props.model,
+      environment: props.environment,
+      encryptionKey: props.encryptionKey,
+      networkReason: 'Calls only Azure Resource Manager, Microsoft Entra ID and AWS STS / Secrets Manager public APIs over TLS; a VPC would add NAT without isolating anything.',
+    });
+    this.handlerRole = provider.handlerRole;
+    const stack = Stack.of(this);
+    const statements = props.clientSecretName
+      ? // Secrets Manager appends six random characters to a secret's ARN.
+        [new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.clientSecretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] })]
+      : // The role can mint short-lived RS256 tokens for Entra ID's token exchange, and nothing else.
+        [
+          new iam.PolicyStatement({
+            actions: ['sts:GetWebIdentityToken'],
+            resources: ['*'],
+            conditions: {
+              'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': [ENTRA_AUDIENCE] },
+              NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
+              StringEquals: { 'sts:SigningAlgorithm': 'RS256' },
+            },
+          }),
+        ];
+    const policy = new iam.ManagedPolicy(this, 'AzurePolicy', { roles: [this.handlerRole], statements, description: `mlspec Azure ML sign-in of ${props.model} in ${props.environment}` });
+    if (props.clientSecretName) acknowledgeWildcardResource(policy, statements[0].resources[0], 'Secrets Manager ends every secret ARN with six random characters; the ?????? matches exactly those of this one secret.');
+    else acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'sts:GetWebIdentityToken has no resource-level permissions (AWS IAM documentation); the conditions pin the audience to Entra ID token exchange, RS256 and 5-minute tokens.');
+
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::AzureMlModel',
+      properties: {
+        Plan: JSON.stringify(props.plan),
+        Model: props.model,
+        Environment: props.environment,
+        Protected: String(props.protected ?? false),
+        TenantId: props.tenantId ?? '',
+        ClientId: props.clientId ?? '',
+        ClientSecretName: props.clientSecretName ?? '',
+      },
+    });
+    this.endpointId = this.resource.getAttString('EndpointId');
+    this.scoringUri = this.resource.getAttString('ScoringUri');
+  }
+}

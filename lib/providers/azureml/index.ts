@@ -1,0 +1,4 @@
+export * from './clients';
+export * from './reconcile';
+export * from './signals';
+export * from './credentials';

@@ -1,0 +1,358 @@
+import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearning';
+import { createHash } from 'node:crypto';
+import type { AzureMlDeploymentPlan, AzureMlModelPlan } from '../../plan/types';
+import { breach, describeSplit, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
+import { armRequest, type AzureMlClients } from './clients';
+
+/** Who is being reconciled, for error messages. */
+export interface AzureMlTarget {
+  readonly model: string;
+  readonly environment: string;
+}
+
+export interface AzureMlReconcileOptions {
+  /** Poll interval of the SDK's long-running operations, ms. @default 5000 (or ARM's Retry-After) */
+  readonly updateIntervalInMs?: number;
+  /** Stage a change that adds serving versions (see lib/rollout/staged.ts). */
+  readonly staged?: boolean;
+  /** The clock, ms since the epoch (tests move it). */
+  readonly now?: () => number;
+}
+
+export interface AzureMlReconcileResult {
+  /** ARM id of the online endpoint (what Azure Monitor metrics are read from). */
+  readonly endpointId?: string;
+  readonly scoringUri?: string;
+  readonly rollout?: StagedRollout;
+}
+
+/** A failure named in the user's terms: model, environment and Azure's own message. */
+export class AzureMlError extends Error {}
+
+/**
+ * The serving container's routes: the same contract as SageMaker's (GET /ping, POST /invocations
+ * on port 8080), so one image serves on every provider.
+ */
+export const CONTAINER_ROUTES = { port: 8080, health: '/ping', scoring: '/invocations' } as const;
+
+type Traffic = Record<string, number>;
+
+/**
+ * Brings Azure ML to the plan with the fewest calls: model versions in the workspace or registry
+ * (never deleted), the serving environment, the online endpoint, one online deployment per serving
+ * version, and the endpoint's `traffic` / `mirrorTraffic` in one PUT. A second run with the same
+ * plan writes nothing; a change that only moves traffic is one endpoint PUT and leaves instance
+ * counts alone. A failed run removes what it created.
+ */
+export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTarget, clients: AzureMlClients, options: AzureMlReconcileOptions = {}): Promise<AzureMlReconcileResult> {
+  const call = <T>(what: string, fn: () => Promise<T>) => named(what, fn, target);
+  const { ml } = clients;
+  const { resourceGroup: rg, workspace: ws } = plan;
+  const lro = { updateIntervalInMs: options.updateIntervalInMs };
+
+  await registerVersions(plan, clients, call);
+  const serving = plan.serving;
+  if (!serving) return {};
+
+  // The serving image as an environment version named by its content.
+  const environmentName = `${plan.modelName}-serving`;
+  const environmentVersion = createHash('sha256').update(JSON.stringify([serving.image, CONTAINER_ROUTES])).digest('hex').slice(0, 12);
+  const environmentId = `${workspaceId(plan)}/environments/${environmentName}/versions/${environmentVersion}`;
+  const haveEnvironment = await call('read the serving environment', () => exists(() => ml.environmentVersions.get(rg, ws, environmentName, environmentVersion)));
+  if (!haveEnvironment) {
+    const route = (path: string) => ({ path, port: CONTAINER_ROUTES.port });
+    await call('register the serving environment', () =>
+      ml.environmentVersions.createOrUpdate(rg, ws, environmentName, environmentVersion, {
+        properties: {
+          image: serving.image,
+          osType: 'Linux',
+          inferenceConfig: { livenessRoute: route(CONTAINER_ROUTES.health), readinessRoute: route(CONTAINER_ROUTES.health), scoringRoute: route(CONTAINER_ROUTES.scoring) },
+          tags: { 'managed-by': 'mlspec' },
+          description: `mlspec serving image of ${target.model}`,
+        },
+      }),
+    );
+  }
+
+  // The endpoint, read at the newer api-version so mirrorTraffic is visible.
+  const endpointPath = `${workspaceId(plan)}/onlineEndpoints/${serving.endpointName}`;
+  let live = await call('read the endpoint', () => getOrUndefined(() => armRequest(clients, 'GET', endpointPath)));
+  let createdEndpoint = false;
+  if (!live) {
+    createdEndpoint = true;
+    await call('create the endpoint', () =>
+      ml.onlineEndpoints.beginCreateOrUpdateAndWait(rg, ws, serving.endpointName, endpointBody(plan, {}), lro),
+    );
+    live = await call('read the endpoint', () => armRequest(clients, 'GET', endpointPath));
+  }
+  const endpoint = live!.body!;
+  const liveTraffic: Traffic = { ...(endpoint.properties?.traffic ?? {}) };
+  const liveMirror: Traffic = { ...(endpoint.properties?.mirrorTraffic ?? {}) };
+
+  const existing = new Map<string, OnlineDeployment>();
+  for await (const d of ml.onlineDeployments.list(rg, ws, serving.endpointName)) existing.set(d.name!, d);
+
+  const added = serving.deployments.map((d) => d.name).filter((n) => !existing.has(n));
+  const baseline = positive(liveTraffic);
+  const rollout: StagedRollout | undefined =
+    options.staged && needsStagedRollout(serving.rollout, baseline, serving.traffic, added)
+      ? { startedAt: (options.now ?? Date.now)(), baseline, final: { ...serving.traffic }, added, steps: serving.rollout.steps }
+      : undefined;
+
+  const created: string[] = [];
+  try {
+    for (const want of serving.deployments) {
+      const have = existing.get(want.name);
+      if (have && (have.properties as { provisioningState?: string }).provisioningState !== 'Failed') {
+        await updateDeployment(plan, want, have, environmentId, clients, call, lro, target);
+        continue;
+      }
+      // Counted before the call: a create that fails leaves a Failed deployment to remove.
+      if (!have) created.push(want.name);
+      await call(`create deployment ${want.name}`, () =>
+        ml.onlineDeployments.beginCreateOrUpdateAndWait(rg, ws, serving.endpointName, want.name, deploymentBody(plan, want, environmentId), lro),
+      );
+    }
+
+    const traffic = rollout ? stepAt(rollout, rollout.startedAt).split : serving.traffic;
+    await setTraffic(plan, clients, call, lro, { traffic: liveTraffic, mirror: liveMirror }, { traffic, mirror: serving.mirrorTraffic });
+    // Versions leaving keep serving until a staged rollout is done.
+    if (!rollout) await deleteUnwanted(plan, [...existing.keys()], clients, call, lro);
+  } catch (e) {
+    await cleanUp(plan, createdEndpoint ? 'endpoint' : created, clients, lro);
+    throw e;
+  }
+  return { endpointId: endpoint.id, scoringUri: endpoint.properties?.scoringUri, rollout };
+}
+
+export interface AzureRolloutProgress {
+  readonly done: boolean;
+  readonly split: Traffic;
+  readonly step: number;
+}
+
+/**
+ * One look at a staged rollout, safe to repeat: rolls back when the new deployments cross the
+ * spec's `rollback` thresholds in Azure Monitor (traffic back, the new deployments deleted, an
+ * error that says why), else sets the step the clock is at, and at the last step deletes the
+ * deployments the manifest no longer serves.
+ */
+export async function advanceAzureMlRollout(
+  plan: AzureMlModelPlan,
+  target: AzureMlTarget,
+  clients: AzureMlClients,
+  rollout: StagedRollout,
+  signals: SignalSource | undefined,
+  options: AzureMlReconcileOptions = {},
+): Promise<AzureRolloutProgress> {
+  const serving = plan.serving!;
+  const call = <T>(what: string, fn: () => Promise<T>) => named(what, fn, target);
+  const lro = { updateIntervalInMs: options.updateIntervalInMs };
+  const now = (options.now ?? Date.now)();
+  const endpointPath = `${workspaceId(plan)}/onlineEndpoints/${serving.endpointName}`;
+  const live = await call('read the endpoint', () => getOrUndefined(() => armRequest(clients, 'GET', endpointPath)));
+  if (!live) throw new AzureMlError(`azureml: ${target.model} in ${target.environment}: endpoint ${serving.endpointName} disappeared during the rollout`);
+  const current = { traffic: { ...(live.body!.properties?.traffic ?? {}) } as Traffic, mirror: { ...(live.body!.properties?.mirrorTraffic ?? {}) } as Traffic };
+  const deployments: string[] = [];
+  for await (const d of clients.ml.onlineDeployments.list(plan.resourceGroup, plan.workspace, serving.endpointName)) deployments.push(d.name!);
+
+  const rollBack = async (why: string): Promise<AzureMlError> => {
+    const baseline = Object.fromEntries(Object.entries(rollout.baseline).filter(([n]) => deployments.includes(n)));
+    const mirror = Object.fromEntries(Object.entries(current.mirror).filter(([n]) => !rollout.added.includes(n)));
+    await setTraffic(plan, clients, call, lro, current, { traffic: baseline, mirror });
+    const remove = deployments.filter((n) => rollout.added.includes(n));
+    for (const name of remove) await call(`delete deployment ${name}`, () => clients.ml.onlineDeployments.beginDeleteAndWait(plan.resourceGroup, plan.workspace, serving.endpointName, name, lro));
+    return new AzureMlError(`azureml: ${target.model} in ${target.environment}: rolled back ${remove.join(', ') || 'the new versions'}: ${why}; traffic is back at ${describeSplit(baseline)}`);
+  };
+
+  const watched = rollout.added.filter((n) => deployments.includes(n));
+  if (signals && watched.length > 0) {
+    let read;
+    try {
+      read = await signals.read(watched, new Date(rollout.startedAt), new Date(now));
+    } catch (e) {
+      // Fail closed: a rollout nobody can watch does not go on.
+      throw await rollBack(`Azure Monitor could not be read (${(e as Error).message})`);
+    }
+    const why = breach(serving.rollback, read);
+    if (why) throw await rollBack(why);
+  }
+
+  const step = stepAt(rollout, now);
+  await setTraffic(plan, clients, call, lro, current, { traffic: step.split, mirror: serving.mirrorTraffic });
+  if (step.done) await deleteUnwanted(plan, deployments, clients, call, lro);
+  return { done: step.done, split: step.split, step: step.index };
+}
+
+// ------------------------------------------------------------------ pieces
+
+type Call = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+type Lro = { updateIntervalInMs?: number };
+
+function workspaceId(plan: AzureMlModelPlan): string {
+  return `/subscriptions/${plan.subscription}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${plan.workspace}`;
+}
+
+function registryId(plan: AzureMlModelPlan): string {
+  return `/subscriptions/${plan.subscription}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.MachineLearningServices/registries/${plan.registry}`;
+}
+
+/** The model version a deployment serves: a workspace ARM id, or a registry asset id. */
+export function modelVersionId(plan: AzureMlModelPlan, label: string): string {
+  return plan.registry ? `azureml://registries/${plan.registry}/models/${plan.modelName}/versions/${label}` : `${workspaceId(plan)}/models/${plan.modelName}/versions/${label}`;
+}
+
+/** Declared versions with an artifact become model versions `<label>`, tagged with their metrics; never deleted. */
+async function registerVersions(plan: AzureMlModelPlan, clients: AzureMlClients, call: Call): Promise<void> {
+  const declared = plan.versions.filter((v) => v.path !== undefined);
+  const body = (v: (typeof declared)[number]) => ({ properties: { modelUri: v.path!, modelType: 'custom_model', tags: v.tags, description: `mlspec version ${v.label}` } });
+  if (plan.registry) {
+    // Registries are not in the 2022-10-01 SDK: raw 2024-04-01 calls through its pipeline.
+    const base = `${registryId(plan)}/models/${plan.modelName}/versions`;
+    const listed = await call('list registry model versions', () => getOrUndefined(() => armRequest(clients, 'GET', base)));
+    const have = new Set<string>(((listed?.body?.value ?? []) as { name: string }[]).map((v) => v.name));
+    for (const v of declared) {
+      if (!have.has(v.label)) await call(`register version ${v.label} in registry ${plan.registry}`, () => armRequest(clients, 'PUT', `${base}/${v.label}`, body(v)));
+    }
+    return;
+  }
+  const { ml } = clients;
+  const container = await call('read the model', () => exists(() => ml.modelContainers.get(plan.resourceGroup, plan.workspace, plan.modelName)));
+  const have = new Set<string>();
+  if (container) {
+    for await (const v of ml.modelVersions.list(plan.resourceGroup, plan.workspace, plan.modelName)) have.add(v.name!);
+  } else if (declared.length > 0) {
+    await call('create the model', () => ml.modelContainers.createOrUpdate(plan.resourceGroup, plan.workspace, plan.modelName, { properties: { description: 'mlspec model', tags: { 'managed-by': 'mlspec' } } }));
+  }
+  for (const v of declared) {
+    if (!have.has(v.label)) await call(`register version ${v.label}`, () => ml.modelVersions.createOrUpdate(plan.resourceGroup, plan.workspace, plan.modelName, v.label, body(v)));
+  }
+}
+
+function endpointBody(plan: AzureMlModelPlan, traffic: Traffic): OnlineEndpoint {
+  return {
+    location: plan.region,
+    identity: { type: 'SystemAssigned' },
+    tags: { 'managed-by': 'mlspec' },
+    properties: { authMode: 'Key', description: `mlspec endpoint of ${plan.modelName}`, traffic },
+  };
+}
+
+function deploymentBody(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan, environmentId: string): OnlineDeployment {
+  return {
+    location: plan.region,
+    sku: { name: 'Default', capacity: want.instanceCount },
+    tags: { 'managed-by': 'mlspec', 'mlspec:version': want.version },
+    properties: {
+      endpointComputeType: 'Managed',
+      model: modelVersionId(plan, want.version),
+      environmentId,
+      instanceType: want.instanceType,
+      scaleSettings: { scaleType: 'Default' },
+      // GPU models load for minutes: liveness waits 10 minutes, readiness polls from the start.
+      livenessProbe: { initialDelay: 'PT600S', period: 'PT10S', timeout: 'PT2S', failureThreshold: 30, successThreshold: 1 },
+      readinessProbe: { initialDelay: 'PT10S', period: 'PT10S', timeout: 'PT2S', failureThreshold: 30, successThreshold: 1 },
+      description: `mlspec version ${want.version}`,
+    } as OnlineDeployment['properties'],
+  };
+}
+
+/**
+ * A deployment that exists: the image (environment) changes by PUT; the instance count by PATCH
+ * of `sku.capacity`, unless autoscale owns it; the instance type cannot change on Azure.
+ */
+async function updateDeployment(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan, have: OnlineDeployment, environmentId: string, clients: AzureMlClients, call: Call, lro: Lro, target: AzureMlTarget): Promise<void> {
+  const props = have.properties as { instanceType?: string; environmentId?: string };
+  const endpointName = plan.serving!.endpointName;
+  if (props.instanceType && props.instanceType !== want.instanceType) {
+    throw new AzureMlError(`azureml: ${target.model} in ${target.environment}: deployment ${want.name} runs on ${props.instanceType} and the plan asks for ${want.instanceType}; Azure ML cannot change a deployment's instance type: release the model under a new version label, or remove ${want.name} from releases.yaml first`);
+  }
+  if (props.environmentId !== environmentId) {
+    const body = deploymentBody(plan, want, environmentId);
+    // Keep the live instance count: this is an image change, not a resize.
+    await call(`update the image of deployment ${want.name}`, () => clients.ml.onlineDeployments.beginCreateOrUpdateAndWait(plan.resourceGroup, plan.workspace, endpointName, want.name, { ...body, sku: { ...body.sku!, capacity: have.sku?.capacity ?? want.instanceCount } }, lro));
+  }
+  if (!want.autoscale && (have.sku?.capacity ?? want.instanceCount) !== want.instanceCount) {
+    await call(`resize deployment ${want.name}`, () => clients.ml.onlineDeployments.beginUpdateAndWait(plan.resourceGroup, plan.workspace, endpointName, want.name, { sku: { capacity: want.instanceCount } }, lro));
+  }
+}
+
+/**
+ * The endpoint's traffic and mirror traffic in one PUT, only when they differ. Without mirror
+ * traffic on either side the SDK's own PUT does it; otherwise the 2024-04-01 shape, raw.
+ */
+async function setTraffic(plan: AzureMlModelPlan, clients: AzureMlClients, call: Call, lro: Lro, live: { traffic: Traffic; mirror: Traffic }, want: { traffic: Traffic; mirror: Traffic }): Promise<void> {
+  const serving = plan.serving!;
+  if (sameSplit(live.traffic, want.traffic) && sameSplit(live.mirror, want.mirror)) return;
+  const body = endpointBody(plan, positive(want.traffic));
+  if (Object.keys(positive(live.mirror)).length === 0 && Object.keys(positive(want.mirror)).length === 0) {
+    await call('set the endpoint traffic', () => clients.ml.onlineEndpoints.beginCreateOrUpdateAndWait(plan.resourceGroup, plan.workspace, serving.endpointName, body, lro));
+  } else {
+    const path = `${workspaceId(plan)}/onlineEndpoints/${serving.endpointName}`;
+    await call('set the endpoint traffic and mirror traffic', () => armRequest(clients, 'PUT', path, { ...body, properties: { ...body.properties, mirrorTraffic: positive(want.mirror) } }));
+  }
+  live.traffic = { ...want.traffic };
+  live.mirror = { ...want.mirror };
+}
+
+/** Deletes the deployments the plan no longer serves (their traffic is already 0). */
+async function deleteUnwanted(plan: AzureMlModelPlan, deployments: string[], clients: AzureMlClients, call: Call, lro: Lro): Promise<void> {
+  const wanted = new Set(plan.serving!.deployments.map((d) => d.name));
+  for (const name of deployments) {
+    if (!wanted.has(name)) await call(`delete deployment ${name}`, () => clients.ml.onlineDeployments.beginDeleteAndWait(plan.resourceGroup, plan.workspace, plan.serving!.endpointName, name, lro));
+  }
+}
+
+/** No orphans: remove what this run created (the endpoint, or the deployments), best effort. */
+async function cleanUp(plan: AzureMlModelPlan, created: 'endpoint' | string[], clients: AzureMlClients, lro: Lro): Promise<void> {
+  const { resourceGroup: rg, workspace: ws } = plan;
+  const endpointName = plan.serving!.endpointName;
+  try {
+    if (created === 'endpoint') await clients.ml.onlineEndpoints.beginDeleteAndWait(rg, ws, endpointName, lro);
+    else for (const name of [...created].reverse()) await clients.ml.onlineDeployments.beginDeleteAndWait(rg, ws, endpointName, name, lro);
+  } catch {
+    // Reported with the original failure; the next run retries the cleanup.
+  }
+}
+
+function positive(split: Traffic): Traffic {
+  return Object.fromEntries(Object.entries(split).filter(([, v]) => v > 0));
+}
+
+/** true when the resource exists, false on 404. */
+async function exists(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (e) {
+    if ((e as { statusCode?: number; status?: number }).statusCode === 404 || (e as { status?: number }).status === 404) return false;
+    throw e;
+  }
+}
+
+async function getOrUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    if ((e as { status?: number }).status === 404 || (e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Wraps Azure's error in the user's terms; the pipeline has already retried 429 and 5xx. */
+async function named<T>(what: string, fn: () => Promise<T>, target: AzureMlTarget): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AzureMlError) throw e;
+    throw new AzureMlError(`azureml: ${target.model} in ${target.environment}: ${what} failed: ${azureMessage(e)}`);
+  }
+}
+
+/** Azure's own words from a RestError (its body's error.message) or an LRO failure. */
+function azureMessage(e: unknown): string {
+  const err = e as { message?: string; code?: string; details?: { error?: { code?: string; message?: string } } };
+  const inner = err.details?.error;
+  if (inner?.message) return `${inner.code ? inner.code + ': ' : ''}${inner.message}`;
+  return err.message ?? String(e);
+}
