@@ -6,6 +6,8 @@ import { diffEnvironments, formatDiff, formatPlan, resolvePlan } from '../lib/pl
 import { promote, PromoteUsageError, type GateResult, type LiveStateFactory } from '../lib/promote';
 import { SageMakerLiveState } from '../lib/providers/sagemaker/live';
 import { VertexLiveState } from '../lib/providers/vertex/live';
+import { AzureMlLiveState } from '../lib/providers/azureml/live';
+import { azureMlClients } from '../lib/providers/azureml/clients';
 import type { LiveState } from '../lib/promote';
 import { loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
@@ -23,7 +25,17 @@ export interface Io {
 /** Providers whose live state mlspec reads today; the others fail their gates closed. */
 const defaultLive: LiveStateFactory = (() => {
   const readers: Partial<Record<Provider, LiveState>> = {};
-  const make: Partial<Record<Provider, () => LiveState>> = { sagemaker: () => new SageMakerLiveState(), vertex: () => new VertexLiveState() };
+  const make: Partial<Record<Provider, () => LiveState>> = {
+    sagemaker: () => new SageMakerLiveState(),
+    vertex: () => new VertexLiveState(),
+    // The user's own Azure sign-in (az login, environment, managed identity), loaded only when needed.
+    azureml: () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+      const credential = new DefaultAzureCredential();
+      return new AzureMlLiveState((plan) => azureMlClients(plan.subscription, credential));
+    },
+  };
   return (provider: Provider) => (make[provider] ? (readers[provider] ??= make[provider]!()) : undefined);
 })();
 
