@@ -1,0 +1,54 @@
+import { createPipelineRequest } from '@azure/core-rest-pipeline';
+import * as https from 'node:https';
+import { armRequest } from '../../../lib/providers/azureml/clients';
+import { fakeClients, WS } from '../../providers/azureml/helpers';
+import { FakeArm } from './arm';
+
+/** The fake is only worth having if it refuses what real ARM refuses: these prove it does. */
+describe('the fake ARM holds requests to the real contract', () => {
+  let fake: FakeArm;
+  beforeEach(async () => {
+    fake = new FakeArm();
+    await fake.start();
+  });
+  afterEach(() => fake.stop());
+
+  it('checks bodies against the SDK’s mappers: unknown, missing, mistyped and enum values, naming the path', async () => {
+    const clients = fakeClients(fake);
+    await expect(
+      armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', identity: { type: 'SystemAssigned', principalId: 'x' }, properties: { authMode: 'Key', traffic: { a: '10' }, colour: 'blue' } }),
+    ).rejects.toThrow('BadRequest: identity.principalId is read-only; properties.traffic.a must be a number; properties.colour is not a property of OnlineEndpointProperties');
+    await expect(
+      armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1/deployments/v7`, { location: 'eastus', properties: { endpointComputeType: 'Serverless' } }),
+    ).rejects.toThrow("BadRequest: properties.endpointComputeType 'Serverless' is not a known kind");
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { properties: {} })).rejects.toThrow('BadRequest: properties.authMode is required; location is required');
+  });
+
+  it('accepts mirrorTraffic only at 2024-04-01 and enforces ARM’s traffic rules', async () => {
+    const clients = fakeClients(fake);
+    await armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', properties: { authMode: 'Key', traffic: {}, mirrorTraffic: {} } });
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', properties: { authMode: 'Key', traffic: { v7: 100 } } })).rejects.toThrow('BadArgument: Traffic: deployment v7 does not exist in endpoint e1.');
+    // The SDK's own api-version has no mirrorTraffic at all.
+    const old = await clients.ml.onlineEndpoints.get('ml-staging', 'acme-staging', 'e1');
+    expect((old.properties as unknown as Record<string, unknown>).mirrorTraffic).toBeUndefined();
+    expect((await armRequest(clients, 'GET', `${WS}/onlineEndpoints/e1`)).body?.properties.mirrorTraffic).toEqual({});
+  });
+
+  it('answers long-running operations the way ARM does: Azure-AsyncOperation polled until Succeeded', async () => {
+    fake.operationPolls = 3;
+    const clients = fakeClients(fake);
+    await armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', properties: { authMode: 'Key' } });
+    expect(fake.calls.filter((c) => c.poll).length).toBe(4);
+    expect(fake.endpoints.get('e1')!.properties.provisioningState).toBe('Succeeded');
+  });
+
+  it('refuses a request without a bearer token, and one without api-version', async () => {
+    const status = await new Promise<number>((resolve, reject) =>
+      https.get(`${fake.url}${WS}/onlineEndpoints/e1?api-version=2022-10-01`, { ca: fake.ca }, (res) => resolve(res.statusCode!)).on('error', reject),
+    );
+    expect(status).toBe(401);
+    const clients = fakeClients(fake);
+    const res = await clients.ml.sendRequest(createPipelineRequest({ url: `${fake.url}${WS}/onlineEndpoints/e1`, method: 'GET' }));
+    expect([res.status, JSON.parse(res.bodyAsText!).error.code]).toEqual([400, 'MissingApiVersionParameter']);
+  });
+});

@@ -1,0 +1,497 @@
+import { transformSync } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import * as https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+/**
+ * A stateful fake of Azure Resource Manager for Azure Machine Learning (Microsoft.MachineLearningServices)
+ * and Azure Monitor's metrics API, over HTTPS on 127.0.0.1 so the real `AzureMachineLearningWorkspaces`
+ * client (whose bearer-token policy refuses plain HTTP) and `MetricsQueryClient` talk to it unchanged.
+ *
+ * - Bodies are checked against the SDK's own serialization mappers (2022-10-01), plus the fields the
+ *   2024-04-01 contract adds that we send raw (`mirrorTraffic`); registries answer at 2024-04-01 only.
+ * - Long-running operations answer like ARM: PUT 201/200 with `Azure-AsyncOperation`; PATCH and
+ *   DELETE 202 with `Location` and `Azure-AsyncOperation`; the status URL says InProgress for
+ *   `operationPolls` polls, then Succeeded or Failed.
+ * - The ML resource provider's rules for traffic, mirror traffic and deletes are enforced.
+ * - Faults: 429 with Retry-After, 500/503, a failed operation, slow operations.
+ */
+
+const TLS = path.join(__dirname, 'arm-tls');
+const RP = 'Microsoft.MachineLearningServices';
+const NEW_API = '2024-04-01';
+
+type Obj = Record<string, any>;
+
+export interface Call {
+  readonly method: string;
+  readonly path: string;
+  readonly apiVersion?: string;
+  status: number;
+  /** A poll of an async operation (not a request of ours). */
+  readonly poll: boolean;
+}
+
+export interface ArmFault {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly status: 429 | 500 | 503;
+  times: number;
+  readonly retryAfterSeconds?: number;
+}
+
+interface Operation {
+  pollsLeft: number;
+  /** Applies the change; returns an error to fail the operation. */
+  readonly complete: () => { code: string; message: string } | undefined;
+  outcome?: { status: 'Succeeded' | 'Failed'; error?: { code: string; message: string } };
+}
+
+/** The SDK's mappers (ESM, not exported by its CJS entry), evaluated once. */
+let mappers: Obj | undefined;
+function loadMappers(): Obj {
+  if (mappers) return mappers;
+  const file = path.join(path.dirname(require.resolve('@azure/arm-machinelearning/package.json')), 'dist-esm/src/models/mappers.js');
+  const { code } = transformSync(readFileSync(file, 'utf8'), { format: 'cjs' });
+  const module = { exports: {} as Obj };
+  vm.runInNewContext(code, { module, exports: module.exports });
+  mappers = module.exports;
+  return mappers;
+}
+
+export class FakeArm {
+  readonly calls: Call[] = [];
+  readonly faults: ArmFault[] = [];
+  /** Status polls answered InProgress before an operation completes. */
+  operationPolls = 1;
+  /** The next long-running operation on a matching path ends Failed with this error. */
+  failOperation?: { path: RegExp; message: string; code?: string };
+  /** `Retry-After` on async responses, seconds. */
+  retryAfterSeconds = 0;
+  readonly modelContainers = new Map<string, Obj>();
+  /** `<model>/<version>` */
+  readonly modelVersions = new Map<string, Obj>();
+  /** `<environment>/<version>` */
+  readonly environmentVersions = new Map<string, Obj>();
+  /** endpoint name → endpoint */
+  readonly endpoints = new Map<string, Obj>();
+  /** `<endpoint>/<deployment>` */
+  readonly deployments = new Map<string, Obj>();
+  /** `<registry>/<model>/<version>` */
+  readonly registryModelVersions = new Map<string, Obj>();
+  /** Azure Monitor points per endpoint, metric and dimensions. */
+  readonly metrics: { endpoint: string; metric: string; dims: Record<string, string>; timeStamp: number; total?: number; maximum?: number }[] = [];
+  now: () => number = () => Date.now();
+  readonly ca = readFileSync(path.join(TLS, 'cert.pem'), 'utf8');
+  url = '';
+  private server?: https.Server;
+  private readonly operations = new Map<string, Operation>();
+  private nextId = 1;
+
+  /** Requests that change state (operation polls excluded). */
+  get writes(): number {
+    return this.calls.filter((c) => !c.poll && c.method !== 'GET' && c.status < 400).length;
+  }
+
+  count(method: string, pathPattern?: RegExp): number {
+    return this.calls.filter((c) => !c.poll && c.method === method && c.status < 400 && (!pathPattern || pathPattern.test(c.path))).length;
+  }
+
+  resetCounts(): void {
+    this.calls.length = 0;
+  }
+
+  setMetric(endpoint: string, metric: 'RequestsPerMinute' | 'RequestLatency_P99', dims: Record<string, string>, points: { timeStamp: Date | number; total?: number; maximum?: number }[]): void {
+    for (const p of points) this.metrics.push({ endpoint, metric, dims, timeStamp: new Date(p.timeStamp).getTime(), total: p.total, maximum: p.maximum });
+  }
+
+  async start(): Promise<void> {
+    loadMappers();
+    this.server = https.createServer({ cert: this.ca, key: readFileSync(path.join(TLS, 'key.pem')) }, (req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    this.url = `https://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url!, this.url);
+    const p = url.pathname.replace(/\/+/g, '/');
+    const method = req.method!;
+    const apiVersion = url.searchParams.get('api-version') ?? undefined;
+    const poll = /\/(mfeOperationsStatus|mfeOperationResults)\//.test(p);
+    const call: Call = { method, path: p, apiVersion, status: 0, poll };
+    this.calls.push(call);
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      call.status = status;
+      res.writeHead(status, { 'content-type': 'application/json', 'x-ms-request-id': `req-${this.nextId++}`, ...headers });
+      res.end(body === undefined ? '' : JSON.stringify(body));
+    };
+    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.path.test(p));
+    if (fault) {
+      fault.times -= 1;
+      return send(fault.status, { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: `injected ${fault.status}` } }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+    }
+    if (req.headers.authorization !== 'Bearer fake-token') return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed: no valid bearer token.' } });
+    if (!apiVersion) return send(400, { error: { code: 'MissingApiVersionParameter', message: "The api-version query parameter (?api-version=) is required for all requests." } });
+    try {
+      const body = text ? JSON.parse(text) : undefined;
+      const out = this.route(method, p, apiVersion, body, url.searchParams);
+      send(out.status, out.body, out.headers);
+    } catch (e) {
+      const err = e as { status?: number; code?: string; message: string };
+      if (!err.status) throw e;
+      send(err.status, { error: { code: err.code ?? 'BadRequest', message: err.message } });
+    }
+  }
+
+  private route(method: string, p: string, apiVersion: string, body: Obj | undefined, query: URLSearchParams): { status: number; body?: unknown; headers?: Record<string, string> } {
+    let m: RegExpExecArray | null;
+    if ((m = /\/locations\/[^/]+\/mfeOperationsStatus\/([^/]+)$/.exec(p))) return this.pollStatus(m[1]);
+    if ((m = /\/locations\/[^/]+\/mfeOperationResults\/([^/]+)$/.exec(p))) {
+      const op = this.advance(m[1]);
+      return { status: op.outcome ? 200 : 202, headers: op.outcome ? {} : { location: this.opUrl('mfeOperationResults', m[1]), 'retry-after': String(this.retryAfterSeconds) } };
+    }
+    if ((m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+)\/providers\/Microsoft\.Insights\/metrics$/i.exec(p))) {
+      return { status: 200, body: this.queryMetrics(m[1], query) };
+    }
+    const ws = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(\/.*)?$/.exec(p);
+    if (ws) return this.workspace(method, p, ws[4] ?? '', apiVersion, body);
+    const reg = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/registries\/([^/]+)\/models\/([^/]+)\/versions(?:\/([^/]+))?$/.exec(p);
+    if (reg) return this.registry(method, p, reg[1], reg[2], reg[3], apiVersion, body);
+    throw { status: 404, code: 'NoRegisteredProviderFound', message: `No route for ${method} ${p}` };
+  }
+
+  private workspace(method: string, p: string, rest: string, apiVersion: string, body: Obj | undefined) {
+    let m: RegExpExecArray | null;
+    if ((m = /^\/models\/([^/]+)$/.exec(rest))) {
+      if (method === 'GET') return { status: 200, body: this.get(this.modelContainers, m[1], 'Model container') };
+      this.check('ModelContainer', body, apiVersion);
+      const created = !this.modelContainers.has(m[1]);
+      this.modelContainers.set(m[1], this.resource(p, m[1], `${RP}/workspaces/models`, body!));
+      return { status: created ? 201 : 200, body: this.modelContainers.get(m[1]) };
+    }
+    if ((m = /^\/models\/([^/]+)\/versions$/.exec(rest))) {
+      this.get(this.modelContainers, m[1], 'Model container');
+      return { status: 200, body: { value: [...this.modelVersions].filter(([k]) => k.startsWith(`${m![1]}/`)).map(([, v]) => v) } };
+    }
+    if ((m = /^\/models\/([^/]+)\/versions\/([^/]+)$/.exec(rest))) {
+      const key = `${m[1]}/${m[2]}`;
+      if (method === 'GET') return { status: 200, body: this.get(this.modelVersions, key, 'Model version') };
+      this.check('ModelVersion', body, apiVersion);
+      this.get(this.modelContainers, m[1], 'Model container');
+      const created = !this.modelVersions.has(key);
+      this.modelVersions.set(key, this.resource(p, m[2], `${RP}/workspaces/models/versions`, body!));
+      return { status: created ? 201 : 200, body: this.modelVersions.get(key) };
+    }
+    if ((m = /^\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(rest))) {
+      const key = `${m[1]}/${m[2]}`;
+      if (method === 'GET') return { status: 200, body: this.get(this.environmentVersions, key, 'Environment version') };
+      this.check('EnvironmentVersion', body, apiVersion);
+      const created = !this.environmentVersions.has(key);
+      this.environmentVersions.set(key, this.resource(p, m[2], `${RP}/workspaces/environments/versions`, body!));
+      return { status: created ? 201 : 200, body: this.environmentVersions.get(key) };
+    }
+    if ((m = /^\/onlineEndpoints\/([^/]+)$/.exec(rest))) return this.endpoint(method, p, m[1], apiVersion, body);
+    if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments$/.exec(rest))) {
+      this.get(this.endpoints, m[1], 'Online endpoint');
+      return { status: 200, body: { value: [...this.deployments].filter(([k]) => k.startsWith(`${m![1]}/`)).map(([, v]) => v) } };
+    }
+    if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)$/.exec(rest))) return this.deployment(method, p, m[1], m[2], apiVersion, body);
+    throw { status: 404, code: 'NoRegisteredProviderFound', message: `No route for ${method} ${p}` };
+  }
+
+  private endpoint(method: string, p: string, name: string, apiVersion: string, body: Obj | undefined) {
+    const view = (e: Obj) => (apiVersion >= NEW_API ? e : { ...e, properties: Object.fromEntries(Object.entries(e.properties).filter(([k]) => k !== 'mirrorTraffic')) });
+    if (method === 'GET') return { status: 200, body: view(this.get(this.endpoints, name, 'Online endpoint')) };
+    if (method === 'DELETE') {
+      if (!this.endpoints.has(name)) return { status: 204 };
+      return this.longRunning('DELETE', p, () => {
+        this.endpoints.delete(name);
+        for (const k of [...this.deployments.keys()]) if (k.startsWith(`${name}/`)) this.deployments.delete(k);
+      });
+    }
+    if (method === 'PATCH') {
+      this.check('PartialMinimalTrackedResourceWithIdentity', body, apiVersion);
+      const current = this.get(this.endpoints, name, 'Online endpoint');
+      return this.longRunning('PATCH', p, () => Object.assign(current, { tags: body!.tags ?? current.tags, identity: body!.identity ?? current.identity }));
+    }
+    this.check('OnlineEndpoint', body, apiVersion, apiVersion >= NEW_API ? { OnlineEndpointProperties: { mirrorTraffic: { serializedName: 'mirrorTraffic', type: { name: 'Dictionary', value: { type: { name: 'Number' } } } } } } : {});
+    if (!/^[a-zA-Z][a-zA-Z0-9-]{0,30}[a-zA-Z0-9]$/.test(name)) throw { status: 400, code: 'BadRequest', message: `Endpoint name ${name} is invalid: use 3-32 letters, digits and dashes, starting with a letter.` };
+    const existing = this.endpoints.get(name);
+    const traffic: Record<string, number> = body!.properties.traffic ?? {};
+    const mirror: Record<string, number> = body!.properties.mirrorTraffic ?? existing?.properties.mirrorTraffic ?? {};
+    this.checkTraffic(name, traffic, mirror);
+    const resource = this.resource(p, name, `${RP}/workspaces/onlineEndpoints`, body!);
+    resource.properties = { ...resource.properties, traffic, mirrorTraffic: mirror, scoringUri: `https://${name}.${body!.location}.inference.ml.azure.com/score`, provisioningState: existing ? 'Updating' : 'Creating' };
+    if (existing) resource.systemData = existing.systemData;
+    const previous = existing ? structuredClone(existing) : undefined;
+    this.endpoints.set(name, resource);
+    return this.longRunning('PUT', p, () => undefined, existing ? 200 : 201, () => (previous ? this.endpoints.set(name, { ...previous, properties: { ...previous.properties, provisioningState: 'Failed' } }) : (resource.properties.provisioningState = 'Failed')), () => (resource.properties.provisioningState = 'Succeeded'), view(resource));
+  }
+
+  private deployment(method: string, p: string, endpointName: string, name: string, apiVersion: string, body: Obj | undefined) {
+    const key = `${endpointName}/${name}`;
+    if (method === 'GET') return { status: 200, body: this.get(this.deployments, key, 'Online deployment') };
+    // Like ARM, the body's shape is checked before the resources it names.
+    if (method === 'PUT') this.check('OnlineDeployment', body, apiVersion);
+    const endpoint = this.get(this.endpoints, endpointName, 'Online endpoint');
+    if (method === 'DELETE') {
+      if (!this.deployments.has(key)) return { status: 204 };
+      if ((endpoint.properties.traffic?.[name] ?? 0) > 0 || (endpoint.properties.mirrorTraffic?.[name] ?? 0) > 0) {
+        throw { status: 400, code: 'BadArgument', message: `Deployment ${name} has traffic. Set its traffic and mirror traffic to 0 before deleting it.` };
+      }
+      return this.longRunning('DELETE', p, () => void this.deployments.delete(key));
+    }
+    if (method === 'PATCH') {
+      this.check('PartialMinimalTrackedResourceWithSku', body, apiVersion);
+      const current = this.get(this.deployments, key, 'Online deployment');
+      current.properties.provisioningState = 'Updating';
+      return this.longRunning('PATCH', p, () => {
+        if (body!.sku?.capacity !== undefined) current.sku = { ...current.sku, capacity: body!.sku.capacity };
+        if (body!.tags) current.tags = body!.tags;
+      }, 202, () => (current.properties.provisioningState = 'Failed'), () => (current.properties.provisioningState = 'Succeeded'));
+    }
+    const existing = this.deployments.get(key);
+    const props = body!.properties;
+    if (existing && existing.properties.instanceType !== props.instanceType) {
+      throw { status: 400, code: 'BadArgument', message: `Updating instanceType of deployment ${name} is not supported (from ${existing.properties.instanceType} to ${props.instanceType}).` };
+    }
+    this.checkAsset(props.model, 'model');
+    if (props.environmentId) this.checkAsset(props.environmentId, 'environment');
+    const resource = this.resource(p, name, `${RP}/workspaces/onlineEndpoints/deployments`, body!);
+    resource.properties.provisioningState = existing ? 'Updating' : 'Creating';
+    if (existing) resource.systemData = existing.systemData;
+    this.deployments.set(key, resource);
+    return this.longRunning('PUT', p, () => undefined, existing ? 200 : 201, () => (resource.properties.provisioningState = 'Failed'), () => (resource.properties.provisioningState = 'Succeeded'));
+  }
+
+  private registry(method: string, p: string, registry: string, model: string, version: string | undefined, apiVersion: string, body: Obj | undefined) {
+    if (apiVersion < NEW_API) throw { status: 400, code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is invalid for registries; use ${NEW_API} or later.` };
+    if (!version) return { status: 200, body: { value: [...this.registryModelVersions].filter(([k]) => k.startsWith(`${registry}/${model}/`)).map(([, v]) => v) } };
+    const key = `${registry}/${model}/${version}`;
+    if (method === 'GET') return { status: 200, body: this.get(this.registryModelVersions, key, 'Model version') };
+    this.check('ModelVersion', body, apiVersion);
+    // Registry writes are long-running (202 + Location); the version exists once the operation is done.
+    const resource = this.resource(p, version, `${RP}/registries/models/versions`, body!);
+    resource.properties.provisioningState = 'Succeeded';
+    return this.longRunning('PUT', p, () => void this.registryModelVersions.set(key, resource), 202);
+  }
+
+  // ---------------------------------------------------------------- rules
+
+  private checkTraffic(endpoint: string, traffic: Record<string, number>, mirror: Record<string, number>): void {
+    const exists = (d: string) => this.deployments.has(`${endpoint}/${d}`);
+    for (const d of Object.keys(traffic)) if (!exists(d)) throw { status: 400, code: 'BadArgument', message: `Traffic: deployment ${d} does not exist in endpoint ${endpoint}.` };
+    const sum = Object.values(traffic).reduce((a, b) => a + b, 0);
+    if (sum !== 0 && sum !== 100) throw { status: 400, code: 'BadArgument', message: `Traffic values must add up to 100 (or 0); they add up to ${sum}.` };
+    for (const [d, pct] of Object.entries(mirror)) {
+      if (!exists(d)) throw { status: 400, code: 'BadArgument', message: `Mirror traffic: deployment ${d} does not exist in endpoint ${endpoint}.` };
+      if (pct > 50) throw { status: 400, code: 'BadArgument', message: `Mirror traffic of deployment ${d} is ${pct}; it can be at most 50.` };
+      if ((traffic[d] ?? 0) > 0 && pct > 0) throw { status: 400, code: 'BadArgument', message: `Deployment ${d} cannot receive both live traffic and mirror traffic.` };
+    }
+  }
+
+  /** A deployment's model or environment must exist: workspace ARM ids or registry asset ids. */
+  private checkAsset(id: string, kind: 'model' | 'environment'): void {
+    let m: RegExpExecArray | null;
+    const found =
+      kind === 'model'
+        ? (m = /\/models\/([^/]+)\/versions\/([^/]+)$/.exec(id)) && (id.startsWith('azureml://registries/') ? this.registryModelVersions.has(`${/^azureml:\/\/registries\/([^/]+)\//.exec(id)?.[1]}/${m[1]}/${m[2]}`) : this.modelVersions.has(`${m[1]}/${m[2]}`))
+        : (m = /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(id)) && this.environmentVersions.has(`${m[1]}/${m[2]}`);
+    if (!found) throw { status: 400, code: 'BadArgument', message: `The ${kind} ${id} was not found.` };
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private opUrl(kind: 'mfeOperationsStatus' | 'mfeOperationResults', id: string): string {
+    return `${this.url}/subscriptions/fake/providers/${RP}/locations/eastus/${kind}/${id}?api-version=2022-10-01`;
+  }
+
+  /**
+   * Starts an async operation. `apply` runs when it succeeds; `onFail` / `onSucceed` set the
+   * resource's provisioning state. A PUT answers with the resource and `Azure-AsyncOperation`;
+   * PATCH and DELETE answer 202 with `Location` too.
+   */
+  private longRunning(method: 'PUT' | 'PATCH' | 'DELETE', p: string, apply: () => unknown, status = method === 'PUT' ? 201 : 202, onFail: () => unknown = () => undefined, onSucceed: () => unknown = () => undefined, body?: unknown) {
+    const id = `op-${this.nextId++}`;
+    const failure = this.failOperation && this.failOperation.path.test(p) ? this.failOperation : undefined;
+    if (failure) this.failOperation = undefined;
+    this.operations.set(id, {
+      pollsLeft: this.operationPolls,
+      complete: () => {
+        if (failure) {
+          onFail();
+          return { code: failure.code ?? 'DeploymentFailed', message: failure.message };
+        }
+        apply();
+        onSucceed();
+        return undefined;
+      },
+    });
+    const headers: Record<string, string> = { 'azure-asyncoperation': this.opUrl('mfeOperationsStatus', id), 'retry-after': String(this.retryAfterSeconds) };
+    if (method !== 'PUT' || status === 202) headers.location = this.opUrl('mfeOperationResults', id);
+    if (method === 'PUT' && status !== 202) return { status, body: body ?? this.current(p), headers };
+    return { status, headers };
+  }
+
+  private current(p: string): Obj | undefined {
+    for (const map of [this.endpoints, this.deployments]) for (const r of map.values()) if (r.id === p) return r;
+    return undefined;
+  }
+
+  private advance(id: string): Operation {
+    const op = this.operations.get(id);
+    if (!op) throw { status: 404, code: 'NotFound', message: `Operation ${id} not found.` };
+    if (!op.outcome) {
+      if (op.pollsLeft > 0) op.pollsLeft -= 1;
+      else {
+        const error = op.complete();
+        op.outcome = error ? { status: 'Failed', error } : { status: 'Succeeded' };
+      }
+    }
+    return op;
+  }
+
+  private pollStatus(id: string) {
+    const op = this.advance(id);
+    const body = { id, name: id, status: op.outcome?.status ?? 'InProgress', ...(op.outcome?.error ? { error: op.outcome.error } : {}) };
+    const headers: Record<string, string> = op.outcome ? {} : { 'retry-after': String(this.retryAfterSeconds) };
+    return { status: 200, body, headers };
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  /** `RequestsPerMinute` / `RequestLatency_P99`, split or filtered by the `$filter`'s dimensions. */
+  private queryMetrics(resourceId: string, query: URLSearchParams): Obj {
+    const endpoint = resourceId.split('/').pop()!;
+    const names = (query.get('metricnames') ?? '').split(',').filter(Boolean);
+    const [from, to] = (query.get('timespan') ?? '').split('/').map((t) => Date.parse(t));
+    const clauses = [...(query.get('$filter') ?? '').matchAll(/(\w+) eq '([^']*)'/g)].map(([, k, v]) => [k, v] as const);
+    const value = names.map((metric) => {
+      const groups = new Map<string, { dims: Record<string, string>; data: Obj[] }>();
+      for (const p of this.metrics) {
+        if (p.endpoint !== endpoint || p.metric !== metric || p.timeStamp < from || p.timeStamp > to) continue;
+        if (!clauses.every(([k, v]) => v === '*' || p.dims[k] === v)) continue;
+        const dims = Object.fromEntries(clauses.filter(([, v]) => v === '*').map(([k]) => [k, p.dims[k] ?? '']));
+        const key = JSON.stringify(dims);
+        const group = groups.get(key) ?? { dims, data: [] };
+        group.data.push({ timeStamp: new Date(p.timeStamp).toISOString(), ...(p.total !== undefined ? { total: p.total } : {}), ...(p.maximum !== undefined ? { maximum: p.maximum } : {}) });
+        groups.set(key, group);
+      }
+      return {
+        id: `${resourceId}/providers/Microsoft.Insights/metrics/${metric}`,
+        type: 'Microsoft.Insights/metrics',
+        name: { value: metric, localizedValue: metric },
+        unit: metric === 'RequestLatency_P99' ? 'MilliSeconds' : 'Count',
+        errorCode: 'Success',
+        timeseries: [...groups.values()].map((g) => ({ metadatavalues: Object.entries(g.dims).map(([k, v]) => ({ name: { value: k, localizedValue: k }, value: v })), data: g.data })),
+      };
+    });
+    return { cost: 0, timespan: query.get('timespan'), interval: query.get('interval') ?? 'PT1M', value, namespace: `${RP}/workspaces/onlineEndpoints`, resourceregion: 'eastus' };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private get(map: Map<string, Obj>, key: string, what: string): Obj {
+    const found = map.get(key);
+    if (!found) throw { status: 404, code: 'UserError', message: `${what} ${key} not found.` };
+    return found;
+  }
+
+  private resource(id: string, name: string, type: string, body: Obj): Obj {
+    const at = new Date(this.now()).toISOString();
+    return { ...structuredClone(body), id, name, type, properties: structuredClone(body.properties ?? {}), systemData: { createdAt: at, createdBy: 'mlspec', lastModifiedAt: at } };
+  }
+
+  /** Checks a body against the SDK mapper of `className` (with `extra` properties allowed per class). */
+  private check(className: string, body: Obj | undefined, apiVersion: string, extra: Record<string, Record<string, Obj>> = {}): void {
+    if (apiVersion !== '2022-10-01' && apiVersion < NEW_API) throw { status: 400, code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is not supported.` };
+    if (body === undefined) throw { status: 400, code: 'BadRequest', message: 'The request body is required.' };
+    const errors: string[] = [];
+    checkValue(loadMappers(), { type: { name: 'Composite', className } }, body, '', errors, extra);
+    if (errors.length) throw { status: 400, code: 'BadRequest', message: errors.join('; ') };
+  }
+}
+
+function checkValue(M: Obj, mapper: Obj, value: unknown, at: string, errors: string[], extra: Record<string, Record<string, Obj>>): void {
+  const where = at || '(body)';
+  if (value === undefined || value === null) {
+    if (mapper.required) errors.push(`${where} is required`);
+    return;
+  }
+  if (mapper.readOnly) {
+    errors.push(`${where} is read-only`);
+    return;
+  }
+  const type = mapper.type.name as string;
+  switch (type) {
+    case 'String':
+    case 'TimeSpan':
+    case 'DateTime':
+    case 'Uuid':
+    case 'ByteArray':
+      if (typeof value !== 'string') errors.push(`${where} must be a string`);
+      else if (mapper.constraints?.Pattern && !new RegExp(mapper.constraints.Pattern).test(value)) errors.push(`${where} does not match ${mapper.constraints.Pattern}`);
+      return;
+    case 'Number':
+      if (typeof value !== 'number') errors.push(`${where} must be a number`);
+      return;
+    case 'Boolean':
+      if (typeof value !== 'boolean') errors.push(`${where} must be a boolean`);
+      return;
+    case 'Enum':
+      if (!mapper.type.allowedValues.includes(value)) errors.push(`${where} must be one of ${mapper.type.allowedValues.join(', ')}`);
+      return;
+    case 'Sequence':
+      if (!Array.isArray(value)) errors.push(`${where} must be an array`);
+      else value.forEach((v, i) => checkValue(M, mapper.type.element, v, `${at}[${i}]`, errors, extra));
+      return;
+    case 'Dictionary':
+      if (typeof value !== 'object' || Array.isArray(value)) errors.push(`${where} must be an object`);
+      else for (const [k, v] of Object.entries(value as Obj)) checkValue(M, mapper.type.value, v, `${at}.${k}`, errors, extra);
+      return;
+    case 'Object':
+      return;
+    case 'Composite': {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        errors.push(`${where} must be an object`);
+        return;
+      }
+      let className = mapper.type.className as string;
+      let composite = M[className]?.type;
+      const discriminator = composite?.polymorphicDiscriminator;
+      if (discriminator) {
+        const kind = (value as Obj)[discriminator.serializedName];
+        const sub = M.discriminators[`${className}.${kind}`] ?? M.discriminators[`${composite.uberParent}.${kind}`];
+        if (!sub) {
+          errors.push(`${at ? at + '.' : ''}${discriminator.serializedName} '${kind}' is not a known kind`);
+          return;
+        }
+        className = sub.type.className;
+        composite = sub.type;
+      }
+      const props: Record<string, Obj> = { ...composite.modelProperties, ...(extra[className] ?? {}) };
+      const known = new Map(Object.values(props).map((p) => [p.serializedName, p]));
+      for (const [k, v] of Object.entries(value as Obj)) {
+        const prop = known.get(k);
+        if (!prop) errors.push(`${at ? at + '.' : ''}${k} is not a property of ${className}`);
+        else checkValue(M, prop, v, at ? `${at}.${k}` : k, errors, extra);
+      }
+      for (const prop of Object.values(props)) {
+        if (prop.required && !prop.readOnly && (value as Obj)[prop.serializedName] === undefined && !prop.isConstant) errors.push(`${at ? at + '.' : ''}${prop.serializedName} is required`);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}

@@ -1,0 +1,142 @@
+import { reconcileAzureMl, type AzureMlClients } from '../../../lib/providers/azureml';
+import { FakeArm } from '../../fakes/azureml/arm';
+import { azurePlan, fakeClients, WS } from './helpers';
+
+const target = { model: 'fraud-detector', environment: 'staging' };
+const fast = { updateIntervalInMs: 5 };
+
+describe('Azure ML reconciler against the fake ARM (real arm-machinelearning client over HTTPS)', () => {
+  let fake: FakeArm;
+  let clients: AzureMlClients;
+  const endpoint = () => fake.endpoints.get('acme-fraud-detector-staging') as any;
+  const deployments = () => [...fake.deployments.keys()].filter((k: string) => k.startsWith('acme-fraud-detector-staging/')).map((k: string) => k.split('/')[1]).sort();
+
+  beforeEach(async () => {
+    fake = new FakeArm();
+    await fake.start();
+    clients = fakeClients(fake);
+  });
+  afterEach(() => fake.stop());
+
+  it('first deploy: registers the three declared versions, the image, the endpoint, two deployments, then the traffic in one PUT', async () => {
+    const result = await reconcileAzureMl(azurePlan('{ traffic: { "7": 90, "8": 10 } }'), target, clients, fast);
+    expect(result.endpointId).toBe(`${WS}/onlineEndpoints/acme-fraud-detector-staging`);
+    expect(deployments()).toEqual(['v7', 'v8']);
+    expect(endpoint().properties.traffic).toEqual({ v7: 90, v8: 10 });
+    const v7 = fake.deployments.get('acme-fraud-detector-staging/v7') as any;
+    expect(v7.sku.capacity).toBe(1);
+    expect(v7.properties).toEqual(expect.objectContaining({ instanceType: 'Standard_NC4as_T4_v3', model: `${WS}/models/acme-fraud-detector/versions/7`, endpointComputeType: 'Managed' }));
+    expect(fake.count('PUT', /\/models\/acme-fraud-detector\/versions\/\d+$/)).toBe(3);
+    expect(fake.count('PUT', /\/onlineEndpoints\/[^/]+$/)).toBe(2);
+    expect(fake.count('PUT', /\/deployments\/v\d+$/)).toBe(2);
+    const tags = (fake.modelVersions.get('acme-fraud-detector/7') as any).properties.tags;
+    expect(tags).toEqual(expect.objectContaining({ 'mlspec:version': '7', 'metric:accuracy': '0.962' }));
+  });
+
+  it('a re-run writes nothing', async () => {
+    const plan = azurePlan('{ traffic: { "7": 90, "8": 10 } }');
+    await reconcileAzureMl(plan, target, clients, fast);
+    fake.resetCounts();
+    await reconcileAzureMl(plan, target, clients, fast);
+    expect(fake.writes).toBe(0);
+  });
+
+  it('a traffic-only change is one endpoint PUT, and instance counts stay as they are', async () => {
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 90, "8": 10 } }'), target, clients, fast);
+    (fake.deployments.get('acme-fraud-detector-staging/v7') as any).sku.capacity = 3; // autoscaled meanwhile
+    fake.resetCounts();
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 50, "8": 50 } }'), target, clients, fast);
+    expect(fake.writes).toBe(1);
+    expect(fake.count('PUT', /\/onlineEndpoints\/acme-fraud-detector-staging$/)).toBe(1);
+    expect(endpoint().properties.traffic).toEqual({ v7: 50, v8: 50 });
+  });
+
+  it('mirror traffic (shadow) is one raw 2024-04-01 PUT beside the live traffic', async () => {
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast);
+    fake.resetCounts();
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 }, shadow: { version: "8", percent: 20 } }'), target, clients, fast);
+    const puts = fake.calls.filter((c) => c.method === 'PUT' && /onlineEndpoints\/acme-fraud-detector-staging$/.test(c.path));
+    expect(puts.map((c) => c.apiVersion)).toEqual(['2024-04-01']);
+    expect(endpoint().properties.mirrorTraffic).toEqual({ v8: 20 });
+    expect(endpoint().properties.traffic).toEqual({ v7: 100 });
+    fake.resetCounts();
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 }, shadow: { version: "8", percent: 20 } }'), target, clients, fast);
+    expect(fake.writes).toBe(0);
+    // Ending the shadow takes its mirror traffic away, then deletes the deployment.
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast);
+    expect(endpoint().properties.mirrorTraffic ?? {}).toEqual({});
+    expect(deployments()).toEqual(['v7']);
+  });
+
+  it('removing a version moves its traffic, then deletes its deployment; model versions stay', async () => {
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 90, "8": 10 } }'), target, clients, fast);
+    fake.resetCounts();
+    await reconcileAzureMl(azurePlan('{ traffic: { "8": 100 } }'), target, clients, fast);
+    expect(fake.writes).toBe(2);
+    expect(deployments()).toEqual(['v8']);
+    expect([...fake.modelVersions.keys()].sort()).toEqual(['acme-fraud-detector/7', 'acme-fraud-detector/8', 'acme-fraud-detector/9']);
+  });
+
+  it('without autoscaling, a replica change is one PATCH of sku.capacity; with it, the count is left to the autoscaler', async () => {
+    const fixed = (count: number) => {
+      const plan = azurePlan('{ traffic: { "7": 100 } }');
+      return { ...plan, serving: { ...plan.serving!, deployments: plan.serving!.deployments.map((d) => ({ ...d, instanceCount: count, autoscale: undefined })) } };
+    };
+    await reconcileAzureMl(fixed(1), target, clients, fast);
+    fake.resetCounts();
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast);
+    expect(fake.writes).toBe(0);
+    const bigger = fixed(2);
+    await reconcileAzureMl(bigger, target, clients, fast);
+    expect(fake.writes).toBe(1);
+    expect(fake.count('PATCH', /\/deployments\/v7$/)).toBe(1);
+    expect((fake.deployments.get('acme-fraud-detector-staging/v7') as any).sku.capacity).toBe(2);
+  });
+
+  it('an instance type change stops with what to do instead', async () => {
+    const plan = azurePlan('{ traffic: { "7": 100 } }');
+    await reconcileAzureMl(plan, target, clients, fast);
+    const other = { ...plan, serving: { ...plan.serving!, deployments: plan.serving!.deployments.map((d) => ({ ...d, instanceType: 'Standard_NC8as_T4_v3' })) } };
+    await expect(reconcileAzureMl(other, target, clients, fast)).rejects.toThrow(
+      "azureml: fraud-detector in staging: deployment v7 runs on Standard_NC4as_T4_v3 and the plan asks for Standard_NC8as_T4_v3; Azure ML cannot change a deployment's instance type: release the model under a new version label, or remove v7 from releases.yaml first",
+    );
+  });
+
+  it('survives 429 with Retry-After and 500s (the pipeline retries)', async () => {
+    fake.faults.push({ method: 'GET', path: /onlineEndpoints\/acme-fraud-detector-staging$/, status: 429, times: 1, retryAfterSeconds: 1 });
+    fake.faults.push({ method: 'PUT', path: /deployments\/v7$/, status: 500, times: 2 });
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast);
+    expect(deployments()).toEqual(['v7']);
+    expect(fake.calls.filter((c) => c.status === 429 || c.status === 500)).toHaveLength(3);
+  });
+
+  it('a failed deployment names the model, the environment and Azure’s message, and leaves nothing behind', async () => {
+    fake.failOperation = { path: /deployments\/v7$/, message: 'Not enough quota available for Standard_NC4as_T4_v3 in eastus.', code: 'QuotaExceeded' };
+    await expect(reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast)).rejects.toThrow(
+      /^azureml: fraud-detector in staging: create deployment v7 failed: .*Not enough quota available for Standard_NC4as_T4_v3 in eastus\./,
+    );
+    // The run made the endpoint: it is gone again, with the Failed deployment.
+    expect(fake.endpoints.size).toBe(0);
+    expect(deployments()).toEqual([]);
+  });
+
+  it('a failed new deployment on an existing endpoint is deleted; what served before still serves', async () => {
+    await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast);
+    fake.failOperation = { path: /deployments\/v8$/, message: 'Container crashed: /ping never answered.' };
+    await expect(reconcileAzureMl(azurePlan('{ traffic: { "7": 50, "8": 50 } }'), target, clients, fast)).rejects.toThrow(/create deployment v8 failed: .*Container crashed/);
+    expect(deployments()).toEqual(['v7']);
+    expect(endpoint().properties.traffic).toEqual({ v7: 100 });
+  });
+
+  it('a registry named in the azure block holds the versions (raw 2024-04-01 calls)', async () => {
+    const plan = { ...azurePlan('{ traffic: { "7": 100 } }'), registry: 'acme-models' };
+    await reconcileAzureMl(plan, target, clients, fast);
+    expect([...fake.registryModelVersions.keys()].sort()).toEqual(['acme-models/acme-fraud-detector/7', 'acme-models/acme-fraud-detector/8', 'acme-models/acme-fraud-detector/9']);
+    expect(fake.calls.filter((c) => c.path.includes('/registries/') && c.method === 'PUT').map((c) => c.apiVersion)).toEqual(['2024-04-01', '2024-04-01', '2024-04-01']);
+    expect(fake.modelVersions.size).toBe(0);
+    expect((fake.deployments.get('acme-fraud-detector-staging/v7') as any).properties.model).toBe('azureml://registries/acme-models/models/acme-fraud-detector/versions/7');
+    fake.resetCounts();
+    await reconcileAzureMl(plan, target, clients, fast);
+    expect(fake.writes).toBe(0);
+  });
+});
