@@ -20,11 +20,16 @@ export interface AzureIdentity {
  * trusts it through a federated identity credential on the app registration.
  */
 export function federatedCredential(identity: AzureIdentity, sts: Pick<STSClient, 'send'> = new STSClient({})): TokenCredential {
-  return new ClientAssertionCredential(identity.tenantId, identity.clientId, async () => {
+  return new ClientAssertionCredential(identity.tenantId, identity.clientId, webIdentityAssertion(sts));
+}
+
+/** The client assertion: a 5-minute RS256 token for Entra ID's exchange, signed by AWS STS for the handler role. */
+export function webIdentityAssertion(sts: Pick<STSClient, 'send'>): () => Promise<string> {
+  return async () => {
     const out = await sts.send(new GetWebIdentityTokenCommand({ Audience: [ENTRA_AUDIENCE], SigningAlgorithm: 'RS256', DurationSeconds: 300 }));
     if (!out.WebIdentityToken) throw new Error('sts:GetWebIdentityToken returned no token; is outbound identity federation enabled for the account (aws iam enable-outbound-web-identity-federation)?');
     return out.WebIdentityToken;
-  });
+  };
 }
 
 /**

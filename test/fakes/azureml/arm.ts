@@ -121,7 +121,8 @@ export class FakeArm {
   // ---------------------------------------------------------------- HTTP
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url!, this.url);
+    // Clients may send `//subscriptions/...` (a resource id after the host): not a protocol-relative URL.
+    const url = new URL(`${this.url}${req.url!}`);
     const p = url.pathname.replace(/\/+/g, '/');
     const method = req.method!;
     const apiVersion = url.searchParams.get('api-version') ?? undefined;
