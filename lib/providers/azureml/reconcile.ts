@@ -80,10 +80,14 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
   let createdEndpoint = false;
   if (!live) {
     createdEndpoint = true;
-    await call('create the endpoint', () =>
-      ml.onlineEndpoints.beginCreateOrUpdateAndWait(rg, ws, serving.endpointName, endpointBody(plan, {}), lro),
-    );
-    live = await call('read the endpoint', () => armRequest(clients, 'GET', endpointPath));
+    try {
+      await call('create the endpoint', () => ml.onlineEndpoints.beginCreateOrUpdateAndWait(rg, ws, serving.endpointName, endpointBody(plan, {}), lro));
+      live = await call('read the endpoint', () => armRequest(clients, 'GET', endpointPath));
+    } catch (e) {
+      // A failed create leaves a Failed endpoint behind on Azure.
+      await cleanUp(plan, 'endpoint', clients, lro);
+      throw e;
+    }
   }
   const endpoint = live!.body!;
   const liveTraffic: Traffic = { ...(endpoint.properties?.traffic ?? {}) };

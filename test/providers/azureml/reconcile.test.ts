@@ -120,6 +120,14 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     expect(deployments()).toEqual([]);
   });
 
+  it('a failed endpoint create is deleted again', async () => {
+    fake.failOperation = { path: /onlineEndpoints\/acme-fraud-detector-staging$/, message: 'The subscription is not registered to use namespace Microsoft.MachineLearningServices.', code: 'MissingSubscriptionRegistration' };
+    await expect(reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast)).rejects.toThrow(
+      /^azureml: fraud-detector in staging: create the endpoint failed: .*The subscription is not registered to use namespace Microsoft\.MachineLearningServices\./,
+    );
+    expect(fake.endpoints.size).toBe(0);
+  });
+
   it('a failed new deployment on an existing endpoint is deleted; what served before still serves', async () => {
     await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast);
     fake.failOperation = { path: /deployments\/v8$/, message: 'Container crashed: /ping never answered.' };
