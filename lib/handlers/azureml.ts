@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { AzureMlModelPlan } from '../plan/types';
 import { azureMlClients, type AzureMlClients } from '../providers/azureml/clients';
 import { azureCredential } from '../providers/azureml/credentials';
-import { advanceAzureMlRollout, reconcileAzureMl, type AzureMlReconcileOptions } from '../providers/azureml/reconcile';
+import { advanceAzureMlRollout, deleteAzureMlEndpoint, reconcileAzureMl, type AzureMlReconcileOptions } from '../providers/azureml/reconcile';
 import { AzureMlSignals, metricsClient } from '../providers/azureml/signals';
 import type { SignalSource, StagedRollout } from '../rollout/staged';
 
@@ -74,7 +74,7 @@ export async function onEvent(event: CustomResourceEvent, deps: Dependencies = {
   const target = { model: props.Model, environment: props.Environment };
   if (event.RequestType === 'Delete') {
     // The registry outlives the stack; so does the endpoint of a protected environment.
-    if (props.Protected !== 'true' && plan.serving) await deleteEndpoint(plan, clients, deps.options, target);
+    if (props.Protected !== 'true' && plan.serving) await deleteAzureMlEndpoint(plan, target, clients, deps.options);
     return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId(plan) };
   }
   const result = await reconcileAzureMl(plan, target, clients, { ...deps.options, staged: true });
@@ -100,16 +100,6 @@ export async function isComplete(event: IsCompleteEvent, deps: Dependencies = {}
     return { IsComplete: false };
   }
   return { IsComplete: true, Data: { Rollout: '' } };
-}
-
-/** Deletes the endpoint with its deployments; one already gone is success. */
-async function deleteEndpoint(plan: AzureMlModelPlan, clients: AzureMlClients, options: AzureMlReconcileOptions | undefined, target: { model: string; environment: string }): Promise<void> {
-  try {
-    await clients.ml.onlineEndpoints.beginDeleteAndWait(plan.resourceGroup, plan.workspace, plan.serving!.endpointName, { updateIntervalInMs: options?.updateIntervalInMs });
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return;
-    throw new Error(`azureml: ${target.model} in ${target.environment}: delete the endpoint failed: ${(e as Error).message}`);
-  }
 }
 
 // Exported so tests drive the bundle itself (its own SDK copies) against the fake.

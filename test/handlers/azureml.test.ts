@@ -82,6 +82,7 @@ describe('the Azure ML custom-resource handler, driven by CloudFormation events 
     await onEvent(event('Delete', properties('{ traffic: { "7": 100 } }'), created.PhysicalResourceId), deps());
     expect(fake.endpoints.size).toBe(0);
     expect(fake.deployments.size).toBe(0);
+    expect(fake.autoscaleSettings.size).toBe(0);
     expect(fake.modelVersions.size).toBe(3);
     await expect(onEvent(event('Delete', properties('{ traffic: { "7": 100 } }'), created.PhysicalResourceId), deps())).resolves.toEqual({ PhysicalResourceId: created.PhysicalResourceId });
   });

@@ -42,12 +42,13 @@ export class ArmError extends Error {
 }
 
 /**
- * One ARM request at RAW_API_VERSION through the client's pipeline (bearer token, 429 Retry-After
+ * One ARM request (at RAW_API_VERSION unless told) through the client's pipeline (bearer token, 429 Retry-After
  * and 5xx retries, TLS), with ARM's long-running-operation protocol followed to the end:
  * `Azure-AsyncOperation` polled until Succeeded / Failed, or `Location` until it stops answering 202.
  */
-export async function armRequest(clients: AzureMlClients, method: 'GET' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<ArmResponse> {
-  const response = await send(clients, method, `${clients.endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=${RAW_API_VERSION}`, body);
+export async function armRequest(clients: AzureMlClients, method: 'GET' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, apiVersion = RAW_API_VERSION): Promise<ArmResponse> {
+  const url = `${clients.endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=${apiVersion}`;
+  const response = await send(clients, method, url, body);
   if (method === 'GET') return response;
   const asyncOperation = response.headers['azure-asyncoperation'];
   const location = response.headers.location;
@@ -74,7 +75,7 @@ export async function armRequest(clients: AzureMlClients, method: 'GET' | 'PUT' 
       }
     }
     // The final state is the resource itself (final-state-via original-uri), except after a delete.
-    if (method !== 'DELETE') return send(clients, 'GET', `${clients.endpoint}${path}${path.includes('?') ? '&' : '?'}api-version=${RAW_API_VERSION}`);
+    if (method !== 'DELETE') return send(clients, 'GET', url);
   }
   return response;
 }

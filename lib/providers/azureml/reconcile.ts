@@ -118,6 +118,8 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
       );
     }
 
+    for (const want of serving.deployments) await reconcileAutoscale(plan, want, clients, call);
+
     const traffic = rollout ? stepAt(rollout, rollout.startedAt).split : serving.traffic;
     await setTraffic(plan, clients, call, lro, { traffic: liveTraffic, mirror: liveMirror }, { traffic, mirror: serving.mirrorTraffic });
     // Versions leaving keep serving until a staged rollout is done.
@@ -165,7 +167,10 @@ export async function advanceAzureMlRollout(
     const mirror = Object.fromEntries(Object.entries(current.mirror).filter(([n]) => !rollout.added.includes(n)));
     await setTraffic(plan, clients, call, lro, current, { traffic: baseline, mirror });
     const remove = deployments.filter((n) => rollout.added.includes(n));
-    for (const name of remove) await call(`delete deployment ${name}`, () => clients.ml.onlineDeployments.beginDeleteAndWait(plan.resourceGroup, plan.workspace, serving.endpointName, name, lro));
+    for (const name of remove) {
+      await deleteAutoscale(plan, name, clients, call);
+      await call(`delete deployment ${name}`, () => clients.ml.onlineDeployments.beginDeleteAndWait(plan.resourceGroup, plan.workspace, serving.endpointName, name, lro));
+    }
     return new AzureMlError(`azureml: ${target.model} in ${target.environment}: rolled back ${remove.join(', ') || 'the new versions'}: ${why}; traffic is back at ${describeSplit(baseline)}`);
   };
 
@@ -303,17 +308,117 @@ async function setTraffic(plan: AzureMlModelPlan, clients: AzureMlClients, call:
 async function deleteUnwanted(plan: AzureMlModelPlan, deployments: string[], clients: AzureMlClients, call: Call, lro: Lro): Promise<void> {
   const wanted = new Set(plan.serving!.deployments.map((d) => d.name));
   for (const name of deployments) {
-    if (!wanted.has(name)) await call(`delete deployment ${name}`, () => clients.ml.onlineDeployments.beginDeleteAndWait(plan.resourceGroup, plan.workspace, plan.serving!.endpointName, name, lro));
+    if (wanted.has(name)) continue;
+    await deleteAutoscale(plan, name, clients, call);
+    await call(`delete deployment ${name}`, () => clients.ml.onlineDeployments.beginDeleteAndWait(plan.resourceGroup, plan.workspace, plan.serving!.endpointName, name, lro));
   }
+}
+
+/**
+ * Deletes the endpoint with its deployments and their autoscale settings (which live outside the
+ * endpoint, in the resource group); what is already gone is success.
+ */
+export async function deleteAzureMlEndpoint(plan: AzureMlModelPlan, target: AzureMlTarget, clients: AzureMlClients, options: AzureMlReconcileOptions = {}): Promise<void> {
+  const call = <T>(what: string, fn: () => Promise<T>) => named(what, fn, target);
+  const serving = plan.serving!;
+  const deployments: string[] = [];
+  try {
+    for await (const d of clients.ml.onlineDeployments.list(plan.resourceGroup, plan.workspace, serving.endpointName)) deployments.push(d.name!);
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return;
+    throw new AzureMlError(`azureml: ${target.model} in ${target.environment}: list deployments failed: ${azureMessage(e)}`);
+  }
+  for (const name of deployments) await deleteAutoscale(plan, name, clients, call);
+  await call('delete the endpoint', () => clients.ml.onlineEndpoints.beginDeleteAndWait(plan.resourceGroup, plan.workspace, serving.endpointName, { updateIntervalInMs: options.updateIntervalInMs }));
+}
+
+// ------------------------------------------------------------------ autoscale (Azure Monitor)
+
+/** Autoscale settings are Azure Monitor resources (Microsoft.Insights), at their own api-version. */
+const AUTOSCALE_API_VERSION = '2022-10-01';
+
+/** One autoscale setting per deployment, in the workspace's resource group. */
+export function autoscaleSettingName(plan: AzureMlModelPlan, deployment: string): string {
+  return `${plan.serving!.endpointName}-${deployment}-autoscale`;
+}
+
+function autoscalePath(plan: AzureMlModelPlan, deployment: string): string {
+  return `/subscriptions/${plan.subscription}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.Insights/autoscalesettings/${autoscaleSettingName(plan, deployment)}`;
+}
+
+/**
+ * The Azure Monitor autoscale setting of a deployment: capacity from replicas, a scale-out rule
+ * above the target and a scale-in rule below half of it (hysteresis), five-minute windows.
+ * Requests per minute are an endpoint metric split by deployment; GPU utilisation is the deployment's own.
+ */
+export function autoscaleSetting(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan): Record<string, unknown> {
+  const autoscale = want.autoscale!;
+  const endpointId = `${workspaceId(plan)}/onlineEndpoints/${plan.serving!.endpointName}`;
+  const deploymentId = `${endpointId}/deployments/${want.name}`;
+  const perDeployment = autoscale.metricName === 'RequestsPerMinute';
+  const trigger = (operator: 'GreaterThan' | 'LessThan', threshold: number) => ({
+    metricName: autoscale.metricName,
+    metricResourceUri: perDeployment ? endpointId : deploymentId,
+    timeGrain: 'PT1M',
+    statistic: 'Average',
+    timeWindow: 'PT5M',
+    timeAggregation: 'Average',
+    operator,
+    threshold,
+    dividePerInstance: autoscale.dividePerInstance,
+    ...(perDeployment ? { dimensions: [{ DimensionName: 'deployment', Operator: 'Equals', Values: [want.name] }] } : {}),
+  });
+  const action = (direction: 'Increase' | 'Decrease') => ({ direction, type: 'ChangeCount', value: '1', cooldown: 'PT5M' });
+  return {
+    location: plan.region,
+    tags: { 'managed-by': 'mlspec' },
+    properties: {
+      name: autoscaleSettingName(plan, want.name),
+      enabled: true,
+      targetResourceUri: deploymentId,
+      profiles: [
+        {
+          name: 'mlspec',
+          capacity: { minimum: String(want.instanceCount), maximum: String(want.maxInstances), default: String(want.instanceCount) },
+          rules: [
+            { metricTrigger: trigger('GreaterThan', autoscale.target), scaleAction: action('Increase') },
+            { metricTrigger: trigger('LessThan', autoscale.target / 2), scaleAction: action('Decrease') },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** Creates, updates (only when it differs) or deletes the deployment's autoscale setting. */
+async function reconcileAutoscale(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan, clients: AzureMlClients, call: Call): Promise<void> {
+  const path = autoscalePath(plan, want.name);
+  const live = await call(`read the autoscale setting of ${want.name}`, () => getOrUndefined(() => armRequest(clients, 'GET', path, undefined, AUTOSCALE_API_VERSION)));
+  if (!want.autoscale) {
+    if (live) await call(`delete the autoscale setting of ${want.name}`, () => armRequest(clients, 'DELETE', path, undefined, AUTOSCALE_API_VERSION));
+    return;
+  }
+  const desired = autoscaleSetting(plan, want) as { properties: Record<string, unknown> };
+  const have = live?.body?.properties as Record<string, unknown> | undefined;
+  const same = have && JSON.stringify([have.enabled, have.targetResourceUri, have.profiles]) === JSON.stringify([desired.properties.enabled, desired.properties.targetResourceUri, desired.properties.profiles]);
+  if (!same) await call(`set the autoscale setting of ${want.name}`, () => armRequest(clients, 'PUT', path, desired, AUTOSCALE_API_VERSION));
+}
+
+async function deleteAutoscale(plan: AzureMlModelPlan, deployment: string, clients: AzureMlClients, call: Call): Promise<void> {
+  const path = autoscalePath(plan, deployment);
+  const live = await call(`read the autoscale setting of ${deployment}`, () => getOrUndefined(() => armRequest(clients, 'GET', path, undefined, AUTOSCALE_API_VERSION)));
+  if (live) await call(`delete the autoscale setting of ${deployment}`, () => armRequest(clients, 'DELETE', path, undefined, AUTOSCALE_API_VERSION));
 }
 
 /** No orphans: remove what this run created (the endpoint, or the deployments), best effort. */
 async function cleanUp(plan: AzureMlModelPlan, created: 'endpoint' | string[], clients: AzureMlClients, lro: Lro): Promise<void> {
   const { resourceGroup: rg, workspace: ws } = plan;
   const endpointName = plan.serving!.endpointName;
+  const names = created === 'endpoint' ? plan.serving!.deployments.map((d) => d.name) : [...created].reverse();
   try {
+    for (const name of names) await getOrUndefined(() => armRequest(clients, 'DELETE', autoscalePath(plan, name), undefined, AUTOSCALE_API_VERSION));
     if (created === 'endpoint') await clients.ml.onlineEndpoints.beginDeleteAndWait(rg, ws, endpointName, lro);
-    else for (const name of [...created].reverse()) await clients.ml.onlineDeployments.beginDeleteAndWait(rg, ws, endpointName, name, lro);
+    else for (const name of names) await clients.ml.onlineDeployments.beginDeleteAndWait(rg, ws, endpointName, name, lro);
   } catch {
     // Reported with the original failure; the next run retries the cleanup.
   }

@@ -34,6 +34,19 @@ describe('the fake ARM holds requests to the real contract', () => {
     expect((await armRequest(clients, 'GET', `${WS}/onlineEndpoints/e1`)).body?.properties.mirrorTraffic).toEqual({});
   });
 
+  it('holds autoscale settings to the Monitor REST shape and an existing target', async () => {
+    const clients = fakeClients(fake);
+    const path = '/subscriptions/s/resourceGroups/ml-staging/providers/Microsoft.Insights/autoscalesettings/x';
+    const profile = { name: 'p', capacity: { minimum: '3', maximum: '2', default: '1' }, rules: [{ metricTrigger: { metricName: 'CpuUtilizationPercentage', metricResourceUri: 'r', timeGrain: 'PT1M', statistic: 'Median', timeWindow: 'PT5M', timeAggregation: 'Average', operator: 'GreaterThan', threshold: 70 }, scaleAction: { direction: 'Up', type: 'ChangeCount', value: '1', cooldown: 'PT5M' } }] };
+    await expect(armRequest(clients, 'PUT', path, { location: 'eastus', properties: { profiles: [profile], targetResourceUri: `${WS}/onlineEndpoints/e/deployments/v7` } }, '2022-10-01')).rejects.toThrow(
+      'BadRequest: properties.profiles[0].capacity must satisfy minimum <= default <= maximum; properties.profiles[0].rules[0].metricTrigger.statistic must be one of Average, Min, Max, Sum, Count; properties.profiles[0].rules[0].scaleAction.direction must be one of None, Increase, Decrease',
+    );
+    const fixed = { ...profile, capacity: { minimum: '1', maximum: '2', default: '1' }, rules: [] };
+    await expect(armRequest(clients, 'PUT', path, { location: 'eastus', properties: { profiles: [fixed], targetResourceUri: `${WS}/onlineEndpoints/e/deployments/v7` } }, '2022-10-01')).rejects.toThrow(
+      `TargetResourceNotFound: The target resource ${WS}/onlineEndpoints/e/deployments/v7 was not found.`,
+    );
+  });
+
   it('answers long-running operations the way ARM does: Azure-AsyncOperation polled until Succeeded', async () => {
     fake.operationPolls = 3;
     const clients = fakeClients(fake);

@@ -81,6 +81,8 @@ export class FakeArm {
   readonly deployments = new Map<string, Obj>();
   /** `<registry>/<model>/<version>` */
   readonly registryModelVersions = new Map<string, Obj>();
+  /** Azure Monitor autoscale settings by name. */
+  readonly autoscaleSettings = new Map<string, Obj>();
   /** Azure Monitor points per endpoint, metric and dimensions. */
   readonly metrics: { endpoint: string; metric: string; dims: Record<string, string>; timeStamp: number; total?: number; maximum?: number }[] = [];
   now: () => number = () => Date.now();
@@ -164,6 +166,7 @@ export class FakeArm {
     if ((m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+)\/providers\/Microsoft\.Insights\/metrics$/i.exec(p))) {
       return { status: 200, body: this.queryMetrics(m[1], query) };
     }
+    if ((m = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.Insights\/autoscalesettings\/([^/]+)$/i.exec(p))) return this.autoscale(method, p, m[1], apiVersion, body);
     const ws = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(\/.*)?$/.exec(p);
     if (ws) return this.workspace(method, p, ws[4] ?? '', apiVersion, body);
     const reg = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/registries\/([^/]+)\/models\/([^/]+)\/versions(?:\/([^/]+))?$/.exec(p);
@@ -285,6 +288,23 @@ export class FakeArm {
     const resource = this.resource(p, version, `${RP}/registries/models/versions`, body!);
     resource.properties.provisioningState = 'Succeeded';
     return this.longRunning('PUT', p, () => void this.registryModelVersions.set(key, resource), 202);
+  }
+
+  /**
+   * Azure Monitor autoscale settings (api-version 2022-10-01, synchronous): the shape of the REST
+   * reference (no SDK of ours carries its mappers), and a target that must exist.
+   */
+  private autoscale(method: string, p: string, name: string, apiVersion: string, body: Obj | undefined) {
+    if (apiVersion !== '2022-10-01') throw { status: 400, code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is invalid for autoscalesettings; use 2022-10-01.` };
+    if (method === 'GET') return { status: 200, body: this.get(this.autoscaleSettings, name, 'Autoscale setting') };
+    if (method === 'DELETE') return { status: this.autoscaleSettings.delete(name) ? 200 : 204 };
+    const errors = checkAutoscale(body);
+    if (errors.length) throw { status: 400, code: 'BadRequest', message: errors.join('; ') };
+    const target = /\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)$/.exec(body!.properties.targetResourceUri);
+    if (!target || !this.deployments.has(`${target[1]}/${target[2]}`)) throw { status: 400, code: 'TargetResourceNotFound', message: `The target resource ${body!.properties.targetResourceUri} was not found.` };
+    const created = !this.autoscaleSettings.has(name);
+    this.autoscaleSettings.set(name, { ...structuredClone(body!), id: p, name, type: 'Microsoft.Insights/autoscaleSettings' });
+    return { status: created ? 201 : 200, body: this.autoscaleSettings.get(name) };
   }
 
   // ---------------------------------------------------------------- rules
@@ -421,6 +441,39 @@ export class FakeArm {
     checkValue(loadMappers(), { type: { name: 'Composite', className } }, body, '', errors, extra);
     if (errors.length) throw { status: 400, code: 'BadRequest', message: errors.join('; ') };
   }
+}
+
+const ONE_OF = {
+  statistic: ['Average', 'Min', 'Max', 'Sum', 'Count'],
+  timeAggregation: ['Average', 'Minimum', 'Maximum', 'Total', 'Count', 'Last'],
+  operator: ['Equals', 'NotEquals', 'GreaterThan', 'GreaterThanOrEqual', 'LessThan', 'LessThanOrEqual'],
+  direction: ['None', 'Increase', 'Decrease'],
+  type: ['ChangeCount', 'PercentChangeCount', 'ExactCount', 'ServiceAllowedNextValue'],
+} as const;
+
+/** The AutoscaleSettingResource rules of the Monitor REST reference (2022-10-01) that our writes touch. */
+function checkAutoscale(body: Obj | undefined): string[] {
+  const errors: string[] = [];
+  if (!body?.location) errors.push('location is required');
+  const profiles = body?.properties?.profiles;
+  if (!Array.isArray(profiles) || profiles.length < 1 || profiles.length > 20) return [...errors, 'properties.profiles must hold 1 to 20 profiles'];
+  profiles.forEach((profile: Obj, i: number) => {
+    const at = `properties.profiles[${i}]`;
+    const c = profile.capacity ?? {};
+    for (const k of ['minimum', 'maximum', 'default']) if (typeof c[k] !== 'string' || !/^\d+$/.test(c[k])) errors.push(`${at}.capacity.${k} must be a whole number as a string`);
+    if (Number(c.minimum) > Number(c.default) || Number(c.default) > Number(c.maximum)) errors.push(`${at}.capacity must satisfy minimum <= default <= maximum`);
+    if (!Array.isArray(profile.rules) || profile.rules.length > 10) errors.push(`${at}.rules must hold at most 10 rules`);
+    (profile.rules ?? []).forEach((rule: Obj, j: number) => {
+      const t = rule.metricTrigger ?? {};
+      const a = rule.scaleAction ?? {};
+      for (const k of ['metricName', 'metricResourceUri', 'timeGrain', 'timeWindow']) if (typeof t[k] !== 'string') errors.push(`${at}.rules[${j}].metricTrigger.${k} is required`);
+      if (typeof t.threshold !== 'number') errors.push(`${at}.rules[${j}].metricTrigger.threshold must be a number`);
+      for (const k of ['statistic', 'timeAggregation', 'operator'] as const) if (!(ONE_OF[k] as readonly string[]).includes(t[k])) errors.push(`${at}.rules[${j}].metricTrigger.${k} must be one of ${ONE_OF[k].join(', ')}`);
+      for (const k of ['direction', 'type'] as const) if (!(ONE_OF[k] as readonly string[]).includes(a[k])) errors.push(`${at}.rules[${j}].scaleAction.${k} must be one of ${ONE_OF[k].join(', ')}`);
+      if (typeof a.cooldown !== 'string') errors.push(`${at}.rules[${j}].scaleAction.cooldown is required`);
+    });
+  });
+  return errors;
 }
 
 function checkValue(M: Obj, mapper: Obj, value: unknown, at: string, errors: string[], extra: Record<string, Record<string, Obj>>): void {

@@ -29,6 +29,15 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     expect(fake.count('PUT', /\/models\/acme-fraud-detector\/versions\/\d+$/)).toBe(3);
     expect(fake.count('PUT', /\/onlineEndpoints\/[^/]+$/)).toBe(2);
     expect(fake.count('PUT', /\/deployments\/v\d+$/)).toBe(2);
+    // Autoscaling (invocations, 100 per instance) as Azure Monitor autoscale settings on each deployment.
+    const setting = fake.autoscaleSettings.get('acme-fraud-detector-staging-v7-autoscale')!;
+    expect(setting.properties.targetResourceUri).toBe(`${WS}/onlineEndpoints/acme-fraud-detector-staging/deployments/v7`);
+    expect(setting.properties.profiles[0].capacity).toEqual({ minimum: '1', maximum: '4', default: '1' });
+    expect(setting.properties.profiles[0].rules.map((r: any) => [r.metricTrigger.metricName, r.metricTrigger.operator, r.metricTrigger.threshold, r.metricTrigger.dividePerInstance, r.metricTrigger.dimensions, r.scaleAction.direction])).toEqual([
+      ['RequestsPerMinute', 'GreaterThan', 100, true, [{ DimensionName: 'deployment', Operator: 'Equals', Values: ['v7'] }], 'Increase'],
+      ['RequestsPerMinute', 'LessThan', 50, true, [{ DimensionName: 'deployment', Operator: 'Equals', Values: ['v7'] }], 'Decrease'],
+    ]);
+    expect(fake.autoscaleSettings.size).toBe(2);
     const tags = (fake.modelVersions.get('acme-fraud-detector/7') as any).properties.tags;
     expect(tags).toEqual(expect.objectContaining({ 'mlspec:version': '7', 'metric:accuracy': '0.962' }));
   });
@@ -72,8 +81,10 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     await reconcileAzureMl(azurePlan('{ traffic: { "7": 90, "8": 10 } }'), target, clients, fast);
     fake.resetCounts();
     await reconcileAzureMl(azurePlan('{ traffic: { "8": 100 } }'), target, clients, fast);
-    expect(fake.writes).toBe(2);
+    // Traffic off v7, its autoscale setting, then the deployment.
+    expect(fake.writes).toBe(3);
     expect(deployments()).toEqual(['v8']);
+    expect([...fake.autoscaleSettings.keys()]).toEqual(['acme-fraud-detector-staging-v8-autoscale']);
     expect([...fake.modelVersions.keys()].sort()).toEqual(['acme-fraud-detector/7', 'acme-fraud-detector/8', 'acme-fraud-detector/9']);
   });
 
@@ -85,7 +96,15 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     await reconcileAzureMl(fixed(1), target, clients, fast);
     fake.resetCounts();
     await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, fast);
-    expect(fake.writes).toBe(0);
+    // Autoscaling on: its Azure Monitor setting appears; the instance count is not touched.
+    expect(fake.writes).toBe(1);
+    expect(fake.count('PUT', /autoscalesettings\/acme-fraud-detector-staging-v7-autoscale$/)).toBe(1);
+    // Autoscaling off again: the setting goes, and min replicas set the count.
+    fake.resetCounts();
+    await reconcileAzureMl(fixed(1), target, clients, fast);
+    expect(fake.count('DELETE', /autoscalesettings\//)).toBe(1);
+    expect(fake.writes).toBe(1);
+    fake.resetCounts();
     const bigger = fixed(2);
     await reconcileAzureMl(bigger, target, clients, fast);
     expect(fake.writes).toBe(1);
@@ -117,6 +136,7 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     );
     // The run made the endpoint: it is gone again, with the Failed deployment.
     expect(fake.endpoints.size).toBe(0);
+    expect(fake.autoscaleSettings.size).toBe(0);
     expect(deployments()).toEqual([]);
   });
 

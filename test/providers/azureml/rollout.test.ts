@@ -46,7 +46,8 @@ describe('staged rollout on Azure ML: canary with a bake, rollback from Azure Mo
     expect((await advanceAzureMlRollout(plan, target, clients, started.rollout!, signals(), options())).done).toBe(true);
     expect(traffic()).toEqual({ v8: 100 });
     expect(deployments()).toEqual(['v8']);
-    expect(fake.writes).toBe(2);
+    // Traffic to v8, v7's autoscale setting, v7.
+    expect(fake.writes).toBe(3);
 
     fake.resetCounts();
     await advanceAzureMlRollout(plan, target, clients, started.rollout!, signals(), options());
@@ -67,6 +68,7 @@ describe('staged rollout on Azure ML: canary with a bake, rollback from Azure Mo
     );
     expect(traffic()).toEqual({ v7: 100 });
     expect(deployments()).toEqual(['v7']);
+    expect([...fake.autoscaleSettings.keys()]).toEqual(['acme-fraud-detector-staging-v7-autoscale']);
     fake.resetCounts();
     await reconcileAzureMl(azurePlan('{ traffic: { "7": 100 } }'), target, clients, options());
     expect(fake.writes).toBe(0);
