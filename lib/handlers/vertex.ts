@@ -76,8 +76,6 @@ function physicalId(plan: VertexModelPlan): string {
 }
 
 export async function onEvent(event: CustomResourceEvent, deps: Dependencies = {}): Promise<OnEventResponse> {
-  // CloudFormation deletes a resource whose Create failed: nothing was made, nothing to undo.
-  if (event.RequestType === 'Delete' && event.PhysicalResourceId?.startsWith('vertex-failed:')) return { PhysicalResourceId: event.PhysicalResourceId };
   const props = event.ResourceProperties;
   const plan = JSON.parse(props.Plan) as VertexModelPlan;
   const clients = (deps.clients ?? defaultClients)(plan, props);
