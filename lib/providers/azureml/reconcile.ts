@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AzureMlDeploymentPlan, AzureMlModelPlan } from '../../plan/types';
 import { breach, describeSplit, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 import { armRequest, type AzureMlClients } from './clients';
+import { CONTAINER_ROUTES } from '../container';
 
 /** Who is being reconciled, for error messages. */
 export interface AzureMlTarget {
@@ -29,11 +30,6 @@ export interface AzureMlReconcileResult {
 /** A failure named in the user's terms: model, environment and Azure's own message. */
 export class AzureMlError extends Error {}
 
-/**
- * The serving container's routes: the same contract as SageMaker's (GET /ping, POST /invocations
- * on port 8080), so one image serves on every provider.
- */
-export const CONTAINER_ROUTES = { port: 8080, health: '/ping', scoring: '/invocations' } as const;
 
 type Traffic = Record<string, number>;
 

@@ -1,6 +1,7 @@
 import type { protos } from '@google-cloud/aiplatform';
 import type { VertexDeployedModelPlan, VertexModelPlan } from '../../plan/types';
 import type { VertexClients } from './clients';
+import { CONTAINER_ROUTES } from '../container';
 import { breach, describeSplit, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 
 type IModel = protos.google.cloud.aiplatform.v1.IModel;
@@ -68,7 +69,8 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
         model: {
           displayName: plan.modelDisplayName,
           artifactUri: version.artifactUri,
-          containerSpec: { imageUri: image },
+          // The SageMaker container contract (GET /ping, POST /invocations on 8080): one image serves everywhere.
+          containerSpec: { imageUri: image, predictRoute: CONTAINER_ROUTES.scoring, healthRoute: CONTAINER_ROUTES.health, ports: [{ containerPort: CONTAINER_ROUTES.port }] },
           versionAliases: [version.alias],
           labels: versionLabels(version.label, version.metrics),
         },

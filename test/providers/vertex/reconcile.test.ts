@@ -40,6 +40,7 @@ describe('Vertex reconciler against the fake Vertex (real v1 clients over gRPC)'
     expect(fake.calls).toEqual(expect.objectContaining({ UploadModel: 2, CreateEndpoint: 1, DeployModel: 2, UpdateEndpoint: 1 }));
     expect(fake.writes).toBe(6);
     const versions = fake.models.get(result.modelName!)!;
+    expect(versions[0].containerSpec).toEqual(expect.objectContaining({ predictRoute: '/invocations', healthRoute: '/ping', ports: [{ containerPort: 8080 }] }));
     expect(versions.map((v) => [v.versionId, v.versionAliases.filter((a: string) => a !== 'default'), v.labels['mlspec-version'], v.labels['metric-ndcg']])).toEqual([
       ['1', ['v3'], '3', '0_71'],
       ['2', ['v4'], '4', '0_74'],
