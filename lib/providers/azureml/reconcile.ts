@@ -89,8 +89,9 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
   const liveTraffic: Traffic = { ...(endpoint.properties?.traffic ?? {}) };
   const liveMirror: Traffic = { ...(endpoint.properties?.mirrorTraffic ?? {}) };
 
+  // Read at the newer api-version too: a deployment's dataCollector is invisible at 2022-10-01.
   const existing = new Map<string, OnlineDeployment>();
-  for await (const d of ml.onlineDeployments.list(rg, ws, serving.endpointName)) existing.set(d.name!, d);
+  for (const d of await call('list deployments', () => listDeployments(plan, clients))) existing.set(d.name!, d);
 
   const added = serving.deployments.map((d) => d.name).filter((n) => !existing.has(n));
   const baseline = positive(liveTraffic);
@@ -109,9 +110,7 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
       }
       // Counted before the call: a create that fails leaves a Failed deployment to remove.
       if (!have) created.push(want.name);
-      await call(`create deployment ${want.name}`, () =>
-        ml.onlineDeployments.beginCreateOrUpdateAndWait(rg, ws, serving.endpointName, want.name, deploymentBody(plan, want, environmentId), lro),
-      );
+      await call(`create deployment ${want.name}`, () => putDeployment(plan, want.name, deploymentBody(plan, want, environmentId), clients, lro));
     }
 
     for (const want of serving.deployments) await reconcileAutoscale(plan, want, clients, call);
@@ -243,6 +242,41 @@ function endpointBody(plan: AzureMlModelPlan, traffic: Traffic): OnlineEndpoint 
   };
 }
 
+/**
+ * `dataCapture.percent` as the deployment's payload logging (the reserved `request` and `response`
+ * collections, sampled), which exists from api-version 2024-04-01 on.
+ */
+function dataCollector(plan: AzureMlModelPlan): Record<string, unknown> | undefined {
+  const percent = plan.serving?.dataCapturePercent;
+  if (!percent) return undefined;
+  const collection = { dataCollectionMode: 'Enabled', samplingRate: percent / 100 };
+  return { collections: { request: collection, response: collection }, rollingRate: 'Hour' };
+}
+
+/** The endpoint's deployments, at 2024-04-01 so their dataCollector shows. */
+async function listDeployments(plan: AzureMlModelPlan, clients: AzureMlClients): Promise<OnlineDeployment[]> {
+  const out: OnlineDeployment[] = [];
+  let path: string | undefined = `${workspaceId(plan)}/onlineEndpoints/${plan.serving!.endpointName}/deployments`;
+  while (path) {
+    const page = await armRequest(clients, 'GET', path);
+    out.push(...((page.body?.value ?? []) as OnlineDeployment[]));
+    const next = page.body?.nextLink as string | undefined;
+    path = next ? new URL(next).pathname + new URL(next).search.replace(/([?&])api-version=[^&]*&?/, '$1').replace(/[?&]$/, '') : undefined;
+  }
+  return out;
+}
+
+/**
+ * A deployment PUT: the SDK's own when the deployment captures nothing; the 2024-04-01 shape, raw,
+ * when it carries a dataCollector (or must drop one).
+ */
+async function putDeployment(plan: AzureMlModelPlan, name: string, body: OnlineDeployment, clients: AzureMlClients, lro: Lro, liveCollects = false): Promise<void> {
+  const collector = dataCollector(plan);
+  const path = `${workspaceId(plan)}/onlineEndpoints/${plan.serving!.endpointName}/deployments/${name}`;
+  if (collector || liveCollects) await armRequest(clients, 'PUT', path, { ...body, properties: { ...body.properties, ...(collector ? { dataCollector: collector } : {}) } });
+  else await clients.ml.onlineDeployments.beginCreateOrUpdateAndWait(plan.resourceGroup, plan.workspace, plan.serving!.endpointName, name, body, lro);
+}
+
 function deploymentBody(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan, environmentId: string): OnlineDeployment {
   return {
     location: plan.region,
@@ -272,10 +306,11 @@ async function updateDeployment(plan: AzureMlModelPlan, want: AzureMlDeploymentP
   if (props.instanceType && props.instanceType !== want.instanceType) {
     throw new AzureMlError(`azureml: ${target.model} in ${target.environment}: deployment ${want.name} runs on ${props.instanceType} and the plan asks for ${want.instanceType}; Azure ML cannot change a deployment's instance type: release the model under a new version label, or remove ${want.name} from releases.yaml first`);
   }
-  if (props.environmentId !== environmentId) {
+  const collector = JSON.stringify((have.properties as { dataCollector?: unknown }).dataCollector ?? null);
+  if (props.environmentId !== environmentId || collector !== JSON.stringify(dataCollector(plan) ?? null)) {
     const body = deploymentBody(plan, want, environmentId);
-    // Keep the live instance count: this is an image change, not a resize.
-    await call(`update the image of deployment ${want.name}`, () => clients.ml.onlineDeployments.beginCreateOrUpdateAndWait(plan.resourceGroup, plan.workspace, endpointName, want.name, { ...body, sku: { ...body.sku!, capacity: have.sku?.capacity ?? want.instanceCount } }, lro));
+    // Keep the live instance count: this is an image or data-capture change, not a resize.
+    await call(`update deployment ${want.name}`, () => putDeployment(plan, want.name, { ...body, sku: { ...body.sku!, capacity: have.sku?.capacity ?? want.instanceCount } }, clients, lro, collector !== 'null'));
   }
   if (!want.autoscale && (have.sku?.capacity ?? want.instanceCount) !== want.instanceCount) {
     await call(`resize deployment ${want.name}`, () => clients.ml.onlineDeployments.beginUpdateAndWait(plan.resourceGroup, plan.workspace, endpointName, want.name, { sku: { capacity: want.instanceCount } }, lro));

@@ -207,7 +207,7 @@ export class FakeArm {
     if ((m = /^\/onlineEndpoints\/([^/]+)$/.exec(rest))) return this.endpoint(method, p, m[1], apiVersion, body);
     if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments$/.exec(rest))) {
       this.get(this.endpoints, m[1], 'Online endpoint');
-      return { status: 200, body: { value: [...this.deployments].filter(([k]) => k.startsWith(`${m![1]}/`)).map(([, v]) => v) } };
+      return { status: 200, body: { value: [...this.deployments].filter(([k]) => k.startsWith(`${m![1]}/`)).map(([, v]) => deploymentView(v, apiVersion)) } };
     }
     if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)$/.exec(rest))) return this.deployment(method, p, m[1], m[2], apiVersion, body);
     throw { status: 404, code: 'NoRegisteredProviderFound', message: `No route for ${method} ${p}` };
@@ -244,9 +244,9 @@ export class FakeArm {
 
   private deployment(method: string, p: string, endpointName: string, name: string, apiVersion: string, body: Obj | undefined) {
     const key = `${endpointName}/${name}`;
-    if (method === 'GET') return { status: 200, body: this.get(this.deployments, key, 'Online deployment') };
+    if (method === 'GET') return { status: 200, body: deploymentView(this.get(this.deployments, key, 'Online deployment'), apiVersion) };
     // Like ARM, the body's shape is checked before the resources it names.
-    if (method === 'PUT') this.check('OnlineDeployment', body, apiVersion);
+    if (method === 'PUT') this.check('OnlineDeployment', body, apiVersion, apiVersion >= NEW_API ? { ManagedOnlineDeployment: { dataCollector: { serializedName: 'dataCollector', type: { name: 'Composite', className: 'DataCollector' } } } } : {});
     const endpoint = this.get(this.endpoints, endpointName, 'Online endpoint');
     if (method === 'DELETE') {
       if (!this.deployments.has(key)) return { status: 204 };
@@ -438,10 +438,45 @@ export class FakeArm {
     if (apiVersion !== '2022-10-01' && apiVersion < NEW_API) throw { status: 400, code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is not supported.` };
     if (body === undefined) throw { status: 400, code: 'BadRequest', message: 'The request body is required.' };
     const errors: string[] = [];
-    checkValue(loadMappers(), { type: { name: 'Composite', className } }, body, '', errors, extra);
+    checkValue({ ...loadMappers(), ...NEW_MAPPERS }, { type: { name: 'Composite', className } }, body, '', errors, extra);
     if (errors.length) throw { status: 400, code: 'BadRequest', message: errors.join('; ') };
   }
 }
+
+/** A deployment as an api-version sees it: dataCollector exists from 2024-04-01 on. */
+function deploymentView(d: Obj, apiVersion: string): Obj {
+  if (apiVersion >= NEW_API || !d.properties.dataCollector) return d;
+  const { dataCollector: _, ...properties } = d.properties;
+  return { ...d, properties };
+}
+
+/** The 2024-04-01 classes we send that the 2022-10-01 mappers lack (shapes from the 2024-04-01 reference). */
+const NEW_MAPPERS: Obj = {
+  DataCollector: {
+    type: {
+      name: 'Composite',
+      className: 'DataCollector',
+      modelProperties: {
+        collections: { serializedName: 'collections', required: true, type: { name: 'Dictionary', value: { type: { name: 'Composite', className: 'DataCollectionConfiguration' } } } },
+        requestLogging: { serializedName: 'requestLogging', type: { name: 'Composite', className: 'RequestLogging' } },
+        rollingRate: { serializedName: 'rollingRate', type: { name: 'Enum', allowedValues: ['Year', 'Month', 'Day', 'Hour', 'Minute'] } },
+      },
+    },
+  },
+  DataCollectionConfiguration: {
+    type: {
+      name: 'Composite',
+      className: 'DataCollectionConfiguration',
+      modelProperties: {
+        clientId: { serializedName: 'clientId', type: { name: 'String' } },
+        dataCollectionMode: { serializedName: 'dataCollectionMode', type: { name: 'Enum', allowedValues: ['Enabled', 'Disabled'] } },
+        dataId: { serializedName: 'dataId', type: { name: 'String' } },
+        samplingRate: { serializedName: 'samplingRate', type: { name: 'Number' } },
+      },
+    },
+  },
+  RequestLogging: { type: { name: 'Composite', className: 'RequestLogging', modelProperties: { captureHeaders: { serializedName: 'captureHeaders', type: { name: 'Sequence', element: { type: { name: 'String' } } } } } } },
+};
 
 const ONE_OF = {
   statistic: ['Average', 'Min', 'Max', 'Sum', 'Count'],

@@ -42,6 +42,29 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     expect(tags).toEqual(expect.objectContaining({ 'mlspec:version': '7', 'metric:accuracy': '0.962' }));
   });
 
+  it('data capture is the deployment’s payload logging at 2024-04-01; without it the SDK’s own PUT; a change is one PUT', async () => {
+    const capture = (percent?: number) => {
+      const plan = azurePlan('{ traffic: { "7": 100 } }');
+      return { ...plan, serving: { ...plan.serving!, dataCapturePercent: percent } };
+    };
+    await reconcileAzureMl(capture(undefined), target, clients, fast);
+    const put = () => fake.calls.filter((c) => c.method === 'PUT' && /deployments\/v7$/.test(c.path)).map((c) => c.apiVersion);
+    expect(put()).toEqual(['2022-10-01']);
+    const v7 = () => fake.deployments.get('acme-fraud-detector-staging/v7') as any;
+    expect(v7().properties.dataCollector).toBeUndefined();
+    fake.resetCounts();
+    await reconcileAzureMl(capture(20), target, clients, fast);
+    expect([fake.writes, put()]).toEqual([1, ['2024-04-01']]);
+    const collection = { dataCollectionMode: 'Enabled', samplingRate: 0.2 };
+    expect(v7().properties.dataCollector).toEqual({ collections: { request: collection, response: collection }, rollingRate: 'Hour' });
+    fake.resetCounts();
+    await reconcileAzureMl(capture(20), target, clients, fast);
+    expect(fake.writes).toBe(0);
+    await reconcileAzureMl(capture(undefined), target, clients, fast);
+    expect(v7().properties.dataCollector).toBeUndefined();
+    expect(put()).toEqual(['2024-04-01']);
+  });
+
   it('a re-run writes nothing', async () => {
     const plan = azurePlan('{ traffic: { "7": 90, "8": 10 } }');
     await reconcileAzureMl(plan, target, clients, fast);
