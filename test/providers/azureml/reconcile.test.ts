@@ -65,6 +65,12 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     expect(put()).toEqual(['2024-04-01']);
   });
 
+  it('a plan slice without serving keeps the registry alone', async () => {
+    const { serving: _, ...registryOnly } = azurePlan('{ traffic: { "7": 100 } }');
+    expect(await reconcileAzureMl(registryOnly, target, clients, fast)).toEqual({});
+    expect([fake.modelVersions.size, fake.endpoints.size, fake.environmentVersions.size]).toEqual([3, 0, 0]);
+  });
+
   it('a re-run writes nothing', async () => {
     const plan = azurePlan('{ traffic: { "7": 90, "8": 10 } }');
     await reconcileAzureMl(plan, target, clients, fast);
