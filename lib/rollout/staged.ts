@@ -107,6 +107,22 @@ export function breach(rollback: RollbackPlan | undefined, signals: RolloutSigna
   return undefined;
 }
 
+/**
+ * Why the rollout must roll back, or undefined: the new versions' signals (provider-side names in
+ * `watched`) since it started, against the thresholds. Monitoring that cannot be read is a reason
+ * too: a rollout nobody can watch does not go on.
+ */
+export async function rollbackReason(rollback: RollbackPlan | undefined, signals: SignalSource | undefined, watched: string[], rollout: StagedRollout, now: number, monitoring: string): Promise<string | undefined> {
+  if (!signals || watched.length === 0) return undefined;
+  let read: RolloutSignals;
+  try {
+    read = await signals.read(watched, new Date(rollout.startedAt), new Date(now));
+  } catch (e) {
+    return `${monitoring} could not be read (${(e as Error).message})`;
+  }
+  return breach(rollback, read);
+}
+
 export function sameSplit(a: Split, b: Split): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));

@@ -1,7 +1,7 @@
 import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearning';
 import { createHash } from 'node:crypto';
 import type { AzureMlDeploymentPlan, AzureMlModelPlan } from '../../plan/types';
-import { breach, describeSplit, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
+import { describeSplit, rollbackReason, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 import { armRequest, type AzureMlClients } from './clients';
 import { CONTAINER_ROUTES } from '../container';
 
@@ -169,18 +169,8 @@ export async function advanceAzureMlRollout(
     return new AzureMlError(`azureml: ${target.model} in ${target.environment}: rolled back ${remove.join(', ') || 'the new versions'}: ${why}; traffic is back at ${describeSplit(baseline)}`);
   };
 
-  const watched = rollout.added.filter((n) => deployments.includes(n));
-  if (signals && watched.length > 0) {
-    let read;
-    try {
-      read = await signals.read(watched, new Date(rollout.startedAt), new Date(now));
-    } catch (e) {
-      // Fail closed: a rollout nobody can watch does not go on.
-      throw await rollBack(`Azure Monitor could not be read (${(e as Error).message})`);
-    }
-    const why = breach(serving.rollback, read);
-    if (why) throw await rollBack(why);
-  }
+  const why = await rollbackReason(serving.rollback, signals, rollout.added.filter((n) => deployments.includes(n)), rollout, now, 'Azure Monitor');
+  if (why) throw await rollBack(why);
 
   const step = stepAt(rollout, now);
   await setTraffic(plan, clients, call, lro, current, { traffic: step.split, mirror: serving.mirrorTraffic });

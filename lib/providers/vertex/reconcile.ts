@@ -2,7 +2,7 @@ import type { protos } from '@google-cloud/aiplatform';
 import type { VertexDeployedModelPlan, VertexModelPlan } from '../../plan/types';
 import type { VertexClients } from './clients';
 import { CONTAINER_ROUTES } from '../container';
-import { breach, describeSplit, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
+import { describeSplit, rollbackReason, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 
 type IModel = protos.google.cloud.aiplatform.v1.IModel;
 type IEndpoint = protos.google.cloud.aiplatform.v1.IEndpoint;
@@ -273,18 +273,8 @@ export async function advanceVertexRollout(
   const endpointName = endpoint.name!;
   const ids: Record<string, string> = Object.fromEntries((endpoint.deployedModels ?? []).map((d) => [d.displayName!, d.id!]));
 
-  const watched = rollout.added.filter((n) => ids[n] !== undefined).map((n) => ids[n]);
-  if (signals && watched.length > 0) {
-    let read;
-    try {
-      read = await signals.read(watched, new Date(rollout.startedAt), new Date(now));
-    } catch (e) {
-      // Fail closed: a rollout nobody can watch does not go on.
-      throw await rollBack(`Cloud Monitoring could not be read (${(e as Error).message})`);
-    }
-    const why = breach(serving.rollback, read);
-    if (why) throw await rollBack(why);
-  }
+  const why = await rollbackReason(serving.rollback, signals, rollout.added.filter((n) => ids[n] !== undefined).map((n) => ids[n]), rollout, now, 'Cloud Monitoring');
+  if (why) throw await rollBack(why);
 
   const step = stepAt(rollout, now);
   const desired = await setSplit(clients, endpointName, step.split, ids, call);

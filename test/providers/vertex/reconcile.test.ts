@@ -1,21 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { googleAuthLibrary } from 'google-gax';
-import * as path from 'node:path';
-import { resolvePlan, type VertexModelPlan } from '../../../lib/plan';
 import { reconcileVertex, vertexClients, type VertexClients } from '../../../lib/providers/vertex';
-import { loadProjectText } from '../../../lib/spec';
-import { readFileSync } from 'node:fs';
 import { FakeVertex } from '../../fakes/vertex/server';
+import { vertexPlan } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const SPEC = readFileSync(path.join(ROOT, 'examples/mlspec.yaml'), 'utf8');
-
-/** The bundled example's search-ranker on Vertex in staging, with these releases. */
-function plan(traffic: Record<string, number>): VertexModelPlan {
-  const releases = `staging:\n  search-ranker: { traffic: ${JSON.stringify(traffic)} }\n`;
-  const p = resolvePlan(loadProjectText(SPEC, 'mlspec.yaml', releases), { environments: ['staging'] });
-  return p.environments[0].models.find((m) => m.name === 'search-ranker')!.vertex!;
-}
+const plan = vertexPlan;
 
 const target = { model: 'search-ranker', environment: 'staging' };
 const fast = { retries: 3, backoffMs: 5 };

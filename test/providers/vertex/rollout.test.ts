@@ -1,22 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { googleAuthLibrary } from 'google-gax';
-import * as path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { resolvePlan, type VertexModelPlan } from '../../../lib/plan';
 import { advanceVertexRollout, reconcileVertex, vertexClients, type VertexClients } from '../../../lib/providers/vertex';
 import { metricClient, VertexSignals } from '../../../lib/providers/vertex/signals';
-import { loadProjectText } from '../../../lib/spec';
 import { FakeVertex } from '../../fakes/vertex/server';
+import { fakeGrpcOptions, vertexPlan } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const SPEC = readFileSync(path.join(ROOT, 'examples/mlspec.yaml'), 'utf8');
-
-/** The example's search-ranker in staging: linear 25 % every 5m, rollback at 0.5 % errors or p99 > 250ms. */
-function plan(traffic: Record<string, number>): VertexModelPlan {
-  const releases = `staging:\n  search-ranker: { traffic: ${JSON.stringify(traffic)} }\n`;
-  const p = resolvePlan(loadProjectText(SPEC, 'mlspec.yaml', releases), { environments: ['staging'] });
-  return p.environments[0].models.find((m) => m.name === 'search-ranker')!.vertex!;
-}
+const plan = vertexPlan;
 
 const target = { model: 'search-ranker', environment: 'staging' };
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -39,7 +27,7 @@ describe('staged rollout on Vertex: linear steps with bakes, rollback from Cloud
     now = T0;
     fake.now = () => now;
     const port = await fake.start();
-    const opts = { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never;
+    const opts = fakeGrpcOptions(port);
     clients = vertexClients('us-central1', opts);
     monitoring = metricClient(opts);
     // v3 serves everything before the change.
