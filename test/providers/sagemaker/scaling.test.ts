@@ -2,7 +2,7 @@ import { FakeSageMaker } from '../../fakes/sagemaker/server';
 import { POLICY_NAME, reconcileScaling, removeScaling, type VariantScaling } from '../../../lib/providers/sagemaker/scaling';
 
 const ENDPOINT = 'acme-fraud-detector-prod';
-const INVOCATIONS = { TargetValue: 200, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' }, ScaleInCooldown: 300, ScaleOutCooldown: 60 };
+const INVOCATIONS = { TargetValue: 200, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' as const }, ScaleInCooldown: 300, ScaleOutCooldown: 60 };
 
 const scaling = (variantName: string, over: Partial<VariantScaling> = {}): VariantScaling =>
   ({ variantName, instanceType: 'ml.g5.xlarge', minCapacity: 1, maxCapacity: 4, policy: INVOCATIONS, ...over });
