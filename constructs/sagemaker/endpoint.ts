@@ -1,5 +1,4 @@
 import { ArnFormat, CfnDeletionPolicy, Duration, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
-import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,6 +14,7 @@ import { EndpointExecutionRole } from './execution-role';
 import { hasInstanceStorage, INSTANCE_TYPE } from './instance-types';
 import { arnName, checkInteger, checkMetadataText, checkSageMakerName, parseEcrImage, parseS3Url, sanitizeId } from './names';
 import { Rollout } from './rollout';
+import { VariantAutoscaling } from './scaling';
 import { EndpointTraffic, type ConfigVariant } from './traffic';
 
 /** One version served by the endpoint, as a production or shadow variant. */
@@ -316,8 +316,8 @@ export class ModelEndpoint extends ModelEndpointBase {
   public readonly dataCaptureBucket?: s3.IBucket;
   /** The alarms that roll a deployment back. */
   public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
-  /** Scalable targets, by variant name. */
-  public readonly scalableTargets: Record<string, appscaling.ScalableTarget> = {};
+  /** Autoscaling of the production variants (two custom resources around the endpoint), when on. */
+  public readonly autoscaling?: VariantAutoscaling;
   /** L1 models, by variant name. */
   public readonly models: Record<string, sagemaker.CfnModel> = {};
   /** L1 endpoint config. */
@@ -475,7 +475,12 @@ export class ModelEndpoint extends ModelEndpointBase {
     this.resource.applyRemovalPolicy(removalPolicy);
     this.endpointArn = this.resource.ref;
 
-    if (props.autoscaling) this.createAutoscaling(v.production, props.autoscaling);
+    if (props.autoscaling) {
+      this.autoscaling = this.createAutoscaling(v.production, props.autoscaling, removalPolicy, props.logRetention);
+      // Deregister what the update would be refused for, update, then register what it added.
+      this.resource.node.addDependency(this.autoscaling.before);
+      this.autoscaling.after.node.addDependency(this.resource);
+    }
   }
 
   private createRollbackAlarms(variants: string[], rollback?: RollbackProps): void {
@@ -525,42 +530,33 @@ export class ModelEndpoint extends ModelEndpointBase {
     }
   }
 
-  private createAutoscaling(variants: ResolvedVariant[], autoscaling: EndpointAutoscaling): void {
-    // Application Auto Scaling's service-linked role for SageMaker (created on first use when its ARN
-    // is given), instead of a new IAM role per variant.
-    const role = iam.Role.fromRoleArn(this, 'AutoscalingRole', Stack.of(this).formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'role',
-      resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
-    }), { mutable: false });
-    for (const p of variants) {
-      const target = new appscaling.ScalableTarget(this, `Scaling${sanitizeId(p.name)}`, {
-        serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
-        role,
-        resourceId: `endpoint/${this.endpointName}/variant/${p.name}`,
-        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+  private createAutoscaling(variants: ResolvedVariant[], autoscaling: EndpointAutoscaling, removalPolicy: RemovalPolicy, logRetention?: logs.RetentionDays): VariantAutoscaling {
+    const cooldowns = { ScaleInCooldown: autoscaling.scaleInCooldown.toSeconds(), ScaleOutCooldown: autoscaling.scaleOutCooldown.toSeconds() };
+    return new VariantAutoscaling(this, 'Autoscaling', {
+      endpointName: this.endpointName,
+      encryptionKey: this.encryptionKey,
+      retain: removalPolicy === RemovalPolicy.RETAIN || removalPolicy === RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      logRetention,
+      variants: variants.map((p) => ({
+        variantName: p.name,
+        instanceType: p.props.instanceType,
         minCapacity: p.minCapacity,
         maxCapacity: p.maxCapacity,
-      });
-      target.node.addDependency(this.resource);
-      const cooldowns = { scaleInCooldown: autoscaling.scaleInCooldown, scaleOutCooldown: autoscaling.scaleOutCooldown };
-      if (autoscaling.metric === 'invocations') {
-        target.scaleToTrackMetric('Invocations', {
-          predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
-          targetValue: autoscaling.target,
-          ...cooldowns,
-        });
-      } else {
-        target.scaleToTrackMetric('GpuUtilization', {
-          customMetric: this.metricGpuUtilization({ variantName: p.name }),
-          // GPUUtilization is summed over the GPUs of an instance.
-          targetValue: autoscaling.target * (p.props.acceleratorCount as number),
-          ...cooldowns,
-        });
-      }
-      this.scalableTargets[p.name] = target;
-    }
+        policy: autoscaling.metric === 'invocations'
+          ? { TargetValue: autoscaling.target, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' }, ...cooldowns }
+          : {
+            // GPUUtilization is summed over the GPUs of an instance.
+            TargetValue: autoscaling.target * (p.props.acceleratorCount as number),
+            CustomizedMetricSpecification: {
+              MetricName: 'GPUUtilization',
+              Namespace: '/aws/sagemaker/Endpoints',
+              Dimensions: [{ Name: 'EndpointName', Value: this.endpointName }, { Name: 'VariantName', Value: p.name }],
+              Statistic: 'Average',
+            },
+            ...cooldowns,
+          },
+      })),
+    });
   }
 }
 

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EndpointAutoscaling, ModelEndpoint, ModelEndpointProps, Rollout } from '../../constructs';
 import { CUSTOM_IMAGE, IMAGE } from './fixtures';
-import { asArray, nagFindings, newStack, only, policyStatements, endpointConfig } from './helpers';
+import { asArray, variantScaling, nagFindings, newStack, only, policyStatements, endpointConfig } from './helpers';
 
 const NAME = 'acme-fraud-staging';
 const url = (label: string) => `s3://acme-models/fraud/${label}/model.tar.gz`;
@@ -176,42 +176,59 @@ describe('ModelEndpoint with every feature', () => {
     }
   });
 
-  test('autoscaling: one scalable target per production variant on DesiredInstanceCount, after the endpoint', () => {
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 2);
+  test('autoscaling: one scaling entry per production variant, deregistered before the endpoint update and registered after it', () => {
     const [endpointId] = Object.keys(template.findResources('AWS::SageMaker::Endpoint'));
-    const targets = template.findResources('AWS::ApplicationAutoScaling::ScalableTarget');
-    const byResource = Object.fromEntries(Object.values(targets).map((t) => [t.Properties.ResourceId, t]));
-    expect(byResource[`endpoint/${NAME}/variant/v7`].Properties).toEqual(expect.objectContaining({
-      ServiceNamespace: 'sagemaker', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount', MinCapacity: 2, MaxCapacity: 6,
-      RoleARN: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint']] },
-    }));
-    expect(byResource[`endpoint/${NAME}/variant/v8`].Properties).toEqual(expect.objectContaining({ MinCapacity: 1, MaxCapacity: 3 }));
-    for (const t of Object.values(targets)) expect(t.DependsOn).toContain(endpointId);
+    const endpoint = template.findResources('AWS::SageMaker::Endpoint')[endpointId];
+    const { before, after, variants, retain } = variantScaling(template);
+    // The endpoint waits for `before`; `after` waits for the endpoint.
+    expect(endpoint.DependsOn).toContain(before.id);
+    expect(after.DependsOn).toContain(endpointId);
+    expect(before.DependsOn ?? []).not.toContain(endpointId);
+    expect(variants.map((v) => [v.variantName, v.instanceType, v.minCapacity, v.maxCapacity])).toEqual([
+      ['v7', 'ml.m5.xlarge', 2, 6],
+      ['v8', 'ml.c5.xlarge', 1, 3],
+    ]);
+    expect(retain).toBe('false');
+    // CloudFormation's native scaling resources would be deleted only after the endpoint update that needed them gone.
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
   });
 
   test('autoscaling tracks invocations per instance', () => {
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: {
+    for (const v of variantScaling(template).variants) {
+      expect(v.policy).toEqual({
         PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
         TargetValue: 100,
         ScaleInCooldown: 300,
         ScaleOutCooldown: 60,
-      },
-    });
+      });
+    }
   });
 
-  test('IAM: two roles (execution, traffic custom resources), customer managed policies only, no inline policy, no * action', () => {
-    template.resourceCountIs('AWS::IAM::Role', 2);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
-    template.resourceCountIs('AWS::IAM::Policy', 0);
+  test('IAM: the autoscaling handler may scale this endpoint\'s variants and nothing else', () => {
+    const statements = policyStatements(template);
+    const by = (action: string) => statements.find((s) => asArray(s.Action as string | string[]).includes(action));
+    const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    expect(by('sagemaker:DescribeEndpoint')?.Resource).toEqual(arn(`:sagemaker:us-east-1:222222222222:endpoint/${NAME}`));
+    expect(by('application-autoscaling:RegisterScalableTarget')?.Resource).toEqual(arn(':application-autoscaling:us-east-1:222222222222:scalable-target/*'));
+    expect(by('cloudwatch:PutMetricAlarm')?.Resource).toEqual(arn(`:cloudwatch:us-east-1:222222222222:alarm:TargetTracking-endpoint/${NAME}/variant/*`));
+    expect(by('iam:CreateServiceLinkedRole')).toEqual(expect.objectContaining({
+      Resource: arn(':iam::222222222222:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint'),
+      Condition: { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
+    }));
+    expect(by('application-autoscaling:DescribeScalableTargets')?.Resource).toBe('*');
+  });
+
+  test('IAM: four roles (execution, traffic custom resources, autoscaling handler and its framework), customer managed policies, no * action', () => {
+    template.resourceCountIs('AWS::IAM::Role', 4);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 4);
+    // The one inline policy is the Provider framework's own grant to invoke our handler.
+    template.resourceCountIs('AWS::IAM::Policy', 1);
     const roles = Object.values(template.findResources('AWS::IAM::Role'));
     for (const role of roles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.Policies).toBeUndefined();
     }
-    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service).sort()).toEqual(['lambda.amazonaws.com', 'sagemaker.amazonaws.com']);
+    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service).sort()).toEqual(['lambda.amazonaws.com', 'lambda.amazonaws.com', 'lambda.amazonaws.com', 'sagemaker.amazonaws.com']);
     const statements = policyStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
@@ -219,7 +236,7 @@ describe('ModelEndpoint with every feature', () => {
     }
   });
 
-  test('IAM: ECR pull only on the images\' repositories; login and metrics are the only * resources, metrics by namespace', () => {
+  test('IAM: ECR pull only on the images\' repositories; login, metrics and scaling reads are the only * resources, metrics by namespace', () => {
     const statements = policyStatements(template);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(bySid.PullModelImages.Resource).toEqual([
@@ -231,7 +248,7 @@ describe('ModelEndpoint with every feature', () => {
       Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': ['/aws/sagemaker/Endpoints'] } },
     }));
     const starResources = statements.filter((s) => asArray(s.Resource).includes('*')).map((s) => s.Sid);
-    expect(starResources.sort()).toEqual(['EcrLogin', 'PublishMetrics']);
+    expect(starResources.sort()).toEqual(['EcrLogin', 'PublishMetrics', 'ReadScalingState']);
   });
 
   test('IAM: S3 read on the two artifacts only, logs on the endpoint log group only, capture writes under the prefix, KMS on the key', () => {
@@ -283,8 +300,7 @@ describe('ModelEndpoint shadow variant', () => {
   });
 
   test('the shadow is neither autoscaled nor watched by rollback alarms', () => {
-    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ResourceId: `endpoint/${NAME}/variant/v7` });
+    expect(variantScaling(template).variants.map((v) => v.variantName)).toEqual(['v7']);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
   });
 
@@ -323,17 +339,18 @@ describe('ModelEndpoint on GPUs with local NVMe storage', () => {
   const template = Template.fromStack(stack);
 
   test('GPU autoscaling tracks GPUUtilization per variant, target = percent × GPUs per instance', () => {
+    const variants = variantScaling(template).variants;
     for (const [variant, target] of [['v7', 280], ['v8', 70]] as const) {
-      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-        TargetTrackingScalingPolicyConfiguration: {
-          CustomizedMetricSpecification: {
-            Namespace: '/aws/sagemaker/Endpoints',
-            MetricName: 'GPUUtilization',
-            Statistic: 'Average',
-            Dimensions: [{ Name: 'EndpointName', Value: NAME }, { Name: 'VariantName', Value: variant }],
-          },
-          TargetValue: target,
+      expect(variants.find((v) => v.variantName === variant)?.policy).toEqual({
+        CustomizedMetricSpecification: {
+          Namespace: '/aws/sagemaker/Endpoints',
+          MetricName: 'GPUUtilization',
+          Statistic: 'Average',
+          Dimensions: [{ Name: 'EndpointName', Value: NAME }, { Name: 'VariantName', Value: variant }],
         },
+        TargetValue: target,
+        ScaleInCooldown: 300,
+        ScaleOutCooldown: 60,
       });
     }
   });
@@ -389,7 +406,7 @@ describe('ModelEndpoint options', () => {
     expect(ep.Properties.DeploymentConfig).toBeUndefined();
     expect(ep.Properties.RetainAllVariantProperties).toBeUndefined();
     t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    t.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    t.resourceCountIs('Custom::SageMakerVariantScaling', 0);
   });
 
   test('a rollout without rollback: blue/green policy, no auto-rollback', () => {

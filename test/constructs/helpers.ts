@@ -67,3 +67,17 @@ export function endpointConfig(template: Template): { Properties: Record<string,
   };
   return { logicalId, Properties: restore(JSON.parse(text).parameters) as Record<string, any> };
 }
+
+/** The variant scaling custom resources (`before` and `after` the endpoint update) and the variants they declare. */
+export function variantScaling(template: Template): { before: { id: string; DependsOn?: string[] }; after: { id: string; DependsOn?: string[] }; variants: Array<Record<string, any>>; retain: string } {
+  const all = Object.entries(template.findResources('Custom::SageMakerVariantScaling')) as Array<[string, { Properties: Record<string, any>; DependsOn?: string[] }]>;
+  const phase = (p: string) => {
+    const found = all.filter(([, r]) => r.Properties.Phase === p);
+    if (found.length !== 1) throw new Error(`expected one Custom::SageMakerVariantScaling with Phase ${p}, found ${found.length}`);
+    return { id: found[0][0], DependsOn: found[0][1].DependsOn, props: found[0][1].Properties };
+  };
+  const before = phase('before');
+  const after = phase('after');
+  expect(before.props.Variants).toBe(after.props.Variants);
+  return { before, after, variants: JSON.parse(after.props.Variants), retain: after.props.Retain };
+}

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { addModelStacks, ModelEndpoint, ModelStack, toRollout } from '../../constructs';
 import { ACCOUNT, fullPlan, IMAGE, modelPlan, REGION, sagemakerPlan, variant } from './fixtures';
-import { nagFindings, only, endpointConfig, policyStatements } from './helpers';
+import { nagFindings, only, endpointConfig, policyStatements, variantScaling } from './helpers';
 
 describe('ModelStack from a staging plan', () => {
   const app = new App();
@@ -45,9 +45,10 @@ describe('ModelStack from a staging plan', () => {
     });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Threshold: 800000 });
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
-      ResourceId: 'endpoint/acme-fraud-detector-staging/variant/v7', MinCapacity: 2, MaxCapacity: 6,
-    });
+    expect(variantScaling(template).variants).toEqual([
+      expect.objectContaining({ variantName: 'v7', instanceType: 'ml.m5.xlarge', minCapacity: 2, maxCapacity: 6 }),
+      expect.objectContaining({ variantName: 'v8', instanceType: 'ml.m5.xlarge', minCapacity: 1, maxCapacity: 4 }),
+    ]);
   });
 
   test('not protected: the endpoint goes with the stack', () => {
@@ -137,9 +138,7 @@ describe('ModelStack variations', () => {
     // The trained version's artifacts (training output) are readable by the execution role.
     const reads = policyStatements(t).find((st) => st.Sid === 'ReadModelArtifacts');
     expect(JSON.stringify(reads?.Resource)).toContain(':s3:::acme-models/fraud/trained/*');
-    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ CustomizedMetricSpecification: Match.objectLike({ MetricName: 'GPUUtilization' }), TargetValue: 60 }),
-    });
+    expect(variantScaling(t).variants[0].policy).toEqual(expect.objectContaining({ CustomizedMetricSpecification: expect.objectContaining({ MetricName: 'GPUUtilization' }), TargetValue: 60 }));
     t.hasResourceProperties('AWS::SageMaker::Endpoint', {
       DeploymentConfig: Match.objectLike({ BlueGreenUpdatePolicy: Match.objectLike({ TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 20 }, WaitIntervalInSeconds: 300 } }) }),
     });

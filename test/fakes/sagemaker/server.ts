@@ -41,7 +41,7 @@ export class FakeSageMaker {
   /** Operation name → how many more calls fail with ThrottlingException. */
   readonly throttle = new Map<string, number>();
   private server?: http.Server;
-  private url = '';
+  url = '';
 
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
