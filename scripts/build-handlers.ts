@@ -100,7 +100,7 @@ export async function buildHandler(provider: string): Promise<{ file: string; by
 }
 
 /** One bundle per provider that a custom resource deploys. */
-export const HANDLERS = ['vertex', 'azureml', 'sagemaker-scaling'] as const;
+export const HANDLERS = ['vertex', 'azureml', 'sagemaker'] as const;
 
 if (require.main === module) {
   (async () => {

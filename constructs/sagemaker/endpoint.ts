@@ -14,6 +14,7 @@ import { EndpointExecutionRole } from './execution-role';
 import { hasInstanceStorage, INSTANCE_TYPE } from './instance-types';
 import { arnName, checkInteger, checkMetadataText, checkSageMakerName, parseEcrImage, parseS3Url, sanitizeId } from './names';
 import { Rollout } from './rollout';
+import { EndpointHandler } from './endpoint-handler';
 import { VariantAutoscaling } from './scaling';
 import { EndpointTraffic, type ConfigVariant } from './traffic';
 
@@ -325,6 +326,8 @@ export class ModelEndpoint extends ModelEndpointBase {
   public readonly endpointConfigName: string;
   /** The endpoint config and traffic weights custom resources. */
   public readonly traffic: EndpointTraffic;
+  /** The custom-resource handler of the endpoint's configs, traffic and autoscaling. */
+  public readonly handler: EndpointHandler;
   /** L1 endpoint. */
   public readonly resource: sagemaker.CfnEndpoint;
   protected readonly knownVariants: string[];
@@ -416,17 +419,16 @@ export class ModelEndpoint extends ModelEndpointBase {
       InitialVariantWeight: p.props.weight,
     });
     const identityOf = (p: ResolvedVariant) => ({ ...p.props, weight: undefined });
-    const trafficLogGroupName = `/aws/lambda/mlspec-${name}-traffic`;
-    allowLogGroupToUseKey(this, this.encryptionKey, trafficLogGroupName, 'EncryptTrafficLogs');
-    this.traffic = new EndpointTraffic(this, 'Traffic', {
+    // One handler per endpoint for its configs, traffic and autoscaling (lib/handlers/sagemaker.ts).
+    this.handler = new EndpointHandler(this, 'Handler', {
       endpointName: name,
       encryptionKey: this.encryptionKey,
-      logGroup: new logs.LogGroup(this, 'TrafficLogs', {
-        logGroupName: trafficLogGroupName,
-        encryptionKey: this.encryptionKey,
-        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-        removalPolicy,
-      }),
+      autoscaling: props.autoscaling !== undefined,
+      logRetention: props.logRetention,
+    });
+    this.traffic = new EndpointTraffic(this, 'Traffic', {
+      endpointName: name,
+      serviceToken: this.handler.serviceToken,
       config: {
         ProductionVariants: v.production.map(renderVariant),
         ShadowProductionVariants: v.shadow ? [renderVariant(v.shadow)] : undefined,
@@ -449,6 +451,8 @@ export class ModelEndpoint extends ModelEndpointBase {
       },
     });
     for (const model of Object.values(this.models)) this.traffic.config.node.addDependency(model);
+    this.traffic.config.node.addDependency(this.handler.policy);
+    this.traffic.weights.node.addDependency(this.handler.policy);
     this.endpointConfigName = this.traffic.endpointConfigName;
 
     this.createRollbackAlarms(v.production.map((p) => p.name), props.rollback);
@@ -476,7 +480,8 @@ export class ModelEndpoint extends ModelEndpointBase {
     this.endpointArn = this.resource.ref;
 
     if (props.autoscaling) {
-      this.autoscaling = this.createAutoscaling(v.production, props.autoscaling, removalPolicy, props.logRetention);
+      this.autoscaling = this.createAutoscaling(v.production, props.autoscaling, removalPolicy);
+      this.autoscaling.before.node.addDependency(this.handler.policy);
       // Deregister what the update would be refused for, update, then register what it added.
       this.resource.node.addDependency(this.autoscaling.before);
       this.autoscaling.after.node.addDependency(this.resource);
@@ -530,13 +535,12 @@ export class ModelEndpoint extends ModelEndpointBase {
     }
   }
 
-  private createAutoscaling(variants: ResolvedVariant[], autoscaling: EndpointAutoscaling, removalPolicy: RemovalPolicy, logRetention?: logs.RetentionDays): VariantAutoscaling {
+  private createAutoscaling(variants: ResolvedVariant[], autoscaling: EndpointAutoscaling, removalPolicy: RemovalPolicy): VariantAutoscaling {
     const cooldowns = { ScaleInCooldown: autoscaling.scaleInCooldown.toSeconds(), ScaleOutCooldown: autoscaling.scaleOutCooldown.toSeconds() };
     return new VariantAutoscaling(this, 'Autoscaling', {
       endpointName: this.endpointName,
-      encryptionKey: this.encryptionKey,
+      serviceToken: this.handler.serviceToken,
       retain: removalPolicy === RemovalPolicy.RETAIN || removalPolicy === RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-      logRetention,
       variants: variants.map((p) => ({
         variantName: p.name,
         instanceType: p.props.instanceType,

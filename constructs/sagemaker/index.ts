@@ -6,3 +6,5 @@ export * from './model-registry';
 export * from './rollout';
 export { hasInstanceStorage } from './instance-types';
 export * from './traffic';
+export * from './endpoint-handler';
+export * from './scaling';

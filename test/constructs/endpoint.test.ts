@@ -218,9 +218,9 @@ describe('ModelEndpoint with every feature', () => {
     expect(by('application-autoscaling:DescribeScalableTargets')?.Resource).toBe('*');
   });
 
-  test('IAM: four roles (execution, traffic custom resources, autoscaling handler and its framework), customer managed policies, no * action', () => {
-    template.resourceCountIs('AWS::IAM::Role', 4);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 4);
+  test('IAM: three roles (execution, the endpoint handler and its Provider framework), customer managed policies, no * action', () => {
+    template.resourceCountIs('AWS::IAM::Role', 3);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 3);
     // The one inline policy is the Provider framework's own grant to invoke our handler.
     template.resourceCountIs('AWS::IAM::Policy', 1);
     const roles = Object.values(template.findResources('AWS::IAM::Role'));
@@ -228,7 +228,7 @@ describe('ModelEndpoint with every feature', () => {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.Policies).toBeUndefined();
     }
-    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service).sort()).toEqual(['lambda.amazonaws.com', 'lambda.amazonaws.com', 'lambda.amazonaws.com', 'sagemaker.amazonaws.com']);
+    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service).sort()).toEqual(['lambda.amazonaws.com', 'lambda.amazonaws.com', 'sagemaker.amazonaws.com']);
     const statements = policyStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
@@ -469,7 +469,12 @@ describe('ModelEndpoint options', () => {
     expect([model.DeletionPolicy, model.UpdateReplacePolicy]).toEqual(['Retain', 'Delete']);
     // A config is only a description; a retained endpoint keeps serving after its config is deleted.
     expect(only(t, 'Custom::SageMakerEndpointConfig').DeletionPolicy).toBe('Delete');
-    for (const lg of Object.values(t.findResources('AWS::Logs::LogGroup'))) expect(lg.DeletionPolicy).toBe('Retain');
+    // The endpoint's own log group stays with it; the handler's logs only record deployments, and a
+    // retained group of that fixed name would block creating the stack again.
+    const logs = t.findResources('AWS::Logs::LogGroup');
+    const policyOf = (name: string) => Object.values(logs).find((lg) => lg.Properties.LogGroupName === name)?.DeletionPolicy;
+    expect(policyOf(`/aws/sagemaker/Endpoints/${NAME}`)).toBe('Retain');
+    expect(policyOf(`/aws/lambda/mlspec-${NAME}-handler`)).toBe('Delete');
   });
 
   test('a given role, key and capture bucket are used instead of new ones, and the policy is attached to the role', () => {
@@ -479,8 +484,8 @@ describe('ModelEndpoint options', () => {
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'acme-capture');
     const endpoint = new ModelEndpoint(stack, 'Endpoint', { ...base(), role, encryptionKey: key, dataCapture: { percent: 5, bucket, prefix: 'fraud/capture' } });
     const t = Template.fromStack(stack);
-    // Only the traffic custom resources' own role; no execution role.
-    expect(Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service)).toEqual(['lambda.amazonaws.com']);
+    // Only the handler's and its Provider framework's roles; no execution role.
+    expect(Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service)).toEqual(['lambda.amazonaws.com', 'lambda.amazonaws.com']);
     t.resourceCountIs('AWS::KMS::Key', 0);
     t.resourceCountIs('AWS::S3::Bucket', 0);
     t.hasResourceProperties('AWS::IAM::ManagedPolicy', { Roles: ['ml-endpoint'] });

@@ -53,7 +53,7 @@ export function endpointConfig(template: Template): { Properties: Record<string,
   const all = Object.entries(template.findResources('Custom::SageMakerEndpointConfig'));
   if (all.length !== 1) throw new Error(`expected one Custom::SageMakerEndpointConfig, found ${all.length}`);
   const [logicalId, resource] = all[0];
-  const create = resource.Properties.Create as string | { 'Fn::Join': [string, unknown[]] };
+  const create = resource.Properties.Config as string | { 'Fn::Join': [string, unknown[]] };
   const tokens: unknown[] = [];
   const text = typeof create === 'string' ? create : create['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `@@${tokens.push(p) - 1}@@`)).join('');
   const restore = (v: unknown): unknown => {
@@ -65,7 +65,7 @@ export function endpointConfig(template: Template): { Properties: Record<string,
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, restore(x)]));
     return v;
   };
-  return { logicalId, Properties: restore(JSON.parse(text).parameters) as Record<string, any> };
+  return { logicalId, Properties: { EndpointConfigName: resource.Properties.EndpointConfigName, ...(restore(JSON.parse(text)) as Record<string, any>) } };
 }
 
 /** The variant scaling custom resources (`before` and `after` the endpoint update) and the variants they declare. */

@@ -1,9 +1,8 @@
-import { SageMakerClient, UpdateEndpointWeightsAndCapacitiesCommand, CreateEndpointConfigCommand, DescribeEndpointCommand, DeleteEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, CreateEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
 import { Template } from 'aws-cdk-lib/assertions';
-import { mockClient } from 'aws-sdk-client-mock';
-import * as path from 'node:path';
-import { EventEmitter } from 'node:events';
 import { ModelEndpoint } from '../../constructs/sagemaker';
+import { onEvent, type SageMakerEvent } from '../../lib/handlers/sagemaker';
+import { FakeSageMaker } from '../fakes/sagemaker/server';
 import { endpointConfig, newStack } from './helpers';
 
 const IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-gpu';
@@ -39,10 +38,8 @@ describe('traffic-only changes never rebuild the fleet', () => {
   it('only the weights resource asks for a new split, with DesiredWeight alone (autoscaled counts stay)', () => {
     const [id, weights] = Object.entries(customResources(after, 'Custom::SageMakerVariantWeights'))[0];
     expect(Object.keys(customResources(before, 'Custom::SageMakerVariantWeights'))).toEqual([id]);
-    expect(JSON.parse(weights.Properties.Update).parameters).toEqual({
-      EndpointName: 'acme-fraud-prod',
-      DesiredWeightsAndCapacities: [{ VariantName: 'v7', DesiredWeight: 50 }, { VariantName: 'v8', DesiredWeight: 50 }],
-    });
+    expect(weights.Properties.EndpointName).toBe('acme-fraud-prod');
+    expect(JSON.parse(weights.Properties.Weights)).toEqual([{ VariantName: 'v7', DesiredWeight: 50 }, { VariantName: 'v8', DesiredWeight: 50 }]);
   });
 
   it('a version change makes a new config (new name), which the endpoint reaches through blue/green', () => {
@@ -56,94 +53,112 @@ describe('traffic-only changes never rebuild the fleet', () => {
   });
 });
 
-describe('the custom resources against SageMaker (the real CDK handler, aws-sdk-client-mock)', () => {
-  const sm = mockClient(SageMakerClient);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const handlerFile = path.join(path.dirname(require.resolve('aws-cdk-lib/package.json')), 'custom-resource-handlers/dist/custom-resources/aws-custom-resource-handler/index.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { handler } = require(handlerFile) as { handler: (event: unknown, context: unknown) => Promise<void> };
-  const responses: Array<{ Status: string; PhysicalResourceId: string; Reason?: string }> = [];
+describe('the custom resources against the fake SageMaker (our handler, the real SDK client)', () => {
+  let fake: FakeSageMaker;
+  const deps = () => ({ clients: () => fake.clients(), wait: { pollMs: 5, timeoutMs: 2000 } });
 
-  beforeAll(() => {
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    // CloudFormation's pre-signed response URL: record what the handler answers.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    jest.spyOn(require('https') as typeof import('https'), 'request').mockImplementation(((_options: unknown, callback: (res: EventEmitter) => void) => {
-      const req = new EventEmitter() as EventEmitter & { write: (b: string) => void; end: () => void };
-      let body = '';
-      req.write = (b: string) => (body += b);
-      req.end = () => {
-        responses.push(JSON.parse(body));
-        const res = new EventEmitter();
-        callback(res);
-        res.emit('end');
-      };
-      return req;
-    }) as never);
+  beforeEach(async () => {
+    fake = new FakeSageMaker();
+    await fake.start();
   });
-  beforeEach(() => {
-    sm.reset();
-    responses.length = 0;
-  });
-  afterAll(() => jest.restoreAllMocks());
+  afterEach(() => fake.stop());
 
   /** A CloudFormation event for a resource of the synthesized template; references become plain strings. */
-  function event(requestType: 'Create' | 'Update' | 'Delete', props: Record<string, any>, old?: Record<string, any>, physicalId?: string) {
+  function event(requestType: 'Create' | 'Update' | 'Delete', props: Record<string, any>, old?: Record<string, any>, physicalId?: string): SageMakerEvent {
     const plain = (p: Record<string, any>) => JSON.parse(JSON.stringify(p, (_k, v) => (v && typeof v === 'object' && v['Fn::Join'] ? v['Fn::Join'][1].map((x: unknown) => (typeof x === 'string' ? x : 'resolved-ref')).join('') : v)));
     return {
       RequestType: requestType,
-      ServiceToken: 'arn:aws:lambda:us-east-1:222222222222:function:provider',
-      ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/response',
-      StackId: 'arn:aws:cloudformation:us-east-1:222222222222:stack/acme-fraud-prod/1',
-      RequestId: 'req-1',
-      LogicalResourceId: 'Resource',
-      ResourceType: 'Custom::Test',
       PhysicalResourceId: physicalId,
       ResourceProperties: plain(props),
       OldResourceProperties: old ? plain(old) : undefined,
+      ...({ ServiceToken: 'arn:aws:lambda:us-east-1:222222222222:function:provider', StackId: 'arn:aws:cloudformation:us-east-1:222222222222:stack/acme-fraud-prod/1', RequestId: 'req-1', LogicalResourceId: 'Resource' } as object),
     };
   }
 
   const weightsOf = (t: Template) => Object.values(customResources(t, 'Custom::SageMakerVariantWeights'))[0].Properties;
   const configOf = (t: Template) => Object.values(customResources(t, 'Custom::SageMakerEndpointConfig'))[0].Properties;
 
-  it('a weight-only update makes exactly one SageMaker call: UpdateEndpointWeightsAndCapacities', async () => {
-    sm.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: 'arn:aws:sagemaker:us-east-1:222222222222:endpoint/acme-fraud-prod' });
-    await handler(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), {});
-    await handler(event('Update', configOf(after()), configOf(before()), 'cfg'), {});
-    expect(sm.calls()).toHaveLength(1);
-    expect(sm.commandCalls(UpdateEndpointWeightsAndCapacitiesCommand)[0].args[0].input).toEqual({
-      EndpointName: 'acme-fraud-prod',
-      DesiredWeightsAndCapacities: [{ VariantName: 'v7', DesiredWeight: 50 }, { VariantName: 'v8', DesiredWeight: 50 }],
-    });
-    expect(responses.map((r) => [r.Status, r.PhysicalResourceId])).toEqual([['SUCCESS', 'acme-fraud-prod-weights'], ['SUCCESS', 'cfg']]);
+  /** The first deploy of `t`, as CloudFormation orders it: config, endpoint, weights. */
+  async function deploy(t: Template) {
+    const config = await onEvent(event('Create', configOf(t)), deps());
+    await fake.clients().sagemaker.send(new CreateEndpointCommand({ EndpointName: 'acme-fraud-prod', EndpointConfigName: config.PhysicalResourceId }));
+    await onEvent(event('Create', weightsOf(t)), deps());
+    return config.PhysicalResourceId;
+  }
+
+  it('first deploy: one CreateEndpointConfig with the split; the weights resource writes nothing', async () => {
+    const name = await deploy(before());
+    expect(name).toBe(endpointConfig(before()).Properties.EndpointConfigName);
+    expect(fake.writes()).toEqual(['SageMaker.CreateEndpointConfig', 'SageMaker.CreateEndpoint']);
+    expect(fake.configs.get(name)?.ProductionVariants.map((v) => [v.VariantName, v.InitialVariantWeight, v.InstanceType])).toEqual([['v7', 90, 'ml.m5.xlarge'], ['v8', 10, 'ml.m5.xlarge']]);
   });
 
-  it('a new version set creates its config once (with the split) and only reads the endpoint for the weights', async () => {
-    sm.on(CreateEndpointConfigCommand).resolves({ EndpointConfigArn: 'arn:cfg' });
-    sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'InService' } as never);
-    const config = configOf(added());
-    await handler(event('Create', config), {});
-    await handler(event('Create', weightsOf(added())), {});
-    expect(sm.commandCalls(CreateEndpointConfigCommand)).toHaveLength(1);
-    const input = sm.commandCalls(CreateEndpointConfigCommand)[0].args[0].input;
-    expect(input.EndpointConfigName).toBe(endpointConfig(added()).Properties.EndpointConfigName);
-    expect(input.ProductionVariants?.map((v) => v.InitialVariantWeight)).toEqual([90, 5, 5]);
-    expect(sm.commandCalls(UpdateEndpointWeightsAndCapacitiesCommand)).toHaveLength(0);
-    expect(sm.calls()).toHaveLength(2);
+  it('a weight-only update makes exactly one SageMaker write: UpdateEndpointWeightsAndCapacities with DesiredWeight only', async () => {
+    const name = await deploy(before());
+    const from = fake.calls.length;
+    await onEvent(event('Update', configOf(after()), configOf(before()), name), deps());
+    const out = await onEvent(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), deps());
+    expect(out).toEqual({ PhysicalResourceId: 'acme-fraud-prod-weights', Data: { Written: 'true' } });
+    expect(fake.writes(from)).toEqual(['SageMaker.UpdateEndpointWeightsAndCapacities']);
+    expect([...fake.endpoints.get('acme-fraud-prod')!.weights]).toEqual([['v7', 50], ['v8', 50]]);
+    // Instance counts are untouched (autoscaling owns them).
+    expect([...fake.endpoints.get('acme-fraud-prod')!.counts]).toEqual([['v7', 1], ['v8', 1]]);
   });
 
-  it('deleting a config that is already gone succeeds (a retried delete changes nothing)', async () => {
-    sm.on(DeleteEndpointConfigCommand).rejects(Object.assign(new Error('Could not find endpoint configuration "acme-fraud-prod-x".'), { name: 'ValidationException' }));
-    await handler(event('Delete', configOf(before()), undefined, 'acme-fraud-prod-x'), {});
-    expect(responses.map((r) => r.Status)).toEqual(['SUCCESS']);
+  it('a retried weight update writes nothing: the split is already in place', async () => {
+    await deploy(before());
+    await onEvent(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), deps());
+    const from = fake.calls.length;
+    const again = await onEvent(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), deps());
+    expect(again.Data).toEqual({ Written: 'false' });
+    expect(fake.writes(from)).toEqual([]);
   });
 
-  it('a failed weight update reports SageMaker’s message to CloudFormation', async () => {
-    sm.on(UpdateEndpointWeightsAndCapacitiesCommand).rejects(Object.assign(new Error('Cannot update in-progress endpoint "acme-fraud-prod".'), { name: 'ValidationException' }));
-    await handler(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), {});
-    expect(responses[0].Status).toBe('FAILED');
-    expect(responses[0].Reason).toContain('Cannot update in-progress endpoint "acme-fraud-prod".');
+  it('weights wait while the endpoint is Updating (SageMaker would refuse them), then move', async () => {
+    await deploy(before());
+    fake.updating.set('acme-fraud-prod', 3);
+    await onEvent(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), deps());
+    expect(fake.calls.filter((c) => c === 'SageMaker.DescribeEndpoint').length).toBeGreaterThanOrEqual(4);
+    expect([...fake.endpoints.get('acme-fraud-prod')!.weights.values()]).toEqual([50, 50]);
+  });
+
+  it('an endpoint that stays Updating fails the update with a message saying what to do', async () => {
+    await deploy(before());
+    fake.updating.set('acme-fraud-prod', 1000);
+    await expect(onEvent(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), { clients: () => fake.clients(), wait: { pollMs: 5, timeoutMs: 50 } }))
+      .rejects.toThrow('endpoint acme-fraud-prod is still Updating after 0 s; deploy again once it is InService');
+  });
+
+  it('a retried Create adopts the identical config it made the first time (no second write, no failure)', async () => {
+    const name = await deploy(before());
+    const from = fake.calls.length;
+    const again = await onEvent(event('Create', configOf(before())), deps());
+    expect(again.PhysicalResourceId).toBe(name);
+    expect(fake.writes(from)).toEqual(['SageMaker.CreateEndpointConfig']);
+    expect(fake.calls.slice(from)).toEqual(['SageMaker.CreateEndpointConfig', 'SageMaker.DescribeEndpointConfig']);
+  });
+
+  it('a same-named config with other contents is refused by name, with the command that clears it', async () => {
+    const name = endpointConfig(before()).Properties.EndpointConfigName;
+    await fake.clients().sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'v7', ModelName: 'hand-made', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }] }));
+    await expect(onEvent(event('Create', configOf(before())), deps()))
+      .rejects.toThrow(`endpoint config ${name} already exists with other contents (models, instance types, counts, shadow, key or data capture); delete it (aws sagemaker delete-endpoint-config --endpoint-config-name ${name}) if no endpoint uses it, and deploy again`);
+  });
+
+  it('a new version set creates a new config; deleting the replaced one twice succeeds both times', async () => {
+    const old = await deploy(before());
+    const created = await onEvent(event('Create', configOf(added())), deps());
+    expect(created.PhysicalResourceId).not.toBe(old);
+    expect(fake.configs.get(created.PhysicalResourceId)?.ProductionVariants.map((v) => v.InitialVariantWeight)).toEqual([90, 5, 5]);
+    await onEvent(event('Delete', configOf(before()), undefined, old), deps());
+    expect(fake.configs.has(old)).toBe(false);
+    await onEvent(event('Delete', configOf(before()), undefined, old), deps());
+  });
+
+  it('a weight for a variant the endpoint lacks is an error naming it', async () => {
+    await deploy(before());
+    await expect(onEvent(event('Update', weightsOf(added()), weightsOf(before()), 'acme-fraud-prod-weights'), deps()))
+      .rejects.toThrow('endpoint acme-fraud-prod has no production variant v9 (it has v7, v8); its config must be deployed before traffic can move');
   });
 
   // Templates are synthesized once per shape.

@@ -67,8 +67,14 @@ async function deployedVariants(sm: SageMakerClient, endpointName: string): Prom
     if (/could not find endpoint/i.test((e as Error).message)) return undefined;
     throw e;
   }
-  const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-  const types = new Map((config.ProductionVariants ?? []).map((v) => [v.VariantName as string, v.InstanceType as string | undefined]));
+  let types = new Map<string, string | undefined>();
+  try {
+    const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
+    types = new Map((config.ProductionVariants ?? []).map((v) => [v.VariantName as string, v.InstanceType as string | undefined]));
+  } catch (e) {
+    // A retained endpoint can outlive its config (deleted with its stack): its instance types are unknown, taken as unchanged.
+    if (!/could not find endpoint configuration/i.test((e as Error).message)) throw e;
+  }
   return new Map((endpoint.ProductionVariants ?? []).map((v) => [v.VariantName as string, types.get(v.VariantName as string)]));
 }
 

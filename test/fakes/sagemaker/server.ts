@@ -30,7 +30,7 @@ const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
 
 export class FakeSageMaker {
-  readonly configs = new Map<string, { EndpointConfigName: string; ProductionVariants: Variant[] }>();
+  readonly configs = new Map<string, { EndpointConfigName: string; ProductionVariants: Variant[]; [k: string]: unknown }>();
   readonly endpoints = new Map<string, Endpoint>();
   /** Scalable targets by resource id. */
   readonly targets = new Map<string, Target>();
@@ -40,6 +40,8 @@ export class FakeSageMaker {
   readonly calls: string[] = [];
   /** Operation name → how many more calls fail with ThrottlingException. */
   readonly throttle = new Map<string, number>();
+  /** Endpoint name → how many more DescribeEndpoint calls answer Updating (an update in progress). */
+  readonly updating = new Map<string, number>();
   private server?: http.Server;
   url = '';
 
@@ -99,11 +101,12 @@ export class FakeSageMaker {
   // --- SageMaker --------------------------------------------------------------------------------
 
   /** What CloudFormation's AWS::SageMaker::EndpointConfig (or our custom resource) does. */
-  smCreateEndpointConfig(input: { EndpointConfigName: string; ProductionVariants: Variant[] }) {
+  smCreateEndpointConfig(input: { EndpointConfigName: string; ProductionVariants: Variant[]; [k: string]: unknown }) {
     if (this.configs.has(input.EndpointConfigName)) {
       throw new AwsError('ValidationException', `Cannot create already existing endpoint configuration "arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${input.EndpointConfigName.toLowerCase()}".`);
     }
-    this.configs.set(input.EndpointConfigName, { EndpointConfigName: input.EndpointConfigName, ProductionVariants: input.ProductionVariants });
+    if (!input.ProductionVariants?.length) throw new AwsError('ValidationException', '1 validation error detected: Value null at \'productionVariants\' failed to satisfy constraint: Member must not be null');
+    this.configs.set(input.EndpointConfigName, { ...input });
     return { EndpointConfigArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${input.EndpointConfigName.toLowerCase()}` };
   }
 
@@ -154,11 +157,13 @@ export class FakeSageMaker {
 
   smDescribeEndpoint(input: { EndpointName: string }) {
     const e = this.endpoint(input.EndpointName);
+    const updating = this.updating.get(e.EndpointName) ?? 0;
+    if (updating > 0) this.updating.set(e.EndpointName, updating - 1);
     return {
       EndpointName: e.EndpointName,
       EndpointArn: this.arn(e.EndpointName),
       EndpointConfigName: e.EndpointConfigName,
-      EndpointStatus: 'InService',
+      EndpointStatus: updating > 0 ? 'Updating' : 'InService',
       CreationTime: e.created,
       LastModifiedTime: e.created,
       ProductionVariants: [...e.counts.keys()].map((v) => ({
@@ -169,6 +174,25 @@ export class FakeSageMaker {
         DesiredInstanceCount: e.counts.get(v),
       })),
     };
+  }
+
+  /** SageMaker refuses new weights while an update is in progress, and names of variants it lacks. */
+  smUpdateEndpointWeightsAndCapacities(input: { EndpointName: string; DesiredWeightsAndCapacities: { VariantName: string; DesiredWeight?: number; DesiredInstanceCount?: number }[] }) {
+    const e = this.endpoint(input.EndpointName);
+    if ((this.updating.get(e.EndpointName) ?? 0) > 0) throw new AwsError('ValidationException', `Cannot update in-progress endpoint "${this.arn(e.EndpointName)}".`);
+    for (const d of input.DesiredWeightsAndCapacities) {
+      if (!e.counts.has(d.VariantName)) throw new AwsError('ValidationException', `The variant name(s) [${d.VariantName}] is/are not present in the endpoint "${e.EndpointName}".`);
+    }
+    for (const d of input.DesiredWeightsAndCapacities) {
+      if (d.DesiredWeight !== undefined) e.weights.set(d.VariantName, d.DesiredWeight);
+      if (d.DesiredInstanceCount !== undefined) e.counts.set(d.VariantName, d.DesiredInstanceCount);
+    }
+    return { EndpointArn: this.arn(e.EndpointName) };
+  }
+
+  smDeleteEndpointConfig(input: { EndpointConfigName: string }) {
+    if (!this.configs.delete(input.EndpointConfigName)) throw new AwsError('ValidationException', `Could not find endpoint configuration "${input.EndpointConfigName}".`);
+    return {};
   }
 
   smDeleteEndpoint(input: { EndpointName: string }) {

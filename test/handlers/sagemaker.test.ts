@@ -1,6 +1,6 @@
 import { CreateEndpointCommand, CreateEndpointConfigCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import * as path from 'node:path';
-import { onEvent, type ScalingEvent, type ScalingResourceProperties } from '../../lib/handlers/sagemaker-scaling';
+import { onEvent, type ScalingEvent, type ScalingResourceProperties } from '../../lib/handlers/sagemaker';
 import type { VariantScaling } from '../../lib/providers/sagemaker/scaling';
 import { FakeSageMaker } from '../fakes/sagemaker/server';
 
@@ -114,8 +114,8 @@ describe('the SageMaker variant-scaling handler, driven by CloudFormation events
   });
 });
 
-describe('the bundled handler (dist/handlers/sagemaker-scaling, what Lambda runs)', () => {
-  const file = path.join(ROOT, 'dist/handlers/sagemaker-scaling/index.js');
+describe('the bundled handler (dist/handlers/sagemaker, what Lambda runs)', () => {
+  const file = path.join(ROOT, 'dist/handlers/sagemaker/index.js');
   const saved = { ...process.env };
   let fake: FakeSageMaker;
 
@@ -135,7 +135,7 @@ describe('the bundled handler (dist/handlers/sagemaker-scaling, what Lambda runs
     expect(statSync(file).size).toBeLessThan(2 * 1024 * 1024);
     expect(readFileSync(file, 'utf8')).not.toContain('aws-cdk-lib');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const bundle = require(file) as typeof import('../../lib/handlers/sagemaker-scaling');
+    const bundle = require(file) as typeof import('../../lib/handlers/sagemaker');
     const { sagemaker } = fake.clients();
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));

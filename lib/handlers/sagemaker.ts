@@ -1,0 +1,159 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { reconcileScaling, removeScaling, type ScalingClients, type VariantScaling } from '../providers/sagemaker/scaling';
+import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
+
+/**
+ * CloudFormation custom resources around a SageMaker endpoint, in the shape the CDK Provider
+ * framework calls; `Kind` says which:
+ * - `EndpointConfig`: the config named `<endpoint>-<hash of all but the weights>`, created or
+ *   adopted when identical, deleted when replaced;
+ * - `VariantWeights`: the live split, one UpdateEndpointWeightsAndCapacities when it differs;
+ * - `VariantScaling`: variant autoscaling, `before` the endpoint update (deregisters variants the
+ *   update would be refused for) and `after` it (registers the rest); see
+ *   lib/providers/sagemaker/scaling.ts for why CloudFormation's own scaling resources cannot.
+ * Every path is safe to run twice: a retried event changes nothing the second time.
+ */
+
+export interface ConfigResourceProperties {
+  readonly Kind: 'EndpointConfig';
+  readonly EndpointConfigName: string;
+  /** EndpointConfigSpec, JSON (CloudFormation would turn nested numbers into strings). */
+  readonly Config: string;
+}
+
+export interface WeightsResourceProperties {
+  readonly Kind: 'VariantWeights';
+  readonly EndpointName: string;
+  /** VariantWeight[], JSON. */
+  readonly Weights: string;
+}
+
+/** Properties of the custom resource; CloudFormation hands every value over as a string. */
+export interface ScalingResourceProperties {
+  readonly Kind?: 'VariantScaling';
+  readonly EndpointName: string;
+  /** `before` or `after` the endpoint update. */
+  readonly Phase: string;
+  /** VariantScaling[], JSON (CloudFormation would turn nested numbers into strings). */
+  readonly Variants: string;
+  /** "true": Delete leaves the scaling of a retained endpoint in place. */
+  readonly Retain?: string;
+}
+
+export type ResourceProperties = ConfigResourceProperties | WeightsResourceProperties | ScalingResourceProperties;
+
+export interface SageMakerEvent<P extends ResourceProperties = ResourceProperties> {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: P & { readonly ServiceToken?: string };
+  readonly OldResourceProperties?: P;
+}
+
+export type ScalingEvent = SageMakerEvent<ScalingResourceProperties>;
+
+export interface SageMakerResponse {
+  readonly PhysicalResourceId: string;
+  readonly Data?: Record<string, string>;
+}
+export type ScalingResponse = SageMakerResponse;
+
+export interface SageMakerDependencies {
+  readonly clients?: () => ScalingClients;
+  /** How long weights wait for the endpoint to be InService. */
+  readonly wait?: WaitOptions;
+}
+export type ScalingDependencies = SageMakerDependencies;
+
+function defaultClients(): ScalingClients {
+  // Region and credentials from the Lambda environment; the SDK retries throttling with backoff.
+  return { sagemaker: new SageMakerClient({ maxAttempts: 8 }), autoscaling: new ApplicationAutoScalingClient({ maxAttempts: 8 }) };
+}
+
+function parseVariants(props: ScalingResourceProperties): VariantScaling[] {
+  const variants = JSON.parse(props.Variants) as VariantScaling[];
+  if (!Array.isArray(variants)) throw new Error(`${props.EndpointName}: Variants must be a JSON array of variant scaling settings`);
+  return variants;
+}
+
+export async function onEvent(event: SageMakerEvent, deps: SageMakerDependencies = {}): Promise<SageMakerResponse> {
+  const kind = event.ResourceProperties.Kind ?? 'VariantScaling';
+  if (kind === 'EndpointConfig') return onConfigEvent(event as SageMakerEvent<ConfigResourceProperties>, deps);
+  if (kind === 'VariantWeights') return onWeightsEvent(event as SageMakerEvent<WeightsResourceProperties>, deps);
+  if (kind === 'VariantScaling') return onScalingEvent(event as ScalingEvent, deps);
+  throw new Error(`Kind must be EndpointConfig, VariantWeights or VariantScaling; got '${kind as string}'`);
+}
+
+/** The config's name is its identity: an Update (weights only; they are not part of the name) writes nothing. */
+async function onConfigEvent(event: SageMakerEvent<ConfigResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
+  const props = event.ResourceProperties;
+  const name = props.EndpointConfigName;
+  const clients = (deps.clients ?? defaultClients)();
+  try {
+    if (event.RequestType === 'Delete') {
+      // The physical id is the name CloudFormation created: delete that one (a replaced config).
+      const deleted = await deleteEndpointConfig(clients.sagemaker, event.PhysicalResourceId ?? name);
+      console.log(`${event.PhysicalResourceId ?? name}: ${deleted ? 'deleted' : 'already gone'}`);
+      return { PhysicalResourceId: event.PhysicalResourceId ?? name };
+    }
+    if (event.RequestType === 'Create') {
+      const outcome = await ensureEndpointConfig(clients.sagemaker, name, JSON.parse(props.Config) as EndpointConfigSpec);
+      console.log(`${name}: ${outcome}`);
+    }
+    return { PhysicalResourceId: name, Data: { EndpointConfigName: name } };
+  } finally {
+    destroy(clients);
+  }
+}
+
+/** Create: the new config already carries the split, nothing to write. Update: the split, when it differs. */
+async function onWeightsEvent(event: SageMakerEvent<WeightsResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
+  const props = event.ResourceProperties;
+  const physicalId = `${props.EndpointName}-weights`;
+  if (event.RequestType !== 'Update') return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
+  const clients = (deps.clients ?? defaultClients)();
+  try {
+    const weights = JSON.parse(props.Weights) as VariantWeight[];
+    const written = await setWeights(clients.sagemaker, props.EndpointName, weights, deps.wait);
+    console.log(`${props.EndpointName}: ${written ? 'weights set to' : 'weights already'} ${JSON.stringify(weights)}`);
+    return { PhysicalResourceId: physicalId, Data: { Written: String(written) } };
+  } finally {
+    destroy(clients);
+  }
+}
+
+function destroy(clients: ScalingClients): void {
+  clients.sagemaker.destroy();
+  clients.autoscaling.destroy();
+}
+
+async function onScalingEvent(event: ScalingEvent, deps: SageMakerDependencies): Promise<SageMakerResponse> {
+  const props = event.ResourceProperties;
+  if (props.Phase !== 'before' && props.Phase !== 'after') {
+    throw new Error(`${props.EndpointName}: Phase must be 'before' or 'after' (the endpoint update); got '${props.Phase}'`);
+  }
+  // Stable per endpoint and phase: an update never replaces the resource, so its Delete means the endpoint's scaling goes.
+  const physicalId = `${props.EndpointName}/scaling-${props.Phase}`;
+  const clients = (deps.clients ?? defaultClients)();
+  try {
+    if (event.RequestType === 'Delete') {
+      // The endpoint goes right after this (or stays, retained): only `after` cleans up, and never for a retained endpoint.
+      if (props.Phase === 'after' && props.Retain !== 'true') {
+        const removed = await removeScaling(clients, props.EndpointName, parseVariants(props).map((v) => v.variantName));
+        console.log(`${props.EndpointName}: deregistered ${removed.join(', ') || 'nothing'}`);
+      }
+      return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
+    }
+    const changes = await reconcileScaling(clients, props.EndpointName, parseVariants(props));
+    console.log(`${props.EndpointName} (${props.Phase} the endpoint update): ${JSON.stringify(changes)}`);
+    if (props.Phase === 'after' && changes.waiting.length > 0) {
+      throw new Error(`${props.EndpointName}: the endpoint has no production variant ${changes.waiting.join(', ')} after its update, so it cannot be autoscaled; describe the endpoint to see which config it serves`);
+    }
+    return {
+      PhysicalResourceId: physicalId,
+      Data: { Registered: changes.registered.join(','), Deregistered: changes.deregistered.join(','), Policies: changes.policies.join(',') },
+    };
+  } finally {
+    destroy(clients);
+  }
+}
