@@ -50,13 +50,13 @@ function timeValidate(spec: string, releases: string): number {
 /** Call counts per reconcile scenario from a provider's bench module (bench/<provider>.ts), when it exists. */
 async function providerRows(): Promise<string[]> {
   const out: string[] = [];
-  for (const provider of ['vertex', 'azureml']) {
+  for (const provider of ['sagemaker', 'vertex', 'azureml']) {
     const file = path.join(__dirname, `${provider}.ts`);
     if (!existsSync(file)) continue;
     const mod = (await import(file)) as { bench?: () => Promise<{ rows: { scenario: string; calls: number; writes: number }[]; bundleBytes?: number }> };
     if (!mod.bench) continue;
     const { rows, bundleBytes } = await mod.bench();
-    out.push(`\n${provider} reconciler against its fake (calls / writes per scenario)${bundleBytes ? `; handler bundle ${(bundleBytes / 1024).toFixed(0)} KiB` : ''}:`);
+    out.push(`\n${provider} ${provider === "sagemaker" ? "endpoint handler" : "reconciler"} against its fake (calls / writes per scenario)${bundleBytes ? `; handler bundle ${(bundleBytes / 1024).toFixed(0)} KiB` : ''}:`);
     for (const r of rows) out.push(`  ${r.scenario.padEnd(28)} ${String(r.calls).padStart(4)} calls  ${String(r.writes).padStart(3)} writes`);
   }
   return out;
