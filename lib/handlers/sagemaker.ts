@@ -146,12 +146,12 @@ async function onScalingEvent(event: ScalingEvent, deps: SageMakerDependencies):
     }
     const changes = await reconcileScaling(clients, props.EndpointName, parseVariants(props));
     console.log(`${props.EndpointName} (${props.Phase} the endpoint update): ${JSON.stringify(changes)}`);
-    if (props.Phase === 'after' && changes.waiting.length > 0) {
-      throw new Error(`${props.EndpointName}: the endpoint has no production variant ${changes.waiting.join(', ')} after its update, so it cannot be autoscaled; describe the endpoint to see which config it serves`);
-    }
+    // Never fail on a variant the endpoint lacks: in a rollback CloudFormation runs `after` with the
+    // old state before it rolls the endpoint back, and `before` then registers what comes back.
+    if (changes.waiting.length > 0) console.log(`${props.EndpointName}: not on the endpoint (yet): ${changes.waiting.join(', ')}`);
     return {
       PhysicalResourceId: physicalId,
-      Data: { Registered: changes.registered.join(','), Deregistered: changes.deregistered.join(','), Policies: changes.policies.join(',') },
+      Data: { Registered: changes.registered.join(','), Deregistered: changes.deregistered.join(','), Policies: changes.policies.join(','), Waiting: changes.waiting.join(',') },
     };
   } finally {
     destroy(clients);

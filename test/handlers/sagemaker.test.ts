@@ -57,7 +57,7 @@ describe('the SageMaker variant-scaling handler, driven by CloudFormation events
     expect(fake.writes()).toEqual([]);
     await endpointServes([v('v7'), v('v8')]);
     const after = await onEvent(event('Create', props('after', [v('v7'), v('v8')])), deps());
-    expect(after).toEqual({ PhysicalResourceId: `${ENDPOINT}/scaling-after`, Data: { Registered: 'v7,v8', Deregistered: '', Policies: 'v7,v8' } });
+    expect(after).toEqual({ PhysicalResourceId: `${ENDPOINT}/scaling-after`, Data: { Registered: 'v7,v8', Deregistered: '', Policies: 'v7,v8', Waiting: '' } });
     expect([...fake.targets.keys()]).toEqual([`endpoint/${ENDPOINT}/variant/v7`, `endpoint/${ENDPOINT}/variant/v8`]);
   });
 
@@ -83,7 +83,7 @@ describe('the SageMaker variant-scaling handler, driven by CloudFormation events
     expect(fake.targets.size).toBe(0);
     await endpointServes([v('v7', 'ml.m5.2xlarge')]);
     const after = await onEvent(event('Update', props('after', [v('v7', 'ml.m5.2xlarge')]), props('after', [v('v7')])), deps());
-    expect(after.Data).toEqual({ Registered: 'v7', Deregistered: '', Policies: 'v7' });
+    expect(after.Data).toEqual({ Registered: 'v7', Deregistered: '', Policies: 'v7', Waiting: '' });
   });
 
   it('Delete: `after` deregisters every variant (also when retried), `before` does nothing', async () => {
@@ -102,10 +102,32 @@ describe('the SageMaker variant-scaling handler, driven by CloudFormation events
     expect(fake.targets.size).toBe(1);
   });
 
-  it('`after` fails with a clear message when the endpoint lacks a variant it should scale', async () => {
+  it('a rollback of an update that retired v7 completes: `after` with the old state waits for v7, `before` registers it once the endpoint is back', async () => {
+    await createStack([v('v7'), v('v8')]);
+    // Forward: v7 retired.
+    await onEvent(event('Update', props('before', [v('v8')]), props('before', [v('v7'), v('v8')])), deps());
+    await endpointServes([v('v8')]);
+    await onEvent(event('Update', props('after', [v('v8')]), props('after', [v('v7'), v('v8')])), deps());
+    // A later resource fails; CloudFormation rolls back in reverse order: `after`, the endpoint, `before`.
+    const after = await onEvent(event('Update', props('after', [v('v7'), v('v8')]), props('after', [v('v8')])), deps());
+    expect(after.Data).toEqual({ Registered: '', Deregistered: '', Policies: '', Waiting: 'v7' });
+    await endpointServes([v('v7'), v('v8')]);
+    const before = await onEvent(event('Update', props('before', [v('v7'), v('v8')]), props('before', [v('v8')])), deps());
+    expect(before.Data?.Registered).toBe('v7');
+    expect([...fake.targets.keys()].sort()).toEqual([`endpoint/${ENDPOINT}/variant/v7`, `endpoint/${ENDPOINT}/variant/v8`]);
+    expect(fake.policies.size).toBe(2);
+  });
+
+  it('a rollback of an update that added v9: `after` with the old state deregisters v9 before the endpoint drops it', async () => {
     await createStack([v('v7')]);
-    await expect(onEvent(event('Update', props('after', [v('v7'), v('v9')]), props('after', [v('v7')])), deps()))
-      .rejects.toThrow(`${ENDPOINT}: the endpoint has no production variant v9 after its update, so it cannot be autoscaled; describe the endpoint to see which config it serves`);
+    await onEvent(event('Update', props('before', [v('v7'), v('v9')]), props('before', [v('v7')])), deps());
+    await endpointServes([v('v7'), v('v9')]);
+    await onEvent(event('Update', props('after', [v('v7'), v('v9')]), props('after', [v('v7')])), deps());
+    expect(fake.targets.size).toBe(2);
+    const after = await onEvent(event('Update', props('after', [v('v7')]), props('after', [v('v7'), v('v9')])), deps());
+    expect(after.Data?.Deregistered).toBe('v9');
+    // The endpoint's own rollback (UpdateEndpoint back to v7 alone) is now allowed.
+    await endpointServes([v('v7')]);
   });
 
   it('a Phase other than before/after is refused by name', async () => {
