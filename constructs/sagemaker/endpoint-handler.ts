@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -22,8 +21,10 @@ export interface EndpointHandlerProps {
 
 /**
  * The custom-resource handler of one endpoint (lib/handlers/sagemaker.ts, bundled): its endpoint
- * configs, its live traffic split and its variant autoscaling, behind the CDK Provider framework.
- * Its role may touch this endpoint and its configs only.
+ * configs, its live traffic split and its variant autoscaling. CloudFormation invokes it directly
+ * (the service token is the function's ARN) and it answers at the event's response URL, as CDK's
+ * AwsCustomResource does: one function, role and log group per endpoint. Its role may touch this
+ * endpoint and its configs only.
  */
 export class EndpointHandler extends Construct {
   public readonly serviceToken: string;
@@ -47,7 +48,6 @@ export class EndpointHandler extends Construct {
       return new logs.LogGroup(this, lid, { logGroupName, encryptionKey: key, retention, removalPolicy: RemovalPolicy.DESTROY });
     };
     const handlerLogs = logGroup('Logs', `/aws/lambda/mlspec-${name}-handler`);
-    const frameworkLogs = logGroup('FrameworkLogs', `/aws/lambda/mlspec-${name}-framework`);
 
     const endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: name.toLowerCase() });
     // Configs are named <endpoint>-<hash>; SageMaker lower-cases names in ARNs.
@@ -98,7 +98,7 @@ export class EndpointHandler extends Construct {
     this.function = new lambda.Function(this, 'Function', {
       runtime: lambda.Runtime.NODEJS_24_X,
       code: lambda.Code.fromAsset(dir),
-      handler: 'index.onEvent',
+      handler: 'index.handler',
       // Moving traffic waits for the endpoint to be InService (at most 10 minutes).
       timeout: Duration.minutes(12),
       memorySize: 256,
@@ -109,31 +109,10 @@ export class EndpointHandler extends Construct {
     });
     this.function.node.addDependency(this.policy);
 
-    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `CDK Provider framework of the mlspec handler of ${name}`,
-    });
-    const frameworkStreams = `${frameworkLogs.logGroupArn}:log-stream:*`;
-    const frameworkPolicy = new iam.ManagedPolicy(this, 'FrameworkPolicy', {
-      roles: [frameworkRole],
-      statements: [
-        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [frameworkStreams] }),
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }),
-      ],
-    });
-    acknowledgeWildcardResource(frameworkPolicy, frameworkStreams, 'Lambda names its log streams at run time; the wildcard covers streams of this one log group.');
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.function,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogs,
-      providerFunctionEnvEncryption: key,
-    });
-    this.serviceToken = provider.serviceToken;
-    acknowledgeWildcardResource(frameworkRole, `${this.function.functionArn}:*`, 'Granted by the CDK Provider framework to invoke this handler function; the :* covers its versions and aliases.');
-    acknowledge(frameworkRole, 'NIST.800.53.R5-IAMNoInlinePolicy', 'The CDK Provider framework adds its invoke grant as the role’s default policy; our own statements are in a customer-managed policy.');
-    acknowledge(provider, 'AwsSolutions-L1', 'The CDK Provider framework picks its own Node.js runtime for its function (the newest it knows in this aws-cdk-lib); our handler runs Node.js 24.');
+    // CloudFormation invokes the function itself (no Provider framework): it answers at the event's response URL.
+    this.serviceToken = this.function.functionArn;
     acknowledge(this, 'NIST.800.53.R5-LambdaConcurrency', 'Runs only during deployments, one CloudFormation event at a time; reserved concurrency would only take capacity from the account.');
-    acknowledge(this, 'NIST.800.53.R5-LambdaDLQ', 'Invoked synchronously by the Provider framework, which reports every failure to CloudFormation; there is no asynchronous event to dead-letter.');
+    acknowledge(this, 'NIST.800.53.R5-LambdaDLQ', 'CloudFormation invokes it with a custom-resource event and waits for the answer at the event\'s response URL; an event that is never answered fails the stack operation at its timeout, so a dead-letter queue would hold nothing to act on.');
     acknowledge(this, 'NIST.800.53.R5-LambdaInsideVPC', 'Calls only the SageMaker and Application Auto Scaling control-plane APIs; a VPC would add NAT or endpoints without isolating anything.');
   }
 }

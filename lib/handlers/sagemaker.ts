@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { reconcileScaling, removeScaling, type ScalingClients, type VariantScaling } from '../providers/sagemaker/scaling';
@@ -76,6 +78,51 @@ function parseVariants(props: ScalingResourceProperties): VariantScaling[] {
   return variants;
 }
 
+/** The physical id answered for a Create that failed: it names nothing, so its Delete does nothing. */
+export const FAILED_PREFIX = 'failed:';
+
+/** What CloudFormation sends a Lambda-backed custom resource, beyond the event onEvent takes. */
+export interface CloudFormationRequest extends SageMakerEvent {
+  readonly ResponseURL: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+}
+
+/**
+ * The Lambda entry point: CloudFormation invokes it directly and waits for the answer at the
+ * event's pre-signed ResponseURL (no Provider framework: two fewer functions, roles and log
+ * groups per stack). Every path is idempotent, so Lambda's retry of a crashed invocation is safe.
+ */
+export async function handler(event: CloudFormationRequest, _context?: unknown, deps: SageMakerDependencies = {}): Promise<void> {
+  let body: Record<string, unknown>;
+  try {
+    const out = await onEvent(event, deps);
+    body = { Status: 'SUCCESS', PhysicalResourceId: out.PhysicalResourceId, Data: out.Data };
+  } catch (e) {
+    const reason = (e as Error).message || String(e);
+    console.error(`${event.RequestType} ${event.LogicalResourceId} failed: ${reason}`);
+    // CloudFormation takes at most 4 KB of response; the reason comes first.
+    body = { Status: 'FAILED', Reason: reason.slice(0, 3000), PhysicalResourceId: event.PhysicalResourceId ?? `${FAILED_PREFIX}${event.RequestId}` };
+  }
+  await respond(event.ResponseURL, { ...body, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId });
+}
+
+/** PUT the answer to the pre-signed S3 URL, with the empty content type it was signed for. */
+function respond(url: string, body: Record<string, unknown>): Promise<void> {
+  const text = JSON.stringify(body);
+  const target = new URL(url);
+  const send = target.protocol === 'http:' ? http.request : https.request;
+  return new Promise((resolve, reject) => {
+    const req = send(target, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(text) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`CloudFormation's response URL answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
 export async function onEvent(event: SageMakerEvent, deps: SageMakerDependencies = {}): Promise<SageMakerResponse> {
   const kind = event.ResourceProperties.Kind ?? 'VariantScaling';
   if (kind === 'EndpointConfig') return onConfigEvent(event as SageMakerEvent<ConfigResourceProperties>, deps);
@@ -91,6 +138,8 @@ async function onConfigEvent(event: SageMakerEvent<ConfigResourceProperties>, de
   const clients = (deps.clients ?? defaultClients)();
   try {
     if (event.RequestType === 'Delete') {
+      // A Create that failed made nothing of ours (and must not delete a same-named config someone else made).
+      if (event.PhysicalResourceId?.startsWith(FAILED_PREFIX)) return { PhysicalResourceId: event.PhysicalResourceId };
       // The physical id is the name CloudFormation created: delete that one (a replaced config).
       const deleted = await deleteEndpointConfig(clients.sagemaker, event.PhysicalResourceId ?? name);
       console.log(`${event.PhysicalResourceId ?? name}: ${deleted ? 'deleted' : 'already gone'}`);

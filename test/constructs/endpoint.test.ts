@@ -218,17 +218,18 @@ describe('ModelEndpoint with every feature', () => {
     expect(by('application-autoscaling:DescribeScalableTargets')?.Resource).toBe('*');
   });
 
-  test('IAM: three roles (execution, the endpoint handler and its Provider framework), customer managed policies, no * action', () => {
-    template.resourceCountIs('AWS::IAM::Role', 3);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 3);
-    // The one inline policy is the Provider framework's own grant to invoke our handler.
-    template.resourceCountIs('AWS::IAM::Policy', 1);
+  test('IAM: two roles (execution, the endpoint handler), customer managed policies only, no inline policy, no * action', () => {
+    template.resourceCountIs('AWS::IAM::Role', 2);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    // CloudFormation invokes the handler directly: one function, no Provider framework.
+    template.resourceCountIs('AWS::Lambda::Function', 1);
     const roles = Object.values(template.findResources('AWS::IAM::Role'));
     for (const role of roles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.Policies).toBeUndefined();
     }
-    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service).sort()).toEqual(['lambda.amazonaws.com', 'lambda.amazonaws.com', 'sagemaker.amazonaws.com']);
+    expect(roles.map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service).sort()).toEqual(['lambda.amazonaws.com', 'sagemaker.amazonaws.com']);
     const statements = policyStatements(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
@@ -484,8 +485,8 @@ describe('ModelEndpoint options', () => {
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'acme-capture');
     const endpoint = new ModelEndpoint(stack, 'Endpoint', { ...base(), role, encryptionKey: key, dataCapture: { percent: 5, bucket, prefix: 'fraud/capture' } });
     const t = Template.fromStack(stack);
-    // Only the handler's and its Provider framework's roles; no execution role.
-    expect(Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service)).toEqual(['lambda.amazonaws.com', 'lambda.amazonaws.com']);
+    // Only the endpoint handler's role; no execution role.
+    expect(Object.values(t.findResources('AWS::IAM::Role')).map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0].Principal.Service)).toEqual(['lambda.amazonaws.com']);
     t.resourceCountIs('AWS::KMS::Key', 0);
     t.resourceCountIs('AWS::S3::Bucket', 0);
     t.hasResourceProperties('AWS::IAM::ManagedPolicy', { Roles: ['ml-endpoint'] });

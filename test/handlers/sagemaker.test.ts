@@ -1,6 +1,6 @@
 import { CreateEndpointCommand, CreateEndpointConfigCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import * as path from 'node:path';
-import { onEvent, type ScalingEvent, type ScalingResourceProperties } from '../../lib/handlers/sagemaker';
+import { handler, onEvent, type ScalingEvent, type ScalingResourceProperties } from '../../lib/handlers/sagemaker';
 import type { VariantScaling } from '../../lib/providers/sagemaker/scaling';
 import { FakeSageMaker } from '../fakes/sagemaker/server';
 
@@ -136,6 +136,66 @@ describe('the SageMaker variant-scaling handler, driven by CloudFormation events
   });
 });
 
+describe('the Lambda entry point answers CloudFormation at the response URL', () => {
+  let fake: FakeSageMaker;
+  let server: import('node:http').Server;
+  let url = '';
+  const answers: Array<{ headers: Record<string, unknown>; body: Record<string, any> }> = [];
+
+  beforeEach(async () => {
+    fake = new FakeSageMaker();
+    await fake.start();
+    answers.length = 0;
+    const httpMod = await import('node:http');
+    // Stands in for the pre-signed S3 URL: records each PUT.
+    server = httpMod.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        answers.push({ headers: { method: req.method, ...req.headers }, body: JSON.parse(body) });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/cloudformation-response?X-Amz-Signature=x`;
+  });
+  afterEach(async () => {
+    await new Promise((r) => server.close(r));
+    await fake.stop();
+  });
+
+  const request = (type: ScalingEvent['RequestType'], p: ReturnType<typeof props>, physicalId?: string) =>
+    ({ ...event(type, p), PhysicalResourceId: physicalId, ResponseURL: url, StackId: 'arn:aws:cloudformation:us-east-1:222222222222:stack/s/1', RequestId: 'req-7', LogicalResourceId: 'EndpointAutoscalingAfter' }) as never;
+
+  it('SUCCESS with the physical id and data, PUT with the empty content type the URL was signed for', async () => {
+    const { sagemaker } = fake.clients();
+    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
+    await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));
+    await handler(request('Create', props('after', [v('v7')])), {}, { clients: () => fake.clients() });
+    expect(answers).toHaveLength(1);
+    expect(answers[0].headers).toEqual(expect.objectContaining({ method: 'PUT', 'content-type': '' }));
+    expect(answers[0].body).toEqual({
+      Status: 'SUCCESS', PhysicalResourceId: `${ENDPOINT}/scaling-after`, StackId: 'arn:aws:cloudformation:us-east-1:222222222222:stack/s/1', RequestId: 'req-7', LogicalResourceId: 'EndpointAutoscalingAfter',
+      Data: { Registered: 'v7', Deregistered: '', Policies: 'v7', Waiting: '' },
+    });
+  });
+
+  it('FAILED with the reason; a failed Create gets a physical id whose Delete touches nothing', async () => {
+    await handler(request('Create', props('during', [v('v7')])), {}, { clients: () => fake.clients() });
+    expect(answers[0].body).toEqual(expect.objectContaining({
+      Status: 'FAILED', PhysicalResourceId: 'failed:req-7', Reason: `${ENDPOINT}: Phase must be 'before' or 'after' (the endpoint update); got 'during'`,
+    }));
+    // The rollback's Delete of a config that failed to create must not delete a same-named config it did not make.
+    const { sagemaker } = fake.clients();
+    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: `${ENDPOINT}-abc`, ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
+    const from = fake.calls.length;
+    await handler({ ...(request('Delete', props('after', [])) as object), ResourceProperties: { Kind: 'EndpointConfig', EndpointConfigName: `${ENDPOINT}-abc`, Config: '{}' }, PhysicalResourceId: 'failed:req-7' } as never, {}, { clients: () => fake.clients() });
+    expect(answers[1].body.Status).toBe('SUCCESS');
+    expect(fake.writes(from)).toEqual([]);
+    expect(fake.configs.has(`${ENDPOINT}-abc`)).toBe(true);
+  });
+});
+
 describe('the bundled handler (dist/handlers/sagemaker, what Lambda runs)', () => {
   const file = path.join(ROOT, 'dist/handlers/sagemaker/index.js');
   const saved = { ...process.env };
@@ -158,6 +218,8 @@ describe('the bundled handler (dist/handlers/sagemaker, what Lambda runs)', () =
     expect(readFileSync(file, 'utf8')).not.toContain('aws-cdk-lib');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bundle = require(file) as typeof import('../../lib/handlers/sagemaker');
+    // Lambda calls index.handler (the construct's handler setting).
+    expect(typeof bundle.handler).toBe('function');
     const { sagemaker } = fake.clients();
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));
