@@ -36,10 +36,14 @@ export class FakeSageMaker {
   readonly targets = new Map<string, Target>();
   /** Policies by `<resource id>|<policy name>`. */
   readonly policies = new Map<string, Policy>();
+  /** Model package groups by name, and their versioned packages in version order. */
+  readonly groups = new Map<string, { description?: string; packages: Record<string, any>[] }>();
   /** Every call, in order, as `<Service>.<Operation>`. */
   readonly calls: string[] = [];
   /** Operation name → how many more calls fail with ThrottlingException. */
   readonly throttle = new Map<string, number>();
+  /** Operation name → an error every call of it answers with (e.g. AccessDeniedException). */
+  readonly faults = new Map<string, { type: string; message: string }>();
   /** Endpoint name → how many more DescribeEndpoint calls answer Updating (an update in progress). */
   readonly updating = new Map<string, number>();
   private server?: http.Server;
@@ -88,6 +92,8 @@ export class FakeSageMaker {
     const [service, op] = target.split('.');
     const name = `${service === 'SageMaker' ? 'SageMaker' : 'AutoScaling'}.${op}`;
     this.calls.push(name);
+    const fault = this.faults.get(op);
+    if (fault) throw new AwsError(fault.type, fault.message);
     const left = this.throttle.get(op) ?? 0;
     if (left > 0) {
       this.throttle.set(op, left - 1);
@@ -172,6 +178,8 @@ export class FakeSageMaker {
         DesiredWeight: e.weights.get(v),
         CurrentInstanceCount: e.counts.get(v),
         DesiredInstanceCount: e.counts.get(v),
+        // Its fleet resolved the image a minute after the endpoint was made.
+        DeployedImages: [{ SpecifiedImage: 'image', ResolvedImage: 'image@sha256:0', ResolutionTime: e.created + 60 }],
       })),
     };
   }
@@ -211,6 +219,57 @@ export class FakeSageMaker {
 
   private arn(name: string): string {
     return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${name.toLowerCase()}`;
+  }
+
+  // --- Model registry -----------------------------------------------------------------------------
+
+  smCreateModelPackageGroup(input: { ModelPackageGroupName: string; ModelPackageGroupDescription?: string }) {
+    if (this.groups.has(input.ModelPackageGroupName)) throw new AwsError('ValidationException', `Model Package Group already exists: arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package-group/${input.ModelPackageGroupName.toLowerCase()}`);
+    this.groups.set(input.ModelPackageGroupName, { description: input.ModelPackageGroupDescription, packages: [] });
+    return { ModelPackageGroupArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package-group/${input.ModelPackageGroupName.toLowerCase()}` };
+  }
+
+  /** A versioned package: version numbers follow creation order within the group. */
+  smCreateModelPackage(input: Record<string, any>) {
+    const group = this.groups.get(input.ModelPackageGroupName);
+    if (!group) throw new AwsError('ValidationException', `Model Package Group ${input.ModelPackageGroupName} does not exist.`);
+    const version = group.packages.length + 1;
+    const arn = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/${String(input.ModelPackageGroupName).toLowerCase()}/${version}`;
+    group.packages.push({ ...input, ModelPackageArn: arn, ModelPackageVersion: version, ModelPackageStatus: 'Completed', CreationTime: 1700000000 + version, ModelApprovalStatus: input.ModelApprovalStatus ?? 'PendingManualApproval' });
+    return { ModelPackageArn: arn };
+  }
+
+  private findPackage(arn: string): Record<string, any> {
+    for (const g of this.groups.values()) {
+      const p = g.packages.find((x) => x.ModelPackageArn === arn);
+      if (p) return p;
+    }
+    throw new AwsError('ValidationException', `ModelPackage ${arn} does not exist.`);
+  }
+
+  smDescribeModelPackage(input: { ModelPackageName: string }) {
+    return { ...this.findPackage(input.ModelPackageName) };
+  }
+
+  /** Pages of `MaxResults` (the real default is 10), newest first when SortOrder is Descending. */
+  smListModelPackages(input: { ModelPackageGroupName: string; MaxResults?: number; NextToken?: string; SortOrder?: string }) {
+    const group = this.groups.get(input.ModelPackageGroupName);
+    const all = [...(group?.packages ?? [])];
+    if (input.SortOrder === 'Descending') all.reverse();
+    const size = input.MaxResults ?? 10;
+    const start = input.NextToken ? Number(input.NextToken) : 0;
+    const page = all.slice(start, start + size);
+    return {
+      ModelPackageSummaryList: page.map((p) => ({ ModelPackageArn: p.ModelPackageArn, ModelPackageGroupName: input.ModelPackageGroupName, ModelPackageVersion: p.ModelPackageVersion, ModelPackageStatus: p.ModelPackageStatus, CreationTime: p.CreationTime, ModelApprovalStatus: p.ModelApprovalStatus })),
+      NextToken: start + size < all.length ? String(start + size) : undefined,
+    };
+  }
+
+  smUpdateModelPackage(input: { ModelPackageArn: string; ModelApprovalStatus?: string; ApprovalDescription?: string; CustomerMetadataProperties?: Record<string, string> }) {
+    const p = this.findPackage(input.ModelPackageArn);
+    if (input.ModelApprovalStatus) Object.assign(p, { ModelApprovalStatus: input.ModelApprovalStatus, ApprovalDescription: input.ApprovalDescription });
+    if (input.CustomerMetadataProperties) p.CustomerMetadataProperties = { ...p.CustomerMetadataProperties, ...input.CustomerMetadataProperties };
+    return { ModelPackageArn: p.ModelPackageArn };
   }
 
   // --- Application Auto Scaling -----------------------------------------------------------------

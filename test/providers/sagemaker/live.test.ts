@@ -1,71 +1,83 @@
-import {
-  DescribeEndpointCommand,
-  DescribeModelPackageCommand,
-  ListModelPackagesCommand,
-  SageMakerClient,
-  UpdateModelPackageCommand,
-} from '@aws-sdk/client-sagemaker';
-import { mockClient } from 'aws-sdk-client-mock';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelPackageCommand, CreateModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { resolvePlan } from '../../../lib/plan';
 import { SageMakerLiveState } from '../../../lib/providers/sagemaker/live';
 import { validateProject } from '../../../lib/spec';
+import { FakeSageMaker } from '../../fakes/sagemaker/server';
 import { baseReleases, baseSpec } from '../../helpers';
 
-const sm = mockClient(SageMakerClient);
 const plan = resolvePlan(validateProject(baseSpec(), baseReleases()));
 const dev = plan.environments[0];
 const fraud = dev.models[0];
-const live = new SageMakerLiveState((region) => new SageMakerClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }));
 
-beforeEach(() => sm.reset());
+describe('SageMaker live state, against the fake (real SDK client)', () => {
+  let fake: FakeSageMaker;
+  let sm: SageMakerClient;
+  let live: SageMakerLiveState;
+  const regions: string[] = [];
 
-describe('SageMaker live state', () => {
-  it('dates a version by when its variant’s image was first resolved', async () => {
-    sm.on(DescribeEndpointCommand, { EndpointName: 'acme-fraud-dev' }).resolves({
-      EndpointName: 'acme-fraud-dev',
-      LastModifiedTime: new Date('2026-11-24T10:00:00Z'),
-      ProductionVariants: [
-        { VariantName: 'v8', CurrentWeight: 100, DeployedImages: [{ ResolutionTime: new Date('2026-11-23T08:00:00Z') }, { ResolutionTime: new Date('2026-11-23T09:00:00Z') }] },
-      ],
-    } as never);
-    expect(await live.servingSince(dev, fraud, '8')).toEqual(new Date('2026-11-23T08:00:00Z'));
+  beforeEach(async () => {
+    fake = new FakeSageMaker();
+    await fake.start();
+    sm = fake.clients().sagemaker;
+    regions.length = 0;
+    live = new SageMakerLiveState((region) => {
+      regions.push(region);
+      return fake.clients().sagemaker;
+    });
+  });
+  afterEach(() => fake.stop());
+
+  /** The registry as deploys leave it: declared versions carry their label and metrics as metadata. */
+  async function register(versions: Array<{ label: string; approval?: string; metrics?: Record<string, string> }>) {
+    await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'acme-fraud' }));
+    for (const v of versions) {
+      await sm.send(new CreateModelPackageCommand({
+        ModelPackageGroupName: 'acme-fraud',
+        ModelApprovalStatus: (v.approval ?? 'PendingManualApproval') as never,
+        CustomerMetadataProperties: { 'mlspec:version': v.label, ...Object.fromEntries(Object.entries(v.metrics ?? {}).map(([k, x]) => [`metric:${k}`, x])) },
+        InferenceSpecification: { Containers: [{ Image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/x:1' }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+      }));
+    }
+  }
+
+  it('dates a version by when its variant\'s image was first resolved, in the environment\'s region', async () => {
+    await sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c', ProductionVariants: [{ VariantName: 'v8', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 100 }] }));
+    await sm.send(new CreateEndpointCommand({ EndpointName: 'acme-fraud-dev', EndpointConfigName: 'c' }));
+    expect(await live.servingSince(dev, fraud, '8')).toEqual(new Date((1700000000 + 60) * 1000));
     expect(await live.servingSince(dev, fraud, '7')).toBeUndefined();
+    expect(regions[0]).toBe(fraud.sagemaker!.region);
   });
 
   it('treats a missing endpoint as not serving, and other failures as errors', async () => {
-    sm.on(DescribeEndpointCommand).rejectsOnce(Object.assign(new Error('Could not find endpoint "acme-fraud-dev".'), { name: 'ValidationException' }));
     expect(await live.servingSince(dev, fraud, '8')).toBeUndefined();
-    sm.on(DescribeEndpointCommand).rejects(Object.assign(new Error('User is not authorized to perform: sagemaker:DescribeEndpoint'), { name: 'AccessDeniedException' }));
+    fake.faults.set('DescribeEndpoint', { type: 'AccessDeniedException', message: 'User is not authorized to perform: sagemaker:DescribeEndpoint' });
     await expect(live.servingSince(dev, fraud, '8')).rejects.toThrow('User is not authorized to perform: sagemaker:DescribeEndpoint');
   });
 
-  it('finds a declared version by its mlspec:version metadata and reads approval and metrics', async () => {
-    sm.on(ListModelPackagesCommand, { ModelPackageGroupName: 'acme-fraud' }).resolves({
-      ModelPackageSummaryList: [{ ModelPackageArn: 'arn:p/1' }, { ModelPackageArn: 'arn:p/2' }],
-    } as never);
-    sm.on(DescribeModelPackageCommand, { ModelPackageName: 'arn:p/1' }).resolves({ ModelPackageArn: 'arn:p/1', ModelApprovalStatus: 'Approved', CustomerMetadataProperties: { 'mlspec:version': '7' } });
-    sm.on(DescribeModelPackageCommand, { ModelPackageName: 'arn:p/2' }).resolves({
-      ModelPackageArn: 'arn:p/2',
-      ModelApprovalStatus: 'PendingManualApproval',
-      CustomerMetadataProperties: { 'mlspec:version': '8', 'metric:accuracy': '0.97' },
-    });
+  it('finds a declared version by its mlspec:version metadata, across pages, and reads approval and metrics', async () => {
+    // More versions than one page of ListModelPackages (100, as live.ts asks) holds.
+    await register([...Array.from({ length: 100 }, (_, i) => ({ label: `old-${i}` })), { label: '8', metrics: { accuracy: '0.97' } }]);
     expect(await live.approval(dev, fraud, '8')).toBe('pending');
     expect(await live.metrics(dev, fraud, '8')).toEqual({ accuracy: 0.97 });
-    expect(await live.approval(dev, fraud, '9')).toBeUndefined();
+    // A label neither declared nor a package number of the group.
+    expect(await live.approval(dev, fraud, '99')).toBeUndefined();
   });
 
   it('approves with one UpdateModelPackage call, and none when already approved', async () => {
-    sm.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [{ ModelPackageArn: 'arn:p/2' }] } as never);
-    sm.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: 'arn:p/2', ModelApprovalStatus: 'PendingManualApproval', CustomerMetadataProperties: { 'mlspec:version': '8' } });
+    await register([{ label: '7', approval: 'Approved' }, { label: '8' }]);
+    const from = fake.calls.length;
     await live.approve(dev, fraud, '8', 'approved in a test');
-    expect(sm.commandCalls(UpdateModelPackageCommand).map((c) => c.args[0].input)).toEqual([{ ModelPackageArn: 'arn:p/2', ModelApprovalStatus: 'Approved', ApprovalDescription: 'approved in a test' }]);
-    sm.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: 'arn:p/2', ModelApprovalStatus: 'Approved', CustomerMetadataProperties: { 'mlspec:version': '8' } });
+    expect(fake.writes(from)).toEqual(['SageMaker.UpdateModelPackage']);
+    const pkg = fake.groups.get('acme-fraud')!.packages[1];
+    expect([pkg.ModelApprovalStatus, pkg.ApprovalDescription]).toEqual(['Approved', 'approved in a test']);
+    const again = fake.calls.length;
     await live.approve(dev, fraud, '8', 'again');
-    expect(sm.commandCalls(UpdateModelPackageCommand)).toHaveLength(1);
+    expect(fake.writes(again)).toEqual([]);
+    expect(await live.approval(dev, fraud, '8')).toBe('approved');
   });
 
   it('says so when the version is not in the registry', async () => {
-    sm.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] } as never);
+    await register([]);
     await expect(live.approve(dev, fraud, '8', 'x')).rejects.toThrow("version 8 of fraud is not in the sagemaker registry of dev (group acme-fraud); deploy dev's stack first");
   });
 });
