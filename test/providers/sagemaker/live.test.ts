@@ -60,7 +60,7 @@ describe('SageMaker live state, against the fake (real SDK client)', () => {
     expect(await live.approval(dev, fraud, '8')).toBe('pending');
     expect(await live.metrics(dev, fraud, '8')).toEqual({ accuracy: 0.97 });
     // A label neither declared nor a package number of the group.
-    expect(await live.approval(dev, fraud, '99')).toBeUndefined();
+    expect(await live.approval(dev, fraud, 'candidate')).toBeUndefined();
   });
 
   it('approves with one UpdateModelPackage call, and none when already approved', async () => {
