@@ -1,8 +1,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DescribeModelPackageCommand as DescribeVersion, DescribeModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { reconcileScaling, removeScaling, type ScalingClients, type VariantScaling } from '../providers/sagemaker/scaling';
+import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, setApproval, syncMetadata, syncTags, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
 import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
 
 /**
@@ -43,7 +44,19 @@ export interface ScalingResourceProperties {
   readonly Retain?: string;
 }
 
-export type ResourceProperties = ConfigResourceProperties | WeightsResourceProperties | ScalingResourceProperties;
+export interface GroupResourceProperties {
+  readonly Kind: 'ModelPackageGroup';
+  /** GroupSpec, JSON. */
+  readonly Group: string;
+}
+
+export interface VersionResourceProperties {
+  readonly Kind: 'ModelVersion';
+  /** VersionSpec, JSON. */
+  readonly Version: string;
+}
+
+export type ResourceProperties = ConfigResourceProperties | WeightsResourceProperties | ScalingResourceProperties | GroupResourceProperties | VersionResourceProperties;
 
 export interface SageMakerEvent<P extends ResourceProperties = ResourceProperties> {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
@@ -128,7 +141,78 @@ export async function onEvent(event: SageMakerEvent, deps: SageMakerDependencies
   if (kind === 'EndpointConfig') return onConfigEvent(event as SageMakerEvent<ConfigResourceProperties>, deps);
   if (kind === 'VariantWeights') return onWeightsEvent(event as SageMakerEvent<WeightsResourceProperties>, deps);
   if (kind === 'VariantScaling') return onScalingEvent(event as ScalingEvent, deps);
-  throw new Error(`Kind must be EndpointConfig, VariantWeights or VariantScaling; got '${kind as string}'`);
+  if (kind === 'ModelPackageGroup') return onGroupEvent(event as SageMakerEvent<GroupResourceProperties>, deps);
+  if (kind === 'ModelVersion') return onVersionEvent(event as SageMakerEvent<VersionResourceProperties>, deps);
+  throw new Error(`Kind must be EndpointConfig, VariantWeights, VariantScaling, ModelPackageGroup or ModelVersion; got '${kind as string}'`);
+}
+
+/** Marks a physical id whose resource this stack took back rather than made: its Delete keeps it. */
+const ADOPTED_PREFIX = 'adopted:';
+const ours = (physicalId?: string) => physicalId !== undefined && !physicalId.startsWith(ADOPTED_PREFIX) && !physicalId.startsWith(FAILED_PREFIX);
+const bare = (physicalId: string) => physicalId.replace(ADOPTED_PREFIX, '');
+
+/**
+ * The registry's group. Its DeletionPolicy is RetainExceptOnCreate, so a Delete only comes when
+ * its own first create rolls back: a group this stack made is removed, a group it took back stays.
+ */
+async function onGroupEvent(event: SageMakerEvent<GroupResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
+  const spec = JSON.parse(event.ResourceProperties.Group) as GroupSpec;
+  const clients = (deps.clients ?? defaultClients)();
+  try {
+    if (event.RequestType === 'Delete') {
+      if (ours(event.PhysicalResourceId)) await deleteGroup(clients.sagemaker, event.PhysicalResourceId!);
+      return { PhysicalResourceId: event.PhysicalResourceId ?? spec.name };
+    }
+    const old = event.OldResourceProperties ? (JSON.parse(event.OldResourceProperties.Group) as GroupSpec) : undefined;
+    if (event.RequestType === 'Update' && old?.name === spec.name) {
+      // No API changes a group's description; tags follow the template.
+      const arn = (await clients.sagemaker.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: spec.name }))).ModelPackageGroupArn!;
+      await syncTags(clients.sagemaker, arn, spec.tags);
+      return { PhysicalResourceId: event.PhysicalResourceId!, Data: { ModelPackageGroupArn: arn } };
+    }
+    const { arn, outcome } = await ensureGroup(clients.sagemaker, spec);
+    console.log(`model package group ${spec.name}: ${outcome}`);
+    return { PhysicalResourceId: outcome === 'adopted' ? `${ADOPTED_PREFIX}${spec.name}` : spec.name, Data: { ModelPackageGroupArn: arn } };
+  } finally {
+    destroy(clients);
+  }
+}
+
+/** What makes a package the model it is: a change of any of these registers (or takes back) another package. */
+function modelOf(v: VersionSpec): string {
+  return JSON.stringify([v.group, v.label, v.image, v.modelDataUrl, v.contentTypes, v.responseTypes, v.instanceTypes ?? []]);
+}
+
+/**
+ * One registry version. Create registers it, or takes back the package already carrying its label
+ * with the same image and artifact. An Update of metrics or tags writes them in place; an Update of
+ * the model itself registers another package (CloudFormation keeps the old one: UpdateReplacePolicy
+ * Retain). The approval status is written only when the template changes it, so `mlspec approve`
+ * is never undone by a deploy.
+ */
+async function onVersionEvent(event: SageMakerEvent<VersionResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
+  const spec = JSON.parse(event.ResourceProperties.Version) as VersionSpec;
+  const clients = (deps.clients ?? defaultClients)();
+  try {
+    if (event.RequestType === 'Delete') {
+      if (ours(event.PhysicalResourceId)) await deleteVersion(clients.sagemaker, event.PhysicalResourceId!);
+      return { PhysicalResourceId: event.PhysicalResourceId ?? `${spec.group}/${spec.label}` };
+    }
+    const old = event.OldResourceProperties ? (JSON.parse(event.OldResourceProperties.Version) as VersionSpec) : undefined;
+    if (event.RequestType === 'Update' && old && modelOf(old) === modelOf(spec)) {
+      const arn = bare(event.PhysicalResourceId!);
+      const pkg = await clients.sagemaker.send(new DescribeVersion({ ModelPackageName: arn }));
+      await syncMetadata(clients.sagemaker, pkg, spec.metadata);
+      await syncTags(clients.sagemaker, arn, spec.tags);
+      if (old.approvalStatus !== spec.approvalStatus) await setApproval(clients.sagemaker, arn, spec.approvalStatus);
+      return { PhysicalResourceId: event.PhysicalResourceId!, Data: { ModelPackageArn: arn } };
+    }
+    const { arn, outcome } = await ensureVersion(clients.sagemaker, spec);
+    console.log(`${spec.group} version ${spec.label}: ${outcome} ${arn}`);
+    return { PhysicalResourceId: outcome === 'adopted' ? `${ADOPTED_PREFIX}${arn}` : arn, Data: { ModelPackageArn: arn } };
+  } finally {
+    destroy(clients);
+  }
 }
 
 /** The config's name is its identity: an Update (weights only; they are not part of the name) writes nothing. */

@@ -38,6 +38,8 @@ export class FakeSageMaker {
   readonly policies = new Map<string, Policy>();
   /** Model package groups by name, and their versioned packages in version order. */
   readonly groups = new Map<string, { description?: string; packages: Record<string, any>[] }>();
+  /** Tags by resource ARN. */
+  readonly tags = new Map<string, Record<string, string>>();
   /** Every call, in order, as `<Service>.<Operation>`. */
   readonly calls: string[] = [];
   /** Operation name → how many more calls fail with ThrottlingException. */
@@ -223,10 +225,57 @@ export class FakeSageMaker {
 
   // --- Model registry -----------------------------------------------------------------------------
 
-  smCreateModelPackageGroup(input: { ModelPackageGroupName: string; ModelPackageGroupDescription?: string }) {
-    if (this.groups.has(input.ModelPackageGroupName)) throw new AwsError('ValidationException', `Model Package Group already exists: arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package-group/${input.ModelPackageGroupName.toLowerCase()}`);
+  private groupArn(name: string): string {
+    return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package-group/${name.toLowerCase()}`;
+  }
+
+  smCreateModelPackageGroup(input: { ModelPackageGroupName: string; ModelPackageGroupDescription?: string; Tags?: { Key: string; Value: string }[] }) {
+    if (this.groups.has(input.ModelPackageGroupName)) throw new AwsError('ValidationException', `Model Package Group already exists: ${this.groupArn(input.ModelPackageGroupName)}`);
     this.groups.set(input.ModelPackageGroupName, { description: input.ModelPackageGroupDescription, packages: [] });
-    return { ModelPackageGroupArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package-group/${input.ModelPackageGroupName.toLowerCase()}` };
+    if (input.Tags) this.tags.set(this.groupArn(input.ModelPackageGroupName), Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value])));
+    return { ModelPackageGroupArn: this.groupArn(input.ModelPackageGroupName) };
+  }
+
+  smDescribeModelPackageGroup(input: { ModelPackageGroupName: string }) {
+    const g = this.groups.get(input.ModelPackageGroupName);
+    if (!g) throw new AwsError('ValidationException', `ModelPackageGroup ${input.ModelPackageGroupName} does not exist.`);
+    return { ModelPackageGroupName: input.ModelPackageGroupName, ModelPackageGroupArn: this.groupArn(input.ModelPackageGroupName), ModelPackageGroupDescription: g.description, CreationTime: 1700000000, ModelPackageGroupStatus: 'Completed' };
+  }
+
+  /** SageMaker refuses to delete a group that still holds versions. */
+  smDeleteModelPackageGroup(input: { ModelPackageGroupName: string }) {
+    const g = this.groups.get(input.ModelPackageGroupName);
+    if (!g) throw new AwsError('ValidationException', `ModelPackageGroup ${input.ModelPackageGroupName} does not exist.`);
+    if (g.packages.length > 0) throw new AwsError('ConflictException', `Model Package Group ${input.ModelPackageGroupName} has model packages; delete them first.`);
+    this.groups.delete(input.ModelPackageGroupName);
+    return {};
+  }
+
+  smDeleteModelPackage(input: { ModelPackageName: string }) {
+    for (const g of this.groups.values()) {
+      const i = g.packages.findIndex((x) => x.ModelPackageArn === input.ModelPackageName);
+      if (i >= 0) {
+        g.packages.splice(i, 1);
+        return {};
+      }
+    }
+    throw new AwsError('ValidationException', `ModelPackage ${input.ModelPackageName} does not exist.`);
+  }
+
+  smAddTags(input: { ResourceArn: string; Tags: { Key: string; Value: string }[] }) {
+    this.tags.set(input.ResourceArn, { ...this.tags.get(input.ResourceArn), ...Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value])) });
+    return { Tags: input.Tags };
+  }
+
+  smDeleteTags(input: { ResourceArn: string; TagKeys: string[] }) {
+    const t = { ...this.tags.get(input.ResourceArn) };
+    for (const k of input.TagKeys) delete t[k];
+    this.tags.set(input.ResourceArn, t);
+    return {};
+  }
+
+  smListTags(input: { ResourceArn: string }) {
+    return { Tags: Object.entries(this.tags.get(input.ResourceArn) ?? {}).map(([Key, Value]) => ({ Key, Value })) };
   }
 
   /** A versioned package: version numbers follow creation order within the group. */
@@ -235,7 +284,9 @@ export class FakeSageMaker {
     if (!group) throw new AwsError('ValidationException', `Model Package Group ${input.ModelPackageGroupName} does not exist.`);
     const version = group.packages.length + 1;
     const arn = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/${String(input.ModelPackageGroupName).toLowerCase()}/${version}`;
-    group.packages.push({ ...input, ModelPackageArn: arn, ModelPackageVersion: version, ModelPackageStatus: 'Completed', CreationTime: 1700000000 + version, ModelApprovalStatus: input.ModelApprovalStatus ?? 'PendingManualApproval' });
+    const { Tags: tags, ...rest } = input;
+    group.packages.push({ ...rest, ModelPackageArn: arn, ModelPackageVersion: version, ModelPackageStatus: 'Completed', CreationTime: 1700000000 + version, ModelApprovalStatus: input.ModelApprovalStatus ?? 'PendingManualApproval' });
+    if (tags) this.tags.set(arn, Object.fromEntries((tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value])));
     return { ModelPackageArn: arn };
   }
 
@@ -265,10 +316,11 @@ export class FakeSageMaker {
     };
   }
 
-  smUpdateModelPackage(input: { ModelPackageArn: string; ModelApprovalStatus?: string; ApprovalDescription?: string; CustomerMetadataProperties?: Record<string, string> }) {
+  smUpdateModelPackage(input: { ModelPackageArn: string; ModelApprovalStatus?: string; ApprovalDescription?: string; CustomerMetadataProperties?: Record<string, string>; CustomerMetadataPropertiesToRemove?: string[] }) {
     const p = this.findPackage(input.ModelPackageArn);
     if (input.ModelApprovalStatus) Object.assign(p, { ModelApprovalStatus: input.ModelApprovalStatus, ApprovalDescription: input.ApprovalDescription });
     if (input.CustomerMetadataProperties) p.CustomerMetadataProperties = { ...p.CustomerMetadataProperties, ...input.CustomerMetadataProperties };
+    for (const k of input.CustomerMetadataPropertiesToRemove ?? []) delete p.CustomerMetadataProperties?.[k];
     return { ModelPackageArn: p.ModelPackageArn };
   }
 

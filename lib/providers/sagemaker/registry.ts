@@ -1,0 +1,179 @@
+import {
+  AddTagsCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  DeleteModelPackageCommand,
+  DeleteModelPackageGroupCommand,
+  DeleteTagsCommand,
+  DescribeModelPackageCommand,
+  DescribeModelPackageGroupCommand,
+  ListModelPackagesCommand,
+  ListTagsCommand,
+  UpdateModelPackageCommand,
+  type DescribeModelPackageCommandOutput,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+
+/**
+ * The SageMaker model registry, written so a registry kept from a deleted stack is taken back
+ * as it is: the group by its name, each version by its `mlspec:version` label. Nothing here
+ * deletes what it did not create, and running any of it twice changes nothing the second time.
+ */
+
+/** The metadata key that names a version in the registry ("7"), on every provider's terms. */
+export const VERSION_KEY = 'mlspec:version';
+
+export interface GroupSpec {
+  readonly name: string;
+  readonly description?: string;
+  readonly tags?: Record<string, string>;
+}
+
+/** One version as CreateModelPackage takes it. */
+export interface VersionSpec {
+  readonly group: string;
+  readonly label: string;
+  readonly description: string;
+  readonly approvalStatus: 'Approved' | 'PendingManualApproval' | 'Rejected';
+  readonly image: string;
+  readonly modelDataUrl: string;
+  readonly contentTypes: string[];
+  readonly responseTypes: string[];
+  readonly instanceTypes?: string[];
+  /** `mlspec:version` and `metric:<name>` entries. */
+  readonly metadata: Record<string, string>;
+  readonly tags?: Record<string, string>;
+}
+
+export type Outcome = 'created' | 'adopted';
+
+function missing(e: unknown): boolean {
+  return /does not exist|not found|could not find/i.test((e as Error).message ?? '');
+}
+
+function toTags(tags?: Record<string, string>) {
+  const list = Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  return list.length > 0 ? list : undefined;
+}
+
+/** Makes the resource carry exactly `tags` among those it has; writes only what differs. */
+export async function syncTags(sm: SageMakerClient, arn: string, tags: Record<string, string> = {}): Promise<boolean> {
+  const live: Record<string, string> = {};
+  let token: string | undefined;
+  do {
+    const page = await sm.send(new ListTagsCommand({ ResourceArn: arn, NextToken: token }));
+    for (const t of page.Tags ?? []) if (t.Key) live[t.Key] = t.Value ?? '';
+    token = page.NextToken;
+  } while (token);
+  const add = Object.entries(tags).filter(([k, v]) => live[k] !== v);
+  // Tags SageMaker or AWS set (aws:*, sagemaker:*) are not ours to remove.
+  const remove = Object.keys(live).filter((k) => !(k in tags) && !/^(aws|sagemaker):/.test(k));
+  if (add.length > 0) await sm.send(new AddTagsCommand({ ResourceArn: arn, Tags: add.map(([Key, Value]) => ({ Key, Value })) }));
+  if (remove.length > 0) await sm.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: remove }));
+  return add.length + remove.length > 0;
+}
+
+/** Creates the model package group, or takes back the one of that name (kept from a deleted stack). */
+export async function ensureGroup(sm: SageMakerClient, spec: GroupSpec): Promise<{ arn: string; outcome: Outcome }> {
+  try {
+    const group = await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: spec.name }));
+    await syncTags(sm, group.ModelPackageGroupArn!, spec.tags);
+    return { arn: group.ModelPackageGroupArn!, outcome: 'adopted' };
+  } catch (e) {
+    if (!missing(e)) throw e;
+  }
+  const out = await sm.send(new CreateModelPackageGroupCommand({
+    ModelPackageGroupName: spec.name,
+    ModelPackageGroupDescription: spec.description,
+    Tags: toTags(spec.tags),
+  }));
+  return { arn: out.ModelPackageGroupArn!, outcome: 'created' };
+}
+
+/** Deletes a group this stack created (a failed first deploy); one already gone is success. */
+export async function deleteGroup(sm: SageMakerClient, name: string): Promise<void> {
+  try {
+    await sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: name }));
+  } catch (e) {
+    if (!missing(e)) throw e;
+  }
+}
+
+/** The group's newest package that carries `label`, if any. */
+export async function findVersion(sm: SageMakerClient, group: string, label: string): Promise<DescribeModelPackageCommandOutput | undefined> {
+  let token: string | undefined;
+  do {
+    const page = await sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: group, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken: token }));
+    for (const summary of page.ModelPackageSummaryList ?? []) {
+      const pkg = await sm.send(new DescribeModelPackageCommand({ ModelPackageName: summary.ModelPackageArn }));
+      if (pkg.CustomerMetadataProperties?.[VERSION_KEY] === label) return pkg;
+    }
+    token = page.NextToken;
+  } while (token);
+  return undefined;
+}
+
+/** Whether a registered package serves the same model as `spec` (image and artifact). */
+function sameModel(pkg: DescribeModelPackageCommandOutput, spec: VersionSpec): boolean {
+  const c = pkg.InferenceSpecification?.Containers?.[0];
+  return c?.Image === spec.image && (c?.ModelDataUrl ?? '') === spec.modelDataUrl;
+}
+
+/**
+ * Makes the package's metadata (label, metrics) what the spec says; writes only when it differs.
+ * Approval is not touched here: it belongs to `mlspec approve` once a version is registered.
+ */
+export async function syncMetadata(sm: SageMakerClient, pkg: DescribeModelPackageCommandOutput, metadata: Record<string, string>): Promise<boolean> {
+  const live = pkg.CustomerMetadataProperties ?? {};
+  const changed = Object.entries(metadata).some(([k, v]) => live[k] !== v);
+  const removed = Object.keys(live).filter((k) => !(k in metadata) && (k === VERSION_KEY || k.startsWith('metric:')));
+  if (!changed && removed.length === 0) return false;
+  await sm.send(new UpdateModelPackageCommand({
+    ModelPackageArn: pkg.ModelPackageArn,
+    CustomerMetadataProperties: metadata,
+    CustomerMetadataPropertiesToRemove: removed.length > 0 ? removed : undefined,
+  }));
+  return true;
+}
+
+/**
+ * Registers the version, or takes back the package that already carries its label and serves the
+ * same image and artifact (its metadata brought up to date). A label whose package serves another
+ * model gets a new package: the registry keeps both.
+ */
+export async function ensureVersion(sm: SageMakerClient, spec: VersionSpec): Promise<{ arn: string; outcome: Outcome }> {
+  const existing = await findVersion(sm, spec.group, spec.label);
+  if (existing && sameModel(existing, spec)) {
+    await syncMetadata(sm, existing, spec.metadata);
+    await syncTags(sm, existing.ModelPackageArn!, spec.tags);
+    return { arn: existing.ModelPackageArn!, outcome: 'adopted' };
+  }
+  const out = await sm.send(new CreateModelPackageCommand({
+    ModelPackageGroupName: spec.group,
+    ModelPackageDescription: spec.description,
+    ModelApprovalStatus: spec.approvalStatus,
+    CustomerMetadataProperties: spec.metadata,
+    InferenceSpecification: {
+      Containers: [{ Image: spec.image, ModelDataUrl: spec.modelDataUrl }],
+      SupportedContentTypes: spec.contentTypes,
+      SupportedResponseMIMETypes: spec.responseTypes,
+      SupportedRealtimeInferenceInstanceTypes: spec.instanceTypes && spec.instanceTypes.length > 0 ? spec.instanceTypes as never : undefined,
+    },
+    Tags: toTags(spec.tags),
+  }));
+  return { arn: out.ModelPackageArn!, outcome: 'created' };
+}
+
+/** Deletes a package this stack created (a failed first deploy); one already gone is success. */
+export async function deleteVersion(sm: SageMakerClient, arn: string): Promise<void> {
+  try {
+    await sm.send(new DeleteModelPackageCommand({ ModelPackageName: arn }));
+  } catch (e) {
+    if (!missing(e)) throw e;
+  }
+}
+
+/** Sets the approval status the template now asks for (called only when the template changed it). */
+export async function setApproval(sm: SageMakerClient, arn: string, status: VersionSpec['approvalStatus']): Promise<void> {
+  await sm.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status }));
+}
