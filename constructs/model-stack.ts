@@ -99,7 +99,7 @@ export class ModelStack extends Stack {
     });
   }
 
-  /** SageMaker: native CloudFormation resources (registry, endpoint, alarms, autoscaling). */
+  /** SageMaker: the registry, endpoint, alarms and autoscaling (native resources, and our handler where CloudFormation falls short). */
   protected buildSageMaker(sm: SageMakerModelPlan, removalPolicy: RemovalPolicy, ownsRegistry: boolean): SageMakerResources {
     const registry = ownsRegistry
       ? new ModelRegistry(this, 'Registry', {

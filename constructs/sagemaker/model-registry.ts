@@ -1,7 +1,9 @@
-import { ArnFormat, IResource, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, IResource, ITaggableV2, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { GroupSpec, VersionSpec } from '../../lib/providers/sagemaker/registry';
+import { HandlerFunction } from './handler-function';
 import { arnName, checkMetadataText, checkSageMakerName, sanitizeId } from './names';
 
 /** Approval status of a model version in the registry. */
@@ -48,7 +50,7 @@ export interface ModelVersionProps {
    */
   readonly approvalStatus?: ModelApprovalStatus;
   /**
-   * Description of the package. Changing it registers a new package version (the old one is kept).
+   * Description of the package, set when it is registered (SageMaker cannot change it later).
    * @default '<group> version <label>'
    */
   readonly description?: string;
@@ -77,6 +79,11 @@ export interface ModelRegistryProps {
    * @default - none (stack tags still apply)
    */
   readonly tags?: Record<string, string>;
+  /**
+   * Key of the registry handler's logs.
+   * @default - a new key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /** A model registry (SageMaker model package group), defined here or imported. */
@@ -119,9 +126,12 @@ abstract class ModelRegistryBase extends Resource implements IModelRegistry {
  *
  * Nothing is lost: the group and its packages are kept when the stack is deleted or a package is
  * replaced (`RetainExceptOnCreate`), but removed if their very first create rolls back, so a failed
- * first deploy leaves no orphans.
+ * first deploy leaves no orphans. They go through the bundled SageMaker handler
+ * (lib/handlers/sagemaker.ts), so a stack created again beside a kept registry takes the group back
+ * by its name and each version by its label, registering nothing twice; and a deploy never undoes
+ * an approval recorded by `mlspec approve`.
  */
-export class ModelRegistry extends ModelRegistryBase {
+export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
   /** Refers to an existing model package group by name. */
   public static fromModelPackageGroupName(scope: Construct, id: string, modelPackageGroupName: string): IModelRegistry {
     class Import extends ModelRegistryBase {
@@ -137,29 +147,67 @@ export class ModelRegistry extends ModelRegistryBase {
 
   public readonly modelPackageGroupName: string;
   public readonly modelPackageGroupArn: string;
-  /** The group's L1 resource. */
-  public readonly group: sagemaker.CfnModelPackageGroup;
-  private readonly packages = new Map<string, sagemaker.CfnModelPackage>();
+  /** The group's custom resource (`Custom::SageMakerModelPackageGroup`). */
+  public readonly group: CustomResource;
+  /** The handler that registers the group and its versions. */
+  public readonly handler: HandlerFunction;
+  /** Tags of the group and every package: the props' tags and those `Tags.of(...)` applies. */
+  public readonly cdkTagManager: TagManager;
+  private readonly packages = new Map<string, CustomResource>();
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id, { physicalName: props.modelPackageGroupName });
     checkSageMakerName('modelPackageGroupName', props.modelPackageGroupName);
-    const tags = toCfnTags('tags', props.tags);
+    checkTags('tags', props.tags);
+    this.cdkTagManager = new TagManager(TagType.KEY_VALUE, 'Custom::SageMakerModelPackageGroup', props.tags);
+    this.modelPackageGroupName = props.modelPackageGroupName;
+    const stack = Stack.of(this);
+    const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: arnName(props.modelPackageGroupName) });
+    const packagesArn = this.packagesArn();
 
-    this.group = new sagemaker.CfnModelPackageGroup(this, 'Group', {
-      modelPackageGroupName: props.modelPackageGroupName,
-      modelPackageGroupDescription: props.description,
-      tags,
+    // Only the handler's logs use it, and they go with the stack: so does the key (after KMS's waiting period).
+    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `mlspec registry handler logs of ${props.modelPackageGroupName}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.handler = new HandlerFunction(this, 'Handler', {
+      name: `${props.modelPackageGroupName}-registry`,
+      description: `model registry ${props.modelPackageGroupName}`,
+      encryptionKey: key,
+      timeout: Duration.minutes(5),
+      statements: [
+        new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groupArn] }),
+        new iam.PolicyStatement({
+          actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'],
+          resources: [groupArn, packagesArn],
+        }),
+        new iam.PolicyStatement({ actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groupArn, packagesArn] }),
+        // Finding a version by its label reads the group's list of packages.
+        new iam.PolicyStatement({ sid: 'ListRegistryVersions', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }),
+      ],
+      wildcards: [
+        [packagesArn, 'Versioned packages are numbered by SageMaker at registration: the pattern covers this group\'s versions only.'],
+        ['*', 'ListModelPackages has no resource-level permissions; the handler lists this group only.'],
+      ],
+    });
+
+    const tagValues = () => this.cdkTagManager.tagValues();
+    const groupSpec = (): GroupSpec => ({ name: props.modelPackageGroupName, description: props.description, tags: tagValues() });
+    this.group = new CustomResource(this, 'Group', {
+      serviceToken: this.handler.serviceToken,
+      resourceType: 'Custom::SageMakerModelPackageGroup',
+      properties: { Kind: 'ModelPackageGroup', Group: Lazy.string({ produce: () => JSON.stringify(groupSpec()) }) },
     });
     this.group.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
-    this.modelPackageGroupName = props.modelPackageGroupName;
-    this.modelPackageGroupArn = this.group.attrModelPackageGroupArn;
+    this.group.node.addDependency(this.handler.policy);
+    this.modelPackageGroupArn = this.group.getAttString('ModelPackageGroupArn');
 
-    let previous: sagemaker.CfnModelPackage | undefined;
+    let previous: CustomResource | undefined;
     (props.versions ?? []).forEach((version, i) => {
-      const pkg = this.addPackage(i, version, props.approvalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL, tags);
+      const pkg = this.addPackage(i, version, props.approvalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL, tagValues);
       // One at a time, so the registry's version numbers follow the declaration order.
-      if (previous) pkg.addResourceDependency(previous);
+      if (previous) pkg.node.addDependency(previous);
       previous = pkg;
     });
   }
@@ -170,7 +218,7 @@ export class ModelRegistry extends ModelRegistryBase {
     if (!pkg) {
       throw new Error(`packageArn: no version '${label}' in registry ${this.node.path}; it has ${[...this.packages.keys()].join(', ') || 'none'}`);
     }
-    return pkg.attrModelPackageArn;
+    return pkg.getAttString('ModelPackageArn');
   }
 
   /** Labels of the versions this construct registers, in order. */
@@ -178,7 +226,7 @@ export class ModelRegistry extends ModelRegistryBase {
     return [...this.packages.keys()];
   }
 
-  private addPackage(index: number, v: ModelVersionProps, defaultStatus: ModelApprovalStatus, tags?: { key: string; value: string }[]): sagemaker.CfnModelPackage {
+  private addPackage(index: number, v: ModelVersionProps, defaultStatus: ModelApprovalStatus, tags: () => Record<string, string>): CustomResource {
     const prop = `versions[${index}]`;
     if (!v.label) throw new Error(`${prop}.label must not be empty`);
     checkMetadataText(`${prop}.label`, v.label, 256);
@@ -198,31 +246,35 @@ export class ModelRegistry extends ModelRegistryBase {
       metadata[`metric:${name}`] = String(value);
     }
 
-    const pkg = new sagemaker.CfnModelPackage(this, `Version${sanitizeId(v.label)}`, {
-      modelPackageGroupName: this.modelPackageGroupName,
-      modelPackageDescription: v.description ?? `${this.modelPackageGroupName} version ${v.label}`,
-      modelApprovalStatus: v.approvalStatus ?? defaultStatus,
-      customerMetadataProperties: metadata,
-      inferenceSpecification: {
-        containers: [{ image: v.image, modelDataUrl: v.modelDataUrl }],
-        supportedContentTypes: v.contentTypes ?? ['application/json'],
-        supportedResponseMimeTypes: v.responseTypes ?? ['application/json'],
-        supportedRealtimeInferenceInstanceTypes: v.instanceTypes && v.instanceTypes.length > 0 ? v.instanceTypes : undefined,
-      },
-      tags,
+    const spec = (): VersionSpec => ({
+      group: this.modelPackageGroupName,
+      label: v.label,
+      description: v.description ?? `${this.modelPackageGroupName} version ${v.label}`,
+      approvalStatus: v.approvalStatus ?? defaultStatus,
+      image: v.image,
+      modelDataUrl: v.modelDataUrl,
+      contentTypes: v.contentTypes ?? ['application/json'],
+      responseTypes: v.responseTypes ?? ['application/json'],
+      instanceTypes: v.instanceTypes && v.instanceTypes.length > 0 ? v.instanceTypes : undefined,
+      metadata,
+      tags: tags(),
+    });
+    const pkg = new CustomResource(this, `Version${sanitizeId(v.label)}`, {
+      serviceToken: this.handler.serviceToken,
+      resourceType: 'Custom::SageMakerModelVersion',
+      // Stack.toJsonString keeps image or artifact references (tokens) resolvable by CloudFormation.
+      properties: { Kind: 'ModelVersion', Version: Lazy.string({ produce: () => Stack.of(this).toJsonString(spec()) }) },
     });
     pkg.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
-    pkg.addResourceDependency(this.group);
+    pkg.node.addDependency(this.group);
     this.packages.set(v.label, pkg);
     return pkg;
   }
 }
 
-function toCfnTags(prop: string, tags?: Record<string, string>): { key: string; value: string }[] | undefined {
-  if (!tags) return undefined;
-  return Object.entries(tags).map(([key, value]) => {
+function checkTags(prop: string, tags?: Record<string, string>): void {
+  for (const [key, value] of Object.entries(tags ?? {})) {
     checkMetadataText(`${prop} key`, key, 128);
     if (value !== '') checkMetadataText(`${prop}.${key}`, value, 256);
-    return { key, value };
-  });
+  }
 }

@@ -53,9 +53,16 @@ export function endpointConfig(template: Template): { Properties: Record<string,
   const all = Object.entries(template.findResources('Custom::SageMakerEndpointConfig'));
   if (all.length !== 1) throw new Error(`expected one Custom::SageMakerEndpointConfig, found ${all.length}`);
   const [logicalId, resource] = all[0];
-  const create = resource.Properties.Config as string | { 'Fn::Join': [string, unknown[]] };
+  return { logicalId, Properties: { EndpointConfigName: resource.Properties.EndpointConfigName, ...(decodeJson(resource.Properties.Config) as Record<string, any>) } };
+}
+
+/**
+ * A JSON property our custom resources take (`Stack.toJsonString`), parsed, with CloudFormation
+ * references put back where they were.
+ */
+export function decodeJson(value: string | { 'Fn::Join': [string, unknown[]] }): unknown {
   const tokens: unknown[] = [];
-  const text = typeof create === 'string' ? create : create['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `@@${tokens.push(p) - 1}@@`)).join('');
+  const text = typeof value === 'string' ? value : value['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : `@@${tokens.push(p) - 1}@@`)).join('');
   const restore = (v: unknown): unknown => {
     if (typeof v === 'string' && v.includes('@@')) {
       const parts = v.split(/@@(\d+)@@/).map((s, i) => (i % 2 === 1 ? tokens[Number(s)] : s)).filter((s) => s !== '');
@@ -65,7 +72,21 @@ export function endpointConfig(template: Template): { Properties: Record<string,
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, restore(x)]));
     return v;
   };
-  return { logicalId, Properties: { EndpointConfigName: resource.Properties.EndpointConfigName, ...(restore(JSON.parse(text)) as Record<string, any>) } };
+  return restore(JSON.parse(text));
+}
+
+/** The registry's group and versions as the handler receives them, with their resources' logical ids and policies. */
+export function registry(template: Template): {
+  group: { id: string; spec: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string } | undefined;
+  versions: Array<{ id: string; spec: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+} {
+  const groups = Object.entries(template.findResources('Custom::SageMakerModelPackageGroup'));
+  if (groups.length > 1) throw new Error(`expected at most one Custom::SageMakerModelPackageGroup, found ${groups.length}`);
+  const entry = (id: string, r: any, prop: string) => ({ id, spec: decodeJson(r.Properties[prop]) as Record<string, any>, DependsOn: r.DependsOn, DeletionPolicy: r.DeletionPolicy, UpdateReplacePolicy: r.UpdateReplacePolicy });
+  return {
+    group: groups[0] ? entry(groups[0][0], groups[0][1], 'Group') : undefined,
+    versions: Object.entries(template.findResources('Custom::SageMakerModelVersion')).map(([id, r]) => entry(id, r, 'Version')),
+  };
 }
 
 /** The variant scaling custom resources (`before` and `after` the endpoint update) and the variants they declare. */

@@ -1,12 +1,13 @@
+import { Tags } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ModelApprovalStatus, ModelRegistry } from '../../constructs';
 import { CUSTOM_IMAGE, IMAGE } from './fixtures';
-import { nagFindings, newStack } from './helpers';
+import { asArray, nagFindings, newStack, policyStatements, registry } from './helpers';
 
 describe('ModelRegistry', () => {
   const stack = newStack();
-  const registry = new ModelRegistry(stack, 'Registry', {
+  const built = new ModelRegistry(stack, 'Registry', {
     modelPackageGroupName: 'acme-fraud-detector',
     description: 'fraud model',
     approvalStatus: ModelApprovalStatus.APPROVED,
@@ -17,64 +18,78 @@ describe('ModelRegistry', () => {
     ],
   });
   const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-  registry.grantRead(reader);
+  built.grantRead(reader);
   const template = Template.fromStack(stack);
 
+  const { group, versions } = registry(template);
+
   test('one model package group with name, description and tags', () => {
-    template.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
-    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', {
-      ModelPackageGroupName: 'acme-fraud-detector',
-      ModelPackageGroupDescription: 'fraud model',
-      Tags: Match.arrayWith([{ Key: 'team', Value: 'risk' }]),
-    });
+    expect(group?.spec).toEqual({ name: 'acme-fraud-detector', description: 'fraud model', tags: { team: 'risk' } });
   });
 
   test('one model package per version, with label and metrics as metadata', () => {
-    template.resourceCountIs('AWS::SageMaker::ModelPackage', 2);
-    template.hasResourceProperties('AWS::SageMaker::ModelPackage', {
-      ModelPackageGroupName: 'acme-fraud-detector',
-      ModelApprovalStatus: 'Approved',
-      ModelPackageDescription: 'acme-fraud-detector version 7',
-      CustomerMetadataProperties: { 'mlspec:version': '7', 'metric:accuracy': '0.962', 'metric:f1': '0.913' },
-      InferenceSpecification: {
-        Containers: [{ Image: IMAGE, ModelDataUrl: 's3://acme-models/fraud/7/model.tar.gz' }],
-        SupportedContentTypes: ['application/json'],
-        SupportedResponseMIMETypes: ['application/json'],
-        SupportedRealtimeInferenceInstanceTypes: ['ml.g5.xlarge'],
-      },
+    expect(versions).toHaveLength(2);
+    expect(versions[0].spec).toEqual({
+      group: 'acme-fraud-detector',
+      label: '7',
+      description: 'acme-fraud-detector version 7',
+      approvalStatus: 'Approved',
+      image: IMAGE,
+      modelDataUrl: 's3://acme-models/fraud/7/model.tar.gz',
+      contentTypes: ['application/json'],
+      responseTypes: ['application/json'],
+      instanceTypes: ['ml.g5.xlarge'],
+      metadata: { 'mlspec:version': '7', 'metric:accuracy': '0.962', 'metric:f1': '0.913' },
+      tags: { team: 'risk' },
     });
   });
 
   test('a version may override the approval status', () => {
-    template.hasResourceProperties('AWS::SageMaker::ModelPackage', {
-      ModelApprovalStatus: 'PendingManualApproval',
-      CustomerMetadataProperties: { 'mlspec:version': '8' },
-    });
+    expect(versions[1].spec).toEqual(expect.objectContaining({ approvalStatus: 'PendingManualApproval', metadata: { 'mlspec:version': '8' }, image: CUSTOM_IMAGE }));
   });
 
   test('group and packages are kept on delete and replacement, but not after a failed first create', () => {
-    for (const type of ['AWS::SageMaker::ModelPackageGroup', 'AWS::SageMaker::ModelPackage']) {
-      const resources = Object.values(template.findResources(type));
-      expect(resources.length).toBeGreaterThan(0);
-      for (const r of resources) {
-        expect(r.DeletionPolicy).toBe('RetainExceptOnCreate');
-        expect(r.UpdateReplacePolicy).toBe('Retain');
-      }
+    for (const r of [group!, ...versions]) {
+      expect(r.DeletionPolicy).toBe('RetainExceptOnCreate');
+      expect(r.UpdateReplacePolicy).toBe('Retain');
     }
   });
 
   test('packages depend on the group, and on the previous package so versions follow declaration order', () => {
-    const packages = template.findResources('AWS::SageMaker::ModelPackage');
-    const [groupId] = Object.keys(template.findResources('AWS::SageMaker::ModelPackageGroup'));
-    const [first, second] = Object.entries(packages);
-    expect(first[1].DependsOn).toEqual([groupId]);
-    expect(second[1].DependsOn).toEqual(expect.arrayContaining([groupId, first[0]]));
+    const [first, second] = versions;
+    expect(first.DependsOn).toEqual(expect.arrayContaining([group!.id]));
+    expect(first.DependsOn).not.toContain(second.id);
+    expect(second.DependsOn).toEqual(expect.arrayContaining([group!.id, first.id]));
+  });
+
+  test('the handler may manage this group and its versions only; listing is the one * resource', () => {
+    const statements = policyStatements(template);
+    const by = (action: string) => statements.find((st) => asArray(st.Action as string | string[]).includes(action));
+    const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    expect(by('sagemaker:CreateModelPackageGroup')?.Resource).toEqual(arn(':sagemaker:us-east-1:222222222222:model-package-group/acme-fraud-detector'));
+    expect(by('sagemaker:UpdateModelPackage')?.Resource).toEqual([
+      arn(':sagemaker:us-east-1:222222222222:model-package-group/acme-fraud-detector'),
+      arn(':sagemaker:us-east-1:222222222222:model-package/acme-fraud-detector/*'),
+    ]);
+    expect(by('sagemaker:ListModelPackages')?.Resource).toBe('*');
+    for (const st of statements) for (const a of asArray(st.Action as string | string[])) expect(a).not.toContain('*');
+  });
+
+  test('stack tags reach the group and every version; a tag removed on the registry does not', () => {
+    const s = newStack('Tagged');
+    Tags.of(s).add('mlspec:project', 'acme');
+    Tags.of(s).add('mlspec:environment', 'dev');
+    const r = new ModelRegistry(s, 'Registry', { modelPackageGroupName: 'acme-x', versions: [{ label: '1', image: IMAGE, modelDataUrl: 's3://a/b' }] });
+    Tags.of(r).remove('mlspec:environment');
+    const { group: g, versions: vs } = registry(Template.fromStack(s));
+    expect(g?.spec.tags).toEqual({ 'mlspec:project': 'acme' });
+    expect(vs[0].spec.tags).toEqual({ 'mlspec:project': 'acme' });
   });
 
   test('packageArn returns the package ARN of a label, and names the labels it has otherwise', () => {
-    expect(stack.resolve(registry.packageArn('7'))).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RegistryVersion7/), 'ModelPackageArn'] });
-    expect(() => registry.packageArn('9')).toThrow("packageArn: no version '9' in registry Test/Registry; it has 7, 8");
-    expect(registry.labels).toEqual(['7', '8']);
+    expect(stack.resolve(built.packageArn('7'))).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RegistryVersion7/), 'ModelPackageArn'] });
+    expect(() => built.packageArn('9')).toThrow("packageArn: no version '9' in registry Test/Registry; it has 7, 8");
+    expect(built.labels).toEqual(['7', '8']);
   });
 
   test('grantRead allows describing the group and its versions only', () => {
@@ -110,9 +125,9 @@ describe('ModelRegistry', () => {
   test('a registry with no versions has the group only', () => {
     const s = newStack('Empty');
     new ModelRegistry(s, 'Registry', { modelPackageGroupName: 'acme-empty' });
-    const t = Template.fromStack(s);
-    t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
-    t.resourceCountIs('AWS::SageMaker::ModelPackage', 0);
+    const r = registry(Template.fromStack(s));
+    expect(r.group?.spec.name).toBe('acme-empty');
+    expect(r.versions).toEqual([]);
   });
 
   test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { addModelStacks, ModelEndpoint, ModelStack, toRollout } from '../../constructs';
 import { ACCOUNT, fullPlan, IMAGE, modelPlan, REGION, sagemakerPlan, variant } from './fixtures';
-import { nagFindings, only, endpointConfig, policyStatements, variantScaling } from './helpers';
+import { nagFindings, only, endpointConfig, policyStatements, registry, variantScaling } from './helpers';
 
 describe('ModelStack from a staging plan', () => {
   const app = new App();
@@ -16,13 +16,14 @@ describe('ModelStack from a staging plan', () => {
   });
 
   test('registry from plan.sagemaker.registry', () => {
-    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: 'acme-fraud-detector' });
-    template.resourceCountIs('AWS::SageMaker::ModelPackage', 2);
-    template.hasResourceProperties('AWS::SageMaker::ModelPackage', {
-      ModelApprovalStatus: 'PendingManualApproval',
-      CustomerMetadataProperties: { 'mlspec:version': '8', 'metric:accuracy': '0.971', 'metric:f1': '0.925' },
-      InferenceSpecification: Match.objectLike({ SupportedRealtimeInferenceInstanceTypes: ['ml.m5.xlarge'] }),
-    });
+    const { group, versions } = registry(template);
+    expect(group?.spec.name).toBe('acme-fraud-detector');
+    expect(versions).toHaveLength(2);
+    expect(versions[1].spec).toEqual(expect.objectContaining({
+      approvalStatus: 'PendingManualApproval',
+      metadata: { 'mlspec:version': '8', 'metric:accuracy': '0.971', 'metric:f1': '0.925' },
+      instanceTypes: ['ml.m5.xlarge'],
+    }));
   });
 
   test('endpoint from plan.sagemaker.serving: variants, weights, capture, canary, alarms, autoscaling', () => {
@@ -60,8 +61,9 @@ describe('ModelStack from a staging plan', () => {
     expect(ep.Properties.Tags).toEqual(expect.arrayContaining([
       { Key: 'mlspec:project', Value: 'acme' }, { Key: 'mlspec:model', Value: 'fraud-detector' }, { Key: 'mlspec:environment', Value: 'staging' },
     ]));
-    const group = only(template, 'AWS::SageMaker::ModelPackageGroup');
-    expect(group.Properties.Tags).toEqual([{ Key: 'mlspec:model', Value: 'fraud-detector' }, { Key: 'mlspec:project', Value: 'acme' }]);
+    const { group, versions } = registry(template);
+    expect(group?.spec.tags).toEqual({ 'mlspec:model': 'fraud-detector', 'mlspec:project': 'acme' });
+    for (const v of versions) expect(v.spec.tags).toEqual({ 'mlspec:model': 'fraud-detector', 'mlspec:project': 'acme' });
   });
 
   test('the facade exposes what it built', () => {
@@ -88,9 +90,10 @@ describe('ModelStack in a protected environment', () => {
     for (const r of Object.values(template.findResources('AWS::SageMaker::Model'))) expect(r.DeletionPolicy).toBe('Retain');
   });
 
-  test('registry and key keep RetainExceptOnCreate', () => {
-    expect(only(template, 'AWS::SageMaker::ModelPackageGroup').DeletionPolicy).toBe('RetainExceptOnCreate');
-    expect(only(template, 'AWS::KMS::Key').DeletionPolicy).toBe('RetainExceptOnCreate');
+  test('registry and the endpoint\'s key keep RetainExceptOnCreate; the registry handler\'s log key goes with its logs', () => {
+    expect(registry(template).group?.DeletionPolicy).toBe('RetainExceptOnCreate');
+    const keys = Object.entries(template.findResources('AWS::KMS::Key'));
+    expect(keys.map(([id, k]) => [id.startsWith('Registry') ? 'registry' : 'endpoint', k.DeletionPolicy]).sort()).toEqual([['endpoint', 'RetainExceptOnCreate'], ['registry', 'Delete']]);
   });
 
   test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {
@@ -102,17 +105,17 @@ describe('ModelStack variations', () => {
   test('a model not served here gets its registry only', () => {
     const stack = new ModelStack(new App(), 'Dev', { project: 'acme', plan: modelPlan('dev', { released: false, sagemaker: sagemakerPlan({ serving: undefined }) }) });
     const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 1);
+    expect(registry(t).group).toBeDefined();
     t.resourceCountIs('AWS::SageMaker::Endpoint', 0);
-    t.resourceCountIs('AWS::KMS::Key', 0);
+    // Only the registry handler's log key: no endpoint key.
+    t.resourceCountIs('AWS::KMS::Key', 1);
     expect(stack.sagemaker?.endpoint).toBeUndefined();
   });
 
   test('a stack that does not own the registry imports it and registers no versions', () => {
     const stack = new ModelStack(new App(), 'Dev', { project: 'acme', plan: modelPlan('dev'), ownsRegistry: false });
     const t = Template.fromStack(stack);
-    t.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 0);
-    t.resourceCountIs('AWS::SageMaker::ModelPackage', 0);
+    expect(registry(t)).toEqual({ group: undefined, versions: [] });
     t.resourceCountIs('AWS::SageMaker::Endpoint', 1);
   });
 
@@ -171,7 +174,7 @@ describe('addModelStacks', () => {
   });
 
   test('environments sharing an account and region share one registry: the first owns it, the next imports it', () => {
-    const groups = stacks.map((s) => Template.fromStack(s).findResources('AWS::SageMaker::ModelPackageGroup'));
+    const groups = stacks.map((s) => Template.fromStack(s).findResources('Custom::SageMakerModelPackageGroup'));
     expect(groups.map((g) => Object.keys(g).length)).toEqual([1, 0, 1]);
     expect(stacks[1].sagemaker?.registry.modelPackageGroupName).toBe('acme-fraud-detector');
   });
