@@ -7,8 +7,10 @@ import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, setApproval, sy
 import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
 
 /**
- * CloudFormation custom resources around a SageMaker endpoint, in the shape the CDK Provider
- * framework calls; `Kind` says which:
+ * CloudFormation custom resources of mlspec on SageMaker, invoked by CloudFormation directly
+ * (`handler`, which answers at the event's response URL); `Kind` says which:
+ * - `ModelPackageGroup`, `ModelVersion`: the registry, taken back by name and label when a stack
+ *   is created again beside it (lib/providers/sagemaker/registry.ts);
  * - `EndpointConfig`: the config named `<endpoint>-<hash of all but the weights>`, created or
  *   adopted when identical, deleted when replaced;
  * - `VariantWeights`: the live split, one UpdateEndpointWeightsAndCapacities when it differs;
@@ -104,8 +106,8 @@ export interface CloudFormationRequest extends SageMakerEvent {
 
 /**
  * The Lambda entry point: CloudFormation invokes it directly and waits for the answer at the
- * event's pre-signed ResponseURL (no Provider framework: two fewer functions, roles and log
- * groups per stack). Every path is idempotent, so Lambda's retry of a crashed invocation is safe.
+ * event's pre-signed ResponseURL (no Provider framework: one function, role and log group per
+ * handler). Every path is idempotent, so Lambda's retry of a crashed invocation is safe.
  */
 export async function handler(event: CloudFormationRequest, _context?: unknown, deps: SageMakerDependencies = {}): Promise<void> {
   let body: Record<string, unknown>;
