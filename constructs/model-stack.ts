@@ -129,6 +129,8 @@ export class ModelStack extends Stack {
       rollback: serving.rollback ? toRollback(serving.rollback) : undefined,
       dataCapture: serving.dataCapturePercent ? { percent: serving.dataCapturePercent } : undefined,
       removalPolicy,
+      // One handler function per stack: the registry's, when this stack owns the registry.
+      handler: registry instanceof ModelRegistry ? registry.handler : undefined,
     });
     return { registry, endpoint };
   }

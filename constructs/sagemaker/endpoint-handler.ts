@@ -13,6 +13,12 @@ export interface EndpointHandlerProps {
   /** Whether the handler also scales the endpoint's variants (Application Auto Scaling rights). */
   readonly autoscaling: boolean;
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A handler function to share (the registry's, in a ModelStack): its role gets this endpoint's
+   * statements instead of a function of its own being made.
+   * @default - a function of its own
+   */
+  readonly shared?: HandlerFunction;
 }
 
 /**
@@ -68,16 +74,21 @@ export class EndpointHandler extends Construct {
         [alarmArns, 'Target tracking names its alarms with a random suffix; the pattern covers this endpoint\'s variants only.'],
       );
     }
-    const fn = new HandlerFunction(this, 'Handler', {
-      name: `${name}-handler`,
-      description: `endpoint configs, traffic${props.autoscaling ? ' and autoscaling' : ''} of SageMaker endpoint ${name}`,
-      statements,
-      wildcards,
-      encryptionKey: key,
-      // Moving traffic waits for the endpoint to be InService (at most 10 minutes).
-      timeout: Duration.minutes(12),
-      logRetention: props.logRetention,
-    });
+    let fn = props.shared;
+    if (fn) {
+      fn.allow(statements, wildcards);
+    } else {
+      fn = new HandlerFunction(this, 'Handler', {
+        name: `${name}-handler`,
+        description: `endpoint configs, traffic${props.autoscaling ? ' and autoscaling' : ''} of SageMaker endpoint ${name}`,
+        statements,
+        wildcards,
+        encryptionKey: key,
+        // Moving traffic waits for the endpoint to be InService (at most 10 minutes).
+        timeout: Duration.minutes(12),
+        logRetention: props.logRetention,
+      });
+    }
     this.serviceToken = fn.serviceToken;
     this.function = fn.function;
     this.role = fn.role;

@@ -15,6 +15,7 @@ import { hasInstanceStorage, INSTANCE_TYPE } from './instance-types';
 import { arnName, checkInteger, checkMetadataText, checkSageMakerName, parseEcrImage, parseS3Url, sanitizeId } from './names';
 import { Rollout } from './rollout';
 import { EndpointHandler } from './endpoint-handler';
+import type { HandlerFunction } from './handler-function';
 import { VariantAutoscaling } from './scaling';
 import { EndpointTraffic, type ConfigVariant } from './traffic';
 
@@ -187,6 +188,12 @@ export interface ModelEndpointProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A handler function to share for the endpoint's custom resources (a ModelStack passes its
+   * registry's, so a stack runs one function).
+   * @default - a function of the endpoint's own
+   */
+  readonly handler?: HandlerFunction;
 }
 
 /** Options of the endpoint's per-variant metrics. */
@@ -421,6 +428,7 @@ export class ModelEndpoint extends ModelEndpointBase {
     const identityOf = (p: ResolvedVariant) => ({ ...p.props, weight: undefined });
     // One handler per endpoint for its configs, traffic and autoscaling (lib/handlers/sagemaker.ts).
     this.handler = new EndpointHandler(this, 'Handler', {
+      shared: props.handler,
       endpointName: name,
       encryptionKey: this.encryptionKey,
       autoscaling: props.autoscaling !== undefined,

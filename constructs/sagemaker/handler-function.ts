@@ -60,10 +60,7 @@ export class HandlerFunction extends Construct {
       ],
     });
     acknowledgeWildcardResource(this.policy, streams, 'Lambda names its log streams at run time; the wildcard covers streams of this one log group.');
-    for (const [resource, reason] of props.wildcards ?? []) {
-      if (resource === '*') acknowledge(this.policy, 'AwsSolutions-IAM5[Resource::*]', reason);
-      else acknowledgeWildcardResource(this.policy, resource, reason);
-    }
+    this.acknowledgeWildcards(props.wildcards ?? []);
 
     this.function = new lambda.Function(this, 'Function', {
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -82,5 +79,18 @@ export class HandlerFunction extends Construct {
     acknowledge(this, 'NIST.800.53.R5-LambdaConcurrency', 'Runs only during deployments, one CloudFormation event at a time; reserved concurrency would only take capacity from the account.');
     acknowledge(this, 'NIST.800.53.R5-LambdaDLQ', 'CloudFormation invokes it with a custom-resource event and waits for the answer at the event\'s response URL; an event that is never answered fails the stack operation at its timeout, so a dead-letter queue would hold nothing to act on.');
     acknowledge(this, 'NIST.800.53.R5-LambdaInsideVPC', 'Calls only SageMaker and Application Auto Scaling control-plane APIs; a VPC would add NAT or endpoints without isolating anything.');
+  }
+
+  /** Lets the function also do what another construct needs (a shared handler). */
+  public allow(statements: iam.PolicyStatement[], wildcards: Array<[resource: string, reason: string]> = []): void {
+    this.policy.addStatements(...statements);
+    this.acknowledgeWildcards(wildcards);
+  }
+
+  private acknowledgeWildcards(wildcards: Array<[resource: string, reason: string]>): void {
+    for (const [resource, reason] of wildcards) {
+      if (resource === '*') acknowledge(this.policy, 'AwsSolutions-IAM5[Resource::*]', reason);
+      else acknowledgeWildcardResource(this.policy, resource, reason);
+    }
   }
 }

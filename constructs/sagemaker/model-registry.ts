@@ -173,9 +173,10 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
     });
     this.handler = new HandlerFunction(this, 'Handler', {
       name: `${props.modelPackageGroupName}-registry`,
-      description: `model registry ${props.modelPackageGroupName}`,
+      description: `model registry ${props.modelPackageGroupName} (and the endpoint of a ModelStack, which shares it)`,
       encryptionKey: key,
-      timeout: Duration.minutes(5),
+      // A shared endpoint's traffic moves wait for InService (at most 10 minutes).
+      timeout: Duration.minutes(12),
       statements: [
         new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groupArn] }),
         new iam.PolicyStatement({

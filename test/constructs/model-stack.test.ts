@@ -66,6 +66,12 @@ describe('ModelStack from a staging plan', () => {
     for (const v of versions) expect(v.spec.tags).toEqual({ 'mlspec:model': 'fraud-detector', 'mlspec:project': 'acme' });
   });
 
+  test('one handler function serves the registry and the endpoint, its role scoped to both', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    const actions = policyStatements(template).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]) as string[]);
+    expect(actions).toEqual(expect.arrayContaining(['sagemaker:CreateModelPackage', 'sagemaker:CreateEndpointConfig', 'application-autoscaling:RegisterScalableTarget']));
+  });
+
   test('the facade exposes what it built', () => {
     expect(stack.sagemaker?.endpoint).toBeInstanceOf(ModelEndpoint);
     expect(stack.sagemaker?.registry.modelPackageGroupName).toBe('acme-fraud-detector');
