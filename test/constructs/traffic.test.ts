@@ -19,6 +19,10 @@ function customResources(t: Template, type: string): Record<string, { Properties
   return t.findResources(type) as never;
 }
 
+// The handler logs what it did, as it does in Lambda; tests read the fake instead.
+beforeAll(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
+afterAll(() => jest.restoreAllMocks());
+
 describe('traffic-only changes never rebuild the fleet', () => {
   const before = synth({ '7': 90, '8': 10 });
   const after = synth({ '7': 50, '8': 50 });

@@ -23,6 +23,10 @@ const groupEvent = (type: SageMakerEvent['RequestType'], spec: GroupSpec, physic
 const versionEvent = (type: SageMakerEvent['RequestType'], spec: VersionSpec, physicalId?: string, old?: VersionSpec) =>
   ({ RequestType: type, PhysicalResourceId: physicalId, ResourceProperties: { Kind: 'ModelVersion', Version: JSON.stringify(spec) }, OldResourceProperties: old ? { Kind: 'ModelVersion', Version: JSON.stringify(old) } : undefined }) as SageMakerEvent;
 
+// The handler logs what it did, as it does in Lambda; tests read the fake instead.
+beforeAll(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
+afterAll(() => jest.restoreAllMocks());
+
 describe('the registry custom resources against the fake SageMaker', () => {
   let fake: FakeSageMaker;
   const deps = () => ({ clients: () => fake.clients() });

@@ -25,6 +25,10 @@ function event(type: ScalingEvent['RequestType'], p: ReturnType<typeof props>, o
   };
 }
 
+// The handler logs what it did, as it does in Lambda; tests read the fake instead.
+beforeAll(() => jest.spyOn(console, 'log').mockImplementation(() => undefined));
+afterAll(() => jest.restoreAllMocks());
+
 describe('the SageMaker variant-scaling handler, driven by CloudFormation events against the fake', () => {
   let fake: FakeSageMaker;
   let configs = 0;
