@@ -184,8 +184,10 @@ describe('the Lambda entry point answers CloudFormation at the response URL', ()
     });
   });
 
-  it('FAILED with the reason; a failed Create gets a physical id whose Delete touches nothing', async () => {
+  it('FAILED with the reason (also in the function\'s log); a failed Create gets a physical id whose Delete touches nothing', async () => {
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     await handler(request('Create', props('during', [v('v7')])), {}, { clients: () => fake.clients() });
+    expect(logged).toHaveBeenCalledWith(`Create EndpointAutoscalingAfter failed: ${ENDPOINT}: Phase must be 'before' or 'after' (the endpoint update); got 'during'`);
     expect(answers[0].body).toEqual(expect.objectContaining({
       Status: 'FAILED', PhysicalResourceId: 'failed:req-7', Reason: `${ENDPOINT}: Phase must be 'before' or 'after' (the endpoint update); got 'during'`,
     }));
