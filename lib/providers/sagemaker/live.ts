@@ -1,11 +1,12 @@
 import {
   DescribeEndpointCommand,
   DescribeModelPackageCommand,
-  ListModelPackagesCommand,
   SageMakerClient,
   UpdateModelPackageCommand,
   type DescribeModelPackageCommandOutput,
 } from '@aws-sdk/client-sagemaker';
+import { unlessMissing } from './missing';
+import { findVersion } from './registry';
 import type { Approval, LiveState } from '../../promote/live';
 import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
 import { endpointName, versionName } from '../../plan/names';
@@ -31,14 +32,8 @@ export class SageMakerLiveState implements LiveState {
   async servingSince(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Date | undefined> {
     const { client, sm } = this.target(env, model);
     const name = sm.serving?.endpointName ?? endpointName(model.stackName.split('-')[0], model.name, env.name);
-    let endpoint;
-    try {
-      endpoint = await client.send(new DescribeEndpointCommand({ EndpointName: name }));
-    } catch (e) {
-      // SageMaker answers a missing endpoint with a ValidationException "Could not find endpoint".
-      if (/could not find endpoint/i.test((e as Error).message)) return undefined;
-      throw e;
-    }
+    const endpoint = await unlessMissing(client.send(new DescribeEndpointCommand({ EndpointName: name })));
+    if (!endpoint) return undefined;
     const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === versionName(version));
     if (!variant || (variant.CurrentWeight ?? 0) <= 0) return undefined;
     // The variant's image was resolved when its fleet came up: the earliest resolution is when it began serving.
@@ -53,23 +48,9 @@ export class SageMakerLiveState implements LiveState {
     const group = sm.registry.modelPackageGroupName;
     const source = model.registry.versions.find((v) => v.label === version)?.source;
     if (source === 'training' || (source === undefined && /^\d+$/.test(version))) {
-      try {
-        return await client.send(new DescribeModelPackageCommand({ ModelPackageName: `arn:aws:sagemaker:${sm.region}:${sm.account}:model-package/${group}/${version}` }));
-      } catch (e) {
-        if (/does not exist|could not find/i.test((e as Error).message)) return undefined;
-        throw e;
-      }
+      return unlessMissing(client.send(new DescribeModelPackageCommand({ ModelPackageName: `arn:aws:sagemaker:${sm.region}:${sm.account}:model-package/${group}/${version}` })));
     }
-    let token: string | undefined;
-    do {
-      const page = await client.send(new ListModelPackagesCommand({ ModelPackageGroupName: group, NextToken: token, MaxResults: 100 }));
-      for (const summary of page.ModelPackageSummaryList ?? []) {
-        const pkg = await client.send(new DescribeModelPackageCommand({ ModelPackageName: summary.ModelPackageArn }));
-        if (pkg.CustomerMetadataProperties?.['mlspec:version'] === version) return pkg;
-      }
-      token = page.NextToken;
-    } while (token);
-    return undefined;
+    return findVersion(client, group, version);
   }
 
   async approval(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Approval | undefined> {

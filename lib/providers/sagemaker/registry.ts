@@ -13,6 +13,7 @@ import {
   type DescribeModelPackageCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { unlessMissing } from './missing';
 
 /**
  * The SageMaker model registry, written so a registry kept from a deleted stack is taken back
@@ -47,9 +48,6 @@ export interface VersionSpec {
 
 export type Outcome = 'created' | 'adopted';
 
-function missing(e: unknown): boolean {
-  return /does not exist|not found|could not find/i.test((e as Error).message ?? '');
-}
 
 function toTags(tags?: Record<string, string>) {
   const list = Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
@@ -75,12 +73,10 @@ export async function syncTags(sm: SageMakerClient, arn: string, tags: Record<st
 
 /** Creates the model package group, or takes back the one of that name (kept from a deleted stack). */
 export async function ensureGroup(sm: SageMakerClient, spec: GroupSpec): Promise<{ arn: string; outcome: Outcome }> {
-  try {
-    const group = await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: spec.name }));
+  const group = await unlessMissing(sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: spec.name })));
+  if (group) {
     await syncTags(sm, group.ModelPackageGroupArn!, spec.tags);
     return { arn: group.ModelPackageGroupArn!, outcome: 'adopted' };
-  } catch (e) {
-    if (!missing(e)) throw e;
   }
   const out = await sm.send(new CreateModelPackageGroupCommand({
     ModelPackageGroupName: spec.name,
@@ -92,11 +88,7 @@ export async function ensureGroup(sm: SageMakerClient, spec: GroupSpec): Promise
 
 /** Deletes a group this stack created (a failed first deploy); one already gone is success. */
 export async function deleteGroup(sm: SageMakerClient, name: string): Promise<void> {
-  try {
-    await sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: name }));
-  } catch (e) {
-    if (!missing(e)) throw e;
-  }
+  await unlessMissing(sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: name })));
 }
 
 /** The group's newest package that carries `label`, if any. */
@@ -166,11 +158,7 @@ export async function ensureVersion(sm: SageMakerClient, spec: VersionSpec): Pro
 
 /** Deletes a package this stack created (a failed first deploy); one already gone is success. */
 export async function deleteVersion(sm: SageMakerClient, arn: string): Promise<void> {
-  try {
-    await sm.send(new DeleteModelPackageCommand({ ModelPackageName: arn }));
-  } catch (e) {
-    if (!missing(e)) throw e;
-  }
+  await unlessMissing(sm.send(new DeleteModelPackageCommand({ ModelPackageName: arn })));
 }
 
 /** Sets the approval status the template now asks for (called only when the template changed it). */

@@ -10,6 +10,7 @@ import {
   type TargetTrackingScalingPolicyConfiguration,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { unlessMissing } from './missing';
 
 /**
  * Autoscaling of a SageMaker endpoint's production variants, kept in step with the endpoint.
@@ -59,22 +60,11 @@ export function resourceId(endpointName: string, variantName: string): string {
 
 /** The endpoint's production variants and their instance types; undefined when there is no endpoint. */
 async function deployedVariants(sm: SageMakerClient, endpointName: string): Promise<Map<string, string | undefined> | undefined> {
-  let endpoint;
-  try {
-    endpoint = await sm.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-  } catch (e) {
-    // SageMaker answers a missing endpoint with a ValidationException "Could not find endpoint".
-    if (/could not find endpoint/i.test((e as Error).message)) return undefined;
-    throw e;
-  }
-  let types = new Map<string, string | undefined>();
-  try {
-    const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-    types = new Map((config.ProductionVariants ?? []).map((v) => [v.VariantName as string, v.InstanceType as string | undefined]));
-  } catch (e) {
-    // A retained endpoint can outlive its config (deleted with its stack): its instance types are unknown, taken as unchanged.
-    if (!/could not find endpoint configuration/i.test((e as Error).message)) throw e;
-  }
+  const endpoint = await unlessMissing(sm.send(new DescribeEndpointCommand({ EndpointName: endpointName })));
+  if (!endpoint) return undefined;
+  // A retained endpoint can outlive its config (deleted with its stack): its instance types are unknown, taken as unchanged.
+  const config = await unlessMissing(sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName })));
+  const types = new Map((config?.ProductionVariants ?? []).map((v) => [v.VariantName as string, v.InstanceType as string | undefined]));
   return new Map((endpoint.ProductionVariants ?? []).map((v) => [v.VariantName as string, types.get(v.VariantName as string)]));
 }
 

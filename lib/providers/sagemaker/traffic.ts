@@ -8,6 +8,7 @@ import {
   type DescribeEndpointCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { unlessMissing } from './missing';
 
 /**
  * The endpoint config and the live traffic split of a SageMaker endpoint, written so that running
@@ -31,10 +32,6 @@ export interface WaitOptions {
   readonly timeoutMs?: number;
 }
 
-function isMissing(e: unknown, what: 'endpoint' | 'endpoint configuration'): boolean {
-  // SageMaker answers a missing endpoint or config with a ValidationException "Could not find ...".
-  return new RegExp(`could not find ${what}`, 'i').test((e as Error).message ?? '');
-}
 
 /** The parts of a config that make it what it is; weights are the endpoint's initial split only. */
 function identity(spec: EndpointConfigSpec): string {
@@ -70,13 +67,7 @@ export async function ensureEndpointConfig(sm: SageMakerClient, name: string, sp
 
 /** Deletes the config; one already gone is success (a retried Delete). */
 export async function deleteEndpointConfig(sm: SageMakerClient, name: string): Promise<boolean> {
-  try {
-    await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
-    return true;
-  } catch (e) {
-    if (isMissing(e, 'endpoint configuration')) return false;
-    throw e;
-  }
+  return (await unlessMissing(sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })))) !== undefined;
 }
 
 /** Waits while the endpoint is Creating or Updating; fails on Failed, or when it takes too long. */
