@@ -56,7 +56,7 @@ async function providerRows(): Promise<string[]> {
     const mod = (await import(file)) as { bench?: () => Promise<{ rows: { scenario: string; calls: number; writes: number }[]; bundleBytes?: number }> };
     if (!mod.bench) continue;
     const { rows, bundleBytes } = await mod.bench();
-    out.push(`\n${provider} ${provider === "sagemaker" ? "endpoint handler" : "reconciler"} against its fake (calls / writes per scenario)${bundleBytes ? `; handler bundle ${(bundleBytes / 1024).toFixed(0)} KiB` : ''}:`);
+    out.push(`\n${provider} ${provider === "sagemaker" ? "handler" : "reconciler"} against its fake (calls / writes per scenario)${bundleBytes ? `; handler bundle ${(bundleBytes / 1024).toFixed(0)} KiB` : ''}:`);
     for (const r of rows) out.push(`  ${r.scenario.padEnd(28)} ${String(r.calls).padStart(4)} calls  ${String(r.writes).padStart(3)} writes`);
   }
   return out;

@@ -12,8 +12,8 @@ const ENDPOINT = 'acme-fraud-detector-prod';
 const POLICY = { TargetValue: 100, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' as const }, ScaleInCooldown: 300, ScaleOutCooldown: 60 };
 
 /**
- * Calls the SageMaker endpoint handler makes per `cdk deploy` scenario (configs, weights,
- * variant autoscaling), against the fake, in CloudFormation's order. The endpoint's own
+ * Calls the SageMaker handler makes per `cdk deploy` scenario (configs, weights, variant
+ * autoscaling, registry), against the fake, in CloudFormation's order. The endpoint's own
  * CreateEndpoint / UpdateEndpoint are CloudFormation's and not counted.
  */
 export async function bench(): Promise<{ rows: { scenario: string; calls: number; writes: number }[]; bundleBytes?: number }> {
@@ -71,6 +71,18 @@ export async function bench(): Promise<{ rows: { scenario: string; calls: number
     await deploy('add version (10 %)', { 7: 90, 8: 10 }, { 7: 100 });
     await deploy('traffic-only (90/10 → 50/50)', { 7: 50, 8: 50 }, { 7: 90, 8: 10 });
     await deploy('retire autoscaled v7', { 8: 100 }, { 7: 50, 8: 50 });
+    // The registry: a first deploy of two versions, then the stack deleted (registry kept) and created again.
+    const registry = async (scenario: string) => {
+      ours = 0;
+      oursWrites = 0;
+      await call(ev('Create', { Kind: 'ModelPackageGroup', Group: JSON.stringify({ name: 'acme-fraud-detector', tags: { 'mlspec:project': 'acme' } }) }));
+      for (const label of ['7', '8']) {
+        await call(ev('Create', { Kind: 'ModelVersion', Version: JSON.stringify({ group: 'acme-fraud-detector', label, description: `v${label}`, approvalStatus: 'PendingManualApproval', image: 'i', modelDataUrl: `s3://m/${label}`, contentTypes: ['application/json'], responseTypes: ['application/json'], metadata: { 'mlspec:version': label }, tags: { 'mlspec:project': 'acme' } }) }));
+      }
+      rows.push({ scenario, calls: ours, writes: oursWrites });
+    };
+    await registry('registry: 2 versions');
+    await registry('registry: stack re-created');
   } finally {
     console.log = log;
     await fake.stop();
