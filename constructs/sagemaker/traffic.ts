@@ -23,8 +23,8 @@ export interface TrafficProps {
   /** What the endpoint config holds, weights included (they are its initial split). */
   readonly config: EndpointConfigParams;
   /**
-   * Everything that defines the config except the weights, in plain values (no tokens): the
-   * config's name hashes it, so moving traffic keeps the config and a new version makes a new one.
+   * Everything that defines the config except the weights: the config's name hashes it (with the
+   * config's own references), so moving traffic keeps the config and a new version makes a new one.
    */
   readonly identity: unknown;
   /** The endpoint's handler (EndpointHandler.serviceToken). */
@@ -51,7 +51,13 @@ export class EndpointTraffic extends Construct {
   constructor(scope: Construct, id: string, props: TrafficProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const hash = createHash('sha256').update(JSON.stringify(props.identity)).digest('hex').slice(0, 10);
+    // References (model names, key, capture bucket) count as what they point at, resolved to their
+    // CloudFormation form: another key or bucket makes another config. Weights never do.
+    const unweighted = {
+      ...props.config,
+      ProductionVariants: props.config.ProductionVariants.map((v) => ({ ...v, InitialVariantWeight: undefined })),
+    };
+    const hash = createHash('sha256').update(JSON.stringify(stack.resolve({ identity: props.identity, config: unweighted }))).digest('hex').slice(0, 10);
     this.endpointConfigName = `${props.endpointName.slice(0, 63 - 11)}-${hash}`;
 
     this.config = new CustomResource(this, `Config${hash}`, {

@@ -1,6 +1,8 @@
 import { CreateEndpointCommand, CreateEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ModelEndpoint } from '../../constructs/sagemaker';
+import type { Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/sagemaker';
 import { onEvent, type SageMakerEvent } from '../../lib/handlers/sagemaker';
 import { FakeSageMaker } from '../fakes/sagemaker/server';
 import { endpointConfig, newStack } from './helpers';
@@ -9,9 +11,9 @@ const IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.
 const variant = (version: string, weight: number) => ({ version, image: IMAGE, modelDataUrl: `s3://acme-models/fraud/${version}/model.tar.gz`, instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight });
 
 /** The template of an endpoint serving these weights. */
-function synth(weights: Record<string, number>): Template {
+function synth(weights: Record<string, number>, extra: (stack: Stack) => Partial<ModelEndpointProps> = () => ({})): Template {
   const stack = newStack();
-  new ModelEndpoint(stack, 'Endpoint', { endpointName: 'acme-fraud-prod', variants: Object.entries(weights).map(([v, w]) => variant(v, w)) });
+  new ModelEndpoint(stack, 'Endpoint', { endpointName: 'acme-fraud-prod', variants: Object.entries(weights).map(([v, w]) => variant(v, w)), ...extra(stack) });
   return Template.fromStack(stack);
 }
 
@@ -44,6 +46,12 @@ describe('traffic-only changes never rebuild the fleet', () => {
     expect(Object.keys(customResources(before, 'Custom::SageMakerVariantWeights'))).toEqual([id]);
     expect(weights.Properties.EndpointName).toBe('acme-fraud-prod');
     expect(JSON.parse(weights.Properties.Weights)).toEqual([{ VariantName: 'v7', DesiredWeight: 50 }, { VariantName: 'v8', DesiredWeight: 50 }]);
+  });
+
+  it('the name is stable from one synth to the next, and another key (a reference, not a plain value) makes another config', () => {
+    expect(endpointConfig(synth({ '7': 90, '8': 10 })).Properties.EndpointConfigName).toBe(endpointConfig(before).Properties.EndpointConfigName);
+    const ownKey = synth({ '7': 90, '8': 10 }, (stack) => ({ encryptionKey: new kms.Key(stack, 'TeamKey', { enableKeyRotation: true }) }));
+    expect(endpointConfig(ownKey).Properties.EndpointConfigName).not.toBe(endpointConfig(before).Properties.EndpointConfigName);
   });
 
   it('a version change makes a new config (new name), which the endpoint reaches through blue/green', () => {
