@@ -75,6 +75,17 @@ describe('the registry custom resources against the fake SageMaker', () => {
     expect(fake.groups.get(GROUP.name)!.packages.map((p) => p.CustomerMetadataProperties['mlspec:version'])).toEqual(['7', '8']);
   });
 
+  it('a version taken back is updated in place like one of its own (metrics), and still kept by a Delete', async () => {
+    await deploy([version('7')]);
+    const again = await deploy([version('7')]);
+    expect(again.versions[0]).toMatch(/^adopted:/);
+    const out = await onEvent(versionEvent('Update', version('7', { metadata: { 'mlspec:version': '7', 'metric:accuracy': '0.99' } }), again.versions[0], version('7')), deps());
+    expect(out).toEqual({ PhysicalResourceId: again.versions[0], Data: { ModelPackageArn: again.versions[0].replace('adopted:', '') } });
+    expect(fake.groups.get(GROUP.name)!.packages[0].CustomerMetadataProperties['metric:accuracy']).toBe('0.99');
+    await onEvent(versionEvent('Delete', version('7'), again.versions[0]), deps());
+    expect(fake.groups.get(GROUP.name)!.packages).toHaveLength(1);
+  });
+
   it('a retried Create of a version writes nothing the second time', async () => {
     await deploy([version('7')]);
     const from = fake.calls.length;
