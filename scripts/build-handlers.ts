@@ -8,7 +8,7 @@
  * operations' response and metadata types).
  */
 import { build, type Plugin } from 'esbuild';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { protobuf } from 'google-gax';
 
@@ -104,6 +104,8 @@ export const HANDLERS = ['vertex', 'azureml', 'sagemaker'] as const;
 
 if (require.main === module) {
   (async () => {
+    // Start clean, so a handler that no longer exists is not shipped (the package's files include dist/handlers).
+    rmSync(OUT, { recursive: true, force: true });
     const sizes: Record<string, number> = {};
     for (const provider of HANDLERS) {
       const { file, bytes } = await buildHandler(provider);
