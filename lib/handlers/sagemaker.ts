@@ -1,9 +1,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeModelPackageCommand as DescribeVersion, DescribeModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { reconcileScaling, removeScaling, type ScalingClients, type VariantScaling } from '../providers/sagemaker/scaling';
-import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, setApproval, syncMetadata, syncTags, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { reconcileScaling, removeScaling, type SageMakerClients, type VariantScaling } from '../providers/sagemaker/scaling';
+import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, sameVersionModel, updateGroup, updateVersion, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
 import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
 
 /**
@@ -73,16 +73,14 @@ export interface SageMakerResponse {
   readonly PhysicalResourceId: string;
   readonly Data?: Record<string, string>;
 }
-export type ScalingResponse = SageMakerResponse;
 
 export interface SageMakerDependencies {
-  readonly clients?: () => ScalingClients;
+  readonly clients?: () => SageMakerClients;
   /** How long weights wait for the endpoint to be InService. */
   readonly wait?: WaitOptions;
 }
-export type ScalingDependencies = SageMakerDependencies;
 
-function defaultClients(): ScalingClients {
+function defaultClients(): SageMakerClients {
   // Region and credentials from the Lambda environment; the SDK retries throttling with backoff.
   return { sagemaker: new SageMakerClient({ maxAttempts: 8 }), autoscaling: new ApplicationAutoScalingClient({ maxAttempts: 8 }) };
 }
@@ -167,10 +165,7 @@ async function onGroupEvent(event: SageMakerEvent<GroupResourceProperties>, deps
     }
     const old = event.OldResourceProperties ? (JSON.parse(event.OldResourceProperties.Group) as GroupSpec) : undefined;
     if (event.RequestType === 'Update' && old?.name === spec.name) {
-      // No API changes a group's description; tags follow the template.
-      const arn = (await clients.sagemaker.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: spec.name }))).ModelPackageGroupArn!;
-      await syncTags(clients.sagemaker, arn, spec.tags);
-      return { PhysicalResourceId: event.PhysicalResourceId!, Data: { ModelPackageGroupArn: arn } };
+      return { PhysicalResourceId: event.PhysicalResourceId!, Data: { ModelPackageGroupArn: await updateGroup(clients.sagemaker, spec) } };
     }
     const { arn, outcome } = await ensureGroup(clients.sagemaker, spec);
     console.log(`model package group ${spec.name}: ${outcome}`);
@@ -178,11 +173,6 @@ async function onGroupEvent(event: SageMakerEvent<GroupResourceProperties>, deps
   } finally {
     destroy(clients);
   }
-}
-
-/** What makes a package the model it is: a change of any of these registers (or takes back) another package. */
-function modelOf(v: VersionSpec): string {
-  return JSON.stringify([v.group, v.label, v.image, v.modelDataUrl, v.contentTypes, v.responseTypes, v.instanceTypes ?? []]);
 }
 
 /**
@@ -201,12 +191,9 @@ async function onVersionEvent(event: SageMakerEvent<VersionResourceProperties>, 
       return { PhysicalResourceId: event.PhysicalResourceId ?? `${spec.group}/${spec.label}` };
     }
     const old = event.OldResourceProperties ? (JSON.parse(event.OldResourceProperties.Version) as VersionSpec) : undefined;
-    if (event.RequestType === 'Update' && old && modelOf(old) === modelOf(spec)) {
+    if (event.RequestType === 'Update' && old && sameVersionModel(old, spec)) {
       const arn = bare(event.PhysicalResourceId!);
-      const pkg = await clients.sagemaker.send(new DescribeVersion({ ModelPackageName: arn }));
-      await syncMetadata(clients.sagemaker, pkg, spec.metadata);
-      await syncTags(clients.sagemaker, arn, spec.tags);
-      if (old.approvalStatus !== spec.approvalStatus) await setApproval(clients.sagemaker, arn, spec.approvalStatus);
+      await updateVersion(clients.sagemaker, arn, old, spec);
       return { PhysicalResourceId: event.PhysicalResourceId!, Data: { ModelPackageArn: arn } };
     }
     const { arn, outcome } = await ensureVersion(clients.sagemaker, spec);
@@ -257,7 +244,7 @@ async function onWeightsEvent(event: SageMakerEvent<WeightsResourceProperties>, 
   }
 }
 
-function destroy(clients: ScalingClients): void {
+function destroy(clients: SageMakerClients): void {
   clients.sagemaker.destroy();
   clients.autoscaling.destroy();
 }

@@ -161,7 +161,29 @@ export async function deleteVersion(sm: SageMakerClient, arn: string): Promise<v
   await unlessMissing(sm.send(new DeleteModelPackageCommand({ ModelPackageName: arn })));
 }
 
-/** Sets the approval status the template now asks for (called only when the template changed it). */
-export async function setApproval(sm: SageMakerClient, arn: string, status: VersionSpec['approvalStatus']): Promise<void> {
-  await sm.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: status }));
+/** Brings a kept group's tags to the spec (no API changes a group's description); returns its ARN. */
+export async function updateGroup(sm: SageMakerClient, spec: GroupSpec): Promise<string> {
+  const arn = (await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: spec.name }))).ModelPackageGroupArn!;
+  await syncTags(sm, arn, spec.tags);
+  return arn;
+}
+
+/** Whether two specs describe the same model: a change of any of these needs another package. */
+export function sameVersionModel(a: VersionSpec, b: VersionSpec): boolean {
+  const model = (v: VersionSpec) => JSON.stringify([v.group, v.label, v.image, v.modelDataUrl, v.contentTypes, v.responseTypes, v.instanceTypes ?? []]);
+  return model(a) === model(b);
+}
+
+/**
+ * Updates a registered package in place for a spec of the same model: metadata and tags follow the
+ * spec; the approval status only when the spec changed it since `old`, so a deploy never undoes
+ * `mlspec approve`.
+ */
+export async function updateVersion(sm: SageMakerClient, arn: string, old: VersionSpec, spec: VersionSpec): Promise<void> {
+  const pkg = await sm.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+  await syncMetadata(sm, pkg, spec.metadata);
+  await syncTags(sm, arn, spec.tags);
+  if (old.approvalStatus !== spec.approvalStatus) {
+    await sm.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: spec.approvalStatus }));
+  }
 }

@@ -40,7 +40,8 @@ export interface VariantScaling {
   readonly policy: TargetTrackingScalingPolicyConfiguration;
 }
 
-export interface ScalingClients {
+/** The clients the SageMaker handler uses (registry, configs, traffic, scaling). */
+export interface SageMakerClients {
   readonly sagemaker: SageMakerClient;
   readonly autoscaling: ApplicationAutoScalingClient;
 }
@@ -147,7 +148,7 @@ async function deregister(aas: ApplicationAutoScalingClient, id: string): Promis
  * otherwise). Desired variants the endpoint does not have yet are left for the run after the
  * update. Running it again changes nothing.
  */
-export async function reconcileScaling(clients: ScalingClients, endpointName: string, desired: VariantScaling[]): Promise<ScalingChanges> {
+export async function reconcileScaling(clients: SageMakerClients, endpointName: string, desired: VariantScaling[]): Promise<ScalingChanges> {
   const changes: ScalingChanges = { registered: [], policies: [], deregistered: [], waiting: [] };
   const deployed = await deployedVariants(clients.sagemaker, endpointName);
   if (!deployed) {
@@ -199,7 +200,7 @@ export async function reconcileScaling(clients: ScalingClients, endpointName: st
 }
 
 /** Stops autoscaling every given variant (the stack or the endpoint's scaling is going away). */
-export async function removeScaling(clients: ScalingClients, endpointName: string, variants: string[]): Promise<string[]> {
+export async function removeScaling(clients: SageMakerClients, endpointName: string, variants: string[]): Promise<string[]> {
   const removed: string[] = [];
   const targets = await registeredTargets(clients.autoscaling, endpointName, variants);
   for (const variant of targets.keys()) {
