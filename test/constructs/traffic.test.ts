@@ -141,6 +141,13 @@ describe('the custom resources against the fake SageMaker (our handler, the real
       .rejects.toThrow('endpoint acme-fraud-prod is still Updating after 0 s; deploy again once it is InService');
   });
 
+  it('a Failed endpoint fails the weights with SageMaker\'s reason', async () => {
+    await deploy(before());
+    fake.failed.set('acme-fraud-prod', 'The primary container for production variant v8 did not pass the ping health check.');
+    await expect(onEvent(event('Update', weightsOf(after()), weightsOf(before()), 'acme-fraud-prod-weights'), deps()))
+      .rejects.toThrow('endpoint acme-fraud-prod is Failed: The primary container for production variant v8 did not pass the ping health check.; it must be InService to move traffic');
+  });
+
   it('a retried Create adopts the identical config it made the first time (no second write, no failure)', async () => {
     const name = await deploy(before());
     const from = fake.calls.length;

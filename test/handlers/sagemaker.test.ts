@@ -134,6 +134,13 @@ describe('the SageMaker variant-scaling handler, driven by CloudFormation events
     await endpointServes([v('v7')]);
   });
 
+  it('a Kind it does not serve, or Variants that are not a list, are refused by name', async () => {
+    await expect(onEvent({ ...event('Create', props('before', [])), ResourceProperties: { Kind: 'Endpoint' } } as never, deps()))
+      .rejects.toThrow("Kind must be EndpointConfig, VariantWeights, VariantScaling, ModelPackageGroup or ModelVersion; got 'Endpoint'");
+    await expect(onEvent(event('Create', { ...props('after', []), Variants: '{"variantName":"v7"}' }), deps()))
+      .rejects.toThrow(`${ENDPOINT}: Variants must be a JSON array of variant scaling settings`);
+  });
+
   it('a Phase other than before/after is refused by name', async () => {
     await expect(onEvent(event('Create', props('during', [v('v7')])), deps()))
       .rejects.toThrow(`${ENDPOINT}: Phase must be 'before' or 'after' (the endpoint update); got 'during'`);
@@ -182,6 +189,16 @@ describe('the Lambda entry point answers CloudFormation at the response URL', ()
       Status: 'SUCCESS', PhysicalResourceId: `${ENDPOINT}/scaling-after`, StackId: 'arn:aws:cloudformation:us-east-1:222222222222:stack/s/1', RequestId: 'req-7', LogicalResourceId: 'EndpointAutoscalingAfter',
       Data: { Registered: 'v7', Deregistered: '', Policies: 'v7', Waiting: '' },
     });
+  });
+
+  it('a response URL that refuses the answer fails the invocation (Lambda retries; every path is idempotent)', async () => {
+    const { sagemaker } = fake.clients();
+    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
+    await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));
+    server.removeAllListeners('request');
+    server.on('request', (_req, res) => res.writeHead(403).end());
+    await expect(handler(request('Create', props('after', [v('v7')])), {}, { clients: () => fake.clients() }))
+      .rejects.toThrow("CloudFormation's response URL answered 403");
   });
 
   it('FAILED with the reason (also in the function\'s log); a failed Create gets a physical id whose Delete touches nothing', async () => {

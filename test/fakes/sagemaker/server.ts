@@ -46,6 +46,8 @@ export class FakeSageMaker {
   readonly throttle = new Map<string, number>();
   /** Operation name → an error every call of it answers with (e.g. AccessDeniedException). */
   readonly faults = new Map<string, { type: string; message: string }>();
+  /** Endpoint name → the FailureReason of an endpoint that DescribeEndpoint reports as Failed. */
+  readonly failed = new Map<string, string>();
   /** Endpoint name → how many more DescribeEndpoint calls answer Updating (an update in progress). */
   readonly updating = new Map<string, number>();
   private server?: http.Server;
@@ -171,7 +173,8 @@ export class FakeSageMaker {
       EndpointName: e.EndpointName,
       EndpointArn: this.arn(e.EndpointName),
       EndpointConfigName: e.EndpointConfigName,
-      EndpointStatus: updating > 0 ? 'Updating' : 'InService',
+      EndpointStatus: this.failed.has(e.EndpointName) ? 'Failed' : updating > 0 ? 'Updating' : 'InService',
+      FailureReason: this.failed.get(e.EndpointName),
       CreationTime: e.created,
       LastModifiedTime: e.created,
       ProductionVariants: [...e.counts.keys()].map((v) => ({
