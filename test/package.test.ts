@@ -25,3 +25,24 @@ describe('the published package', () => {
     expect(files.filter((f) => /^(test|bench|cdk\.out|node_modules)\//.test(f))).toEqual([]);
   });
 });
+
+describe('the README\'s "In your own CDK app" example', () => {
+  it('runs as written (the package import pointed at this checkout) and synthesizes a stack per model per environment', () => {
+    const { mkdtempSync, readFileSync, writeFileSync, copyFileSync, readdirSync } = require('node:fs') as typeof import('node:fs');
+    const os = require('node:os') as typeof import('node:os');
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /```ts\n(\/\/ infra\/app\.ts\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlspec-readme-'));
+    for (const f of ['mlspec.yaml', 'releases.yaml']) copyFileSync(path.join(ROOT, 'examples', f), path.join(dir, f));
+    writeFileSync(path.join(dir, 'app.ts'), block!.replace("'@mlspec/cdk'", JSON.stringify(path.join(ROOT, 'index.ts'))));
+    const out = path.join(dir, 'cdk.out');
+    execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), 'app.ts'], { cwd: dir, // The user's own node_modules: this checkout's.
+      env: { ...process.env, CDK_OUTDIR: out, NODE_PATH: path.join(ROOT, 'node_modules') }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const templates = readdirSync(out).filter((f) => f.endsWith('.template.json')).sort();
+    expect(templates).toEqual([
+      'acme-fraud-detector-dev.template.json', 'acme-fraud-detector-prod.template.json', 'acme-fraud-detector-staging.template.json',
+      'acme-search-ranker-dev.template.json', 'acme-search-ranker-prod.template.json', 'acme-search-ranker-staging.template.json',
+    ]);
+  });
+});
