@@ -37,8 +37,12 @@ describe('the README\'s "In your own CDK app" example', () => {
     for (const f of ['mlspec.yaml', 'releases.yaml']) copyFileSync(path.join(ROOT, 'examples', f), path.join(dir, f));
     writeFileSync(path.join(dir, 'app.ts'), block!.replace("'@mlspec/cdk'", JSON.stringify(path.join(ROOT, 'index.ts'))));
     const out = path.join(dir, 'cdk.out');
-    execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), 'app.ts'], { cwd: dir, // The user's own node_modules: this checkout's.
-      env: { ...process.env, CDK_OUTDIR: out, NODE_PATH: path.join(ROOT, 'node_modules') }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // The user's node_modules are this checkout's (NODE_PATH).
+    execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), 'app.ts'], {
+      cwd: dir,
+      env: { ...process.env, CDK_OUTDIR: out, NODE_PATH: path.join(ROOT, 'node_modules') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const templates = readdirSync(out).filter((f) => f.endsWith('.template.json')).sort();
     expect(templates).toEqual([
       'acme-fraud-detector-dev.template.json', 'acme-fraud-detector-prod.template.json', 'acme-fraud-detector-staging.template.json',
