@@ -1,5 +1,7 @@
 import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { HandlerFunction } from './sagemaker/handler-function';
 import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan, AzureMlModelPlan } from '../lib/plan/types';
 import { AzureMlModel } from './azureml';
 import { VertexModel } from './vertex';
@@ -12,6 +14,7 @@ import {
   ModelRegistry,
   RollbackProps,
   Rollout,
+  TrainingPipeline,
 } from './sagemaker';
 
 export interface ModelStackProps extends StackProps {
@@ -37,6 +40,8 @@ export interface ModelStackProps extends StackProps {
 export interface SageMakerResources {
   readonly registry: IModelRegistry;
   readonly endpoint?: ModelEndpoint;
+  /** The training pipeline, when the model trains on SageMaker here. */
+  readonly training?: TrainingPipeline;
 }
 
 /**
@@ -72,6 +77,20 @@ export class ModelStack extends Stack {
     if (plan.sagemaker) this.sagemaker = this.buildSageMaker(plan.sagemaker, removalPolicy, ownsRegistry);
     if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, isProtected);
     if (plan.azureml) this.azureml = this.buildAzureMl(plan.azureml, isProtected);
+  }
+
+  private stackHandler?: HandlerFunction;
+
+  /** The stack's SageMaker handler where it does not own the registry (whose handler it shares otherwise). */
+  private ownHandler(): HandlerFunction {
+    this.stackHandler ??= new HandlerFunction(this, 'SageMakerHandler', {
+      name: `${this.plan.stackName}-handler`,
+      description: `SageMaker handler of ${this.plan.stackName}`,
+      encryptionKey: new kms.Key(this, 'HandlerKey', { description: `mlspec handler logs of ${this.plan.stackName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY }),
+      timeout: Duration.minutes(12),
+      statements: [],
+    });
+    return this.stackHandler;
   }
 
   /** Vertex AI: a custom resource whose handler reconciles with the real Vertex clients. */
@@ -118,8 +137,15 @@ export class ModelStack extends Stack {
     // One group serves every environment of the account: it is not tagged with this one.
     Tags.of(registry).remove('mlspec:environment');
 
+    // One handler function per stack: the registry's, when this stack owns the registry.
+    const handler = registry instanceof ModelRegistry ? registry.handler : undefined;
+    const training = sm.training
+      ? new TrainingPipeline(this, 'Training', { model: this.plan, handler: handler ?? (sm.training.tuning ? this.ownHandler() : undefined) })
+      : undefined;
+    if (training && registry instanceof ModelRegistry) training.node.addDependency(registry);
+
     const serving = sm.serving;
-    if (!serving) return { registry };
+    if (!serving) return { registry, training };
     const endpoint = new ModelEndpoint(this, 'Endpoint', {
       endpointName: serving.endpointName,
       variants: serving.variants.map(toVariant),
@@ -129,10 +155,9 @@ export class ModelStack extends Stack {
       rollback: serving.rollback ? toRollback(serving.rollback) : undefined,
       dataCapture: serving.dataCapturePercent ? { percent: serving.dataCapturePercent } : undefined,
       removalPolicy,
-      // One handler function per stack: the registry's, when this stack owns the registry.
-      handler: registry instanceof ModelRegistry ? registry.handler : undefined,
+      handler: handler ?? this.stackHandler,
     });
-    return { registry, endpoint };
+    return { registry, endpoint, training };
   }
 }
 

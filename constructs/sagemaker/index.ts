@@ -8,3 +8,4 @@ export { hasInstanceStorage } from './instance-types';
 export * from './traffic';
 export * from './endpoint-handler';
 export * from './scaling';
+export * from './training-pipeline';

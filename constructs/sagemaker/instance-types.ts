@@ -2,19 +2,6 @@
  * Facts about SageMaker hosting instance types that decide what a template may say.
  */
 
-/** Families whose name does not show it (no `d`) but that come with NVMe instance storage. */
-const INSTANCE_STORE_FAMILIES = new Set(['g5', 'g6', 'g6e', 'g7', 'g7e', 'p5', 'p5e', 'p5en', 'p6-b200', 'p6e-gb200', 'trn1', 'trn1n', 'trn2', 'dl1']);
-
-/**
- * True when the instance type has local NVMe instance storage (ml.g4dn, ml.g5, ml.p4d, ml.m5d, ...).
- * Those volumes are encrypted by the instance's hardware module, and CreateEndpointConfig fails
- * when `KmsKeyId` is set for them (SageMaker API reference, CreateEndpointConfig.KmsKeyId).
- */
-export function hasInstanceStorage(instanceType: string): boolean {
-  const family = instanceType.split('.')[1] ?? '';
-  if (INSTANCE_STORE_FAMILIES.has(family)) return true;
-  // EC2 naming: a `d` among the attribute letters after the generation digit (c5d, m6gd, g4dn, p4de, p3dn).
-  return /^[a-z]+\d+[a-z]*d[a-z]*$/.test(family);
-}
+export { hasInstanceStorage } from '../../lib/catalog/instance-storage';
 
 export const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;

@@ -4,6 +4,8 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { reconcileScaling, removeScaling, type SageMakerClients, type VariantScaling } from '../providers/sagemaker/scaling';
 import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, sameVersionModel, updateGroup, updateVersion, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
+import { bestTrial } from '../providers/sagemaker/runs';
+import { STEP_KIND_FIELD } from '../providers/sagemaker/training';
 import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
 
 /**
@@ -107,7 +109,8 @@ export interface CloudFormationRequest extends SageMakerEvent {
  * event's pre-signed ResponseURL (no Provider framework: one function, role and log group per
  * handler). Every path is idempotent, so Lambda's retry of a crashed invocation is safe.
  */
-export async function handler(event: CloudFormationRequest, _context?: unknown, deps: SageMakerDependencies = {}): Promise<void> {
+export async function handler(event: CloudFormationRequest | PipelineStepEvent, _context?: unknown, deps: SageMakerDependencies = {}): Promise<void | Record<string, string | number>> {
+  if (STEP_KIND_FIELD in event) return onPipelineStep(event, deps);
   let body: Record<string, unknown>;
   try {
     const out = await onEvent(event, deps);
@@ -119,6 +122,30 @@ export async function handler(event: CloudFormationRequest, _context?: unknown, 
     body = { Status: 'FAILED', Reason: reason.slice(0, 3000), PhysicalResourceId: event.PhysicalResourceId ?? `${FAILED_PREFIX}${event.RequestId}` };
   }
   await respond(event.ResponseURL, { ...body, StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId });
+}
+
+/** A SageMaker Pipelines Lambda step of the training pipeline (lib/providers/sagemaker/training.ts): its Arguments. */
+export interface PipelineStepEvent {
+  readonly [STEP_KIND_FIELD]: 'BestTrial';
+  readonly TuningJobName: string;
+  /** Metric names, comma-separated. */
+  readonly Metrics: string;
+}
+
+/**
+ * The pipeline invokes the function and takes its answer as the step's output parameters; a throw
+ * fails the step with the message, which `mlspec train --wait` prints.
+ */
+export async function onPipelineStep(event: PipelineStepEvent, deps: SageMakerDependencies = {}): Promise<Record<string, string | number>> {
+  if (event[STEP_KIND_FIELD] !== 'BestTrial') throw new Error(`${STEP_KIND_FIELD} must be BestTrial; got '${String(event[STEP_KIND_FIELD])}'`);
+  const clients = (deps.clients ?? defaultClients)();
+  try {
+    const out = await bestTrial(clients.sagemaker, event.TuningJobName, event.Metrics ? event.Metrics.split(',') : []);
+    console.log(`${event.TuningJobName}: best trial ${String(out.TrainingJobName)}`);
+    return out;
+  } finally {
+    destroy(clients);
+  }
 }
 
 /** PUT the answer to the pre-signed S3 URL, with the empty content type it was signed for. */

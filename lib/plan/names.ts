@@ -25,3 +25,11 @@ export function azureEndpointName(project: string, model: string, env: string): 
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
   return `${full.slice(0, 25).replace(/-+$/, '')}-${hash}`;
 }
+
+/** IAM role names are at most 64 characters: long ones keep their start and get a stable hash. */
+export function roleName(base: string, purpose: string): string {
+  const full = `${base}-${purpose}`;
+  if (full.length <= 64) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  return `${full.slice(0, 64 - purpose.length - 8)}-${hash}-${purpose}`;
+}

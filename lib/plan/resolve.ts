@@ -3,7 +3,8 @@ import type { LoadedProject } from '../spec/loader';
 import { modelProviders, providerRegion } from '../spec/providers';
 import { resolveSku } from '../spec/sku';
 import type { Environment, Model, Release, Spec } from '../spec/types';
-import { parseDuration, parseGate } from '../spec/values';
+import { parseDuration, parseGate, parseSchedule } from '../spec/values';
+import { hasInstanceStorage } from '../catalog/instance-storage';
 import { estimateCost, type ServingNode } from './cost';
 import * as names from './names';
 import { resolveAutoscaling, resolveRollback, resolveRollout } from './rollout';
@@ -17,6 +18,8 @@ import type {
   SageMakerModelPlan,
   SageMakerVariantPlan,
   TrainingPlan,
+  TuningParameterPlan,
+  SageMakerTrainingPlan,
   VersionPlan,
   VertexModelPlan,
 } from './types';
@@ -112,6 +115,7 @@ function resolveTraining(ctx: Ctx, provider: Provider, region: string): (Trainin
   const t = ctx.model.training;
   if (!t) return undefined;
   const s = sku(provider, 'training', t.resources, region, `models.${ctx.modelName}.training`);
+  const schedule = (t as { schedule?: string }).schedule;
   return {
     sku: s,
     instanceType: s.instanceType,
@@ -122,7 +126,24 @@ function resolveTraining(ctx: Ctx, provider: Provider, region: string): (Trainin
     maxRuntimeSeconds: parseDuration(t.maxRuntime)!,
     maxWaitSeconds: t.spot ? parseDuration(t.spot.maxWait) : undefined,
     image: t.image[provider],
-    tuning: t.tuning && { maxTrials: t.tuning.maxTrials, parallelTrials: t.tuning.parallelTrials, objective: t.tuning.objective.metric, goal: t.tuning.objective.goal },
+    command: t.command && [...t.command],
+    hyperparameters: Object.fromEntries(Object.entries(t.hyperparameters).map(([k, v]) => [k, String(v)])),
+    inputs: Object.entries(t.inputs).flatMap(([channel, uris]) => (uris[provider] ? [{ channel, uri: uris[provider]! }] : [])),
+    outputUri: t.output[provider],
+    checkpointUri: t.checkpoints?.[provider],
+    metrics: Object.entries(t.metrics).map(([name, regex]) => ({ name, regex })),
+    schedule: schedule === undefined ? undefined : (parseSchedule(schedule)?.expression ?? schedule),
+    tuning: t.tuning && {
+      maxTrials: t.tuning.maxTrials,
+      parallelTrials: t.tuning.parallelTrials,
+      objective: t.tuning.objective.metric,
+      goal: t.tuning.objective.goal,
+      strategy: t.tuning.strategy,
+      parameters: Object.entries(t.tuning.parameters).map(([name, p]): TuningParameterPlan =>
+        p.values !== undefined
+          ? { name, kind: 'categorical', values: p.values.map(String) }
+          : { name, kind: p.type, min: p.min!, max: p.max!, scale: p.scale }),
+    },
   };
 }
 
@@ -195,9 +216,26 @@ function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
       approvalStatus: model.registry.approval === 'auto' ? 'Approved' : 'PendingManualApproval',
       packages,
     },
-    training: withoutSku(training),
+    training: training && sageMakerTraining(ctx, withoutSku(training)!, image, servingSku?.instanceType),
     serving: servingPlan,
     cost: estimateCost('sagemaker', region, nodes, training && { ...training, pricePerHour: training.sku.pricePerHour }),
+  };
+}
+
+/** What SageMaker needs beyond the neutral training plan: the pipeline, its roles, the volume's encryption. */
+function sageMakerTraining(ctx: Ctx, t: TrainingPlan, servingImage: string | undefined, servingInstanceType: string | undefined): SageMakerTrainingPlan {
+  const base = names.stackName(ctx.spec.project, ctx.modelName, ctx.envName);
+  const local = hasInstanceStorage(t.instanceType);
+  return {
+    ...t,
+    pipelineName: base,
+    trainingRoleName: names.roleName(base, 'training'),
+    pipelineRoleName: names.roleName(base, 'pipeline'),
+    volumeEncryption: local ? 'instance-storage' : 'kms',
+    // Within the local storage of every instance-storage type SageMaker trains on (the smallest holds 125 GB).
+    volumeSizeGb: 100,
+    // Validation makes a model that trains on SageMaker give serving.image.sagemaker.
+    registration: { image: servingImage ?? t.image!, instanceTypes: servingInstanceType ? [servingInstanceType] : [] },
   };
 }
 

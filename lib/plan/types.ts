@@ -139,8 +139,37 @@ export interface TrainingPlan {
   readonly maxRuntimeSeconds: number;
   readonly maxWaitSeconds?: number;
   readonly image?: string;
-  readonly tuning?: { readonly maxTrials: number; readonly parallelTrials: number; readonly objective: string; readonly goal: 'maximize' | 'minimize' };
+  /** The command the container runs (the image's own entrypoint when absent). */
+  readonly command?: string[];
+  /** Hyperparameters as strings (every cloud passes them as text); also appended to the command as `--name value`. */
+  readonly hyperparameters: Record<string, string>;
+  /** Input channels: name → this provider's URI. */
+  readonly inputs: { readonly channel: string; readonly uri: string }[];
+  /** Where the trained model (and the run's output) is written. */
+  readonly outputUri?: string;
+  /** Where checkpoints are synced, for spot runs to resume. */
+  readonly checkpointUri?: string;
+  /** Metric name → regex with one capture group over the training output. */
+  readonly metrics: { readonly name: string; readonly regex: string }[];
+  /** When the training runs by itself: an EventBridge Scheduler expression (`cron(...)` or `rate(...)`). */
+  readonly schedule?: string;
+  readonly tuning?: TuningPlan;
 }
+
+export interface TuningPlan {
+  readonly maxTrials: number;
+  readonly parallelTrials: number;
+  /** The metric (of `metrics`) the search optimises. */
+  readonly objective: string;
+  readonly goal: 'maximize' | 'minimize';
+  readonly strategy: 'bayesian' | 'random' | 'grid';
+  readonly parameters: TuningParameterPlan[];
+}
+
+/** One searched hyperparameter: a continuous or integer range, or a list of values. */
+export type TuningParameterPlan =
+  | { readonly name: string; readonly kind: 'continuous' | 'integer'; readonly min: number; readonly max: number; readonly scale: 'linear' | 'log' }
+  | { readonly name: string; readonly kind: 'categorical'; readonly values: string[] };
 
 // ---------------------------------------------------------------- SageMaker
 
@@ -154,9 +183,28 @@ export interface SageMakerModelPlan {
     readonly approvalStatus: 'Approved' | 'PendingManualApproval';
     readonly packages: SageMakerPackagePlan[];
   };
-  readonly training?: TrainingPlan;
+  readonly training?: SageMakerTrainingPlan;
   readonly serving?: SageMakerServingPlan;
   readonly cost: CostPlan;
+}
+
+/** Training on SageMaker: a SageMaker Pipeline (docs/train-json.md shows what it runs). */
+export interface SageMakerTrainingPlan extends TrainingPlan {
+  /** The pipeline `cdk deploy` declares: `<project>-<model>-<env>`. */
+  readonly pipelineName: string;
+  /** The role the training jobs run as: `<project>-<model>-<env>-training`. */
+  readonly trainingRoleName: string;
+  /** The role the pipeline runs as (starts jobs, registers the version): `<project>-<model>-<env>-pipeline`. */
+  readonly pipelineRoleName: string;
+  /**
+   * `kms`: the volume is encrypted with the stack's training key; `instance-storage`: the instance
+   * type has local NVMe storage, which SageMaker encrypts in hardware and refuses a key for.
+   */
+  readonly volumeEncryption: 'kms' | 'instance-storage';
+  /** The volume size SageMaker attaches (GB); within the local storage of instance-storage types. */
+  readonly volumeSizeGb: number;
+  /** What the registered version serves with (serving.image.sagemaker and its instance type). */
+  readonly registration: { readonly image: string; readonly instanceTypes: string[] };
 }
 
 export interface SageMakerPackagePlan {

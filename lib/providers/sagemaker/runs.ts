@@ -1,0 +1,302 @@
+import {
+  DescribeHyperParameterTuningJobCommand,
+  DescribePipelineCommand,
+  DescribePipelineExecutionCommand,
+  DescribeTrainingJobCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelineExecutionStepsCommand,
+  ListTrainingJobsForHyperParameterTuningJobCommand,
+  StartPipelineExecutionCommand,
+  type DescribeTrainingJobCommandOutput,
+  type PipelineExecutionStep,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { randomUUID } from 'node:crypto';
+import { pricePerHour } from '../../catalog/prices';
+import type { ModelPlan, SageMakerTrainingPlan } from '../../plan/types';
+import { gatePasses } from '../../spec/values';
+import type { DryRun, GateVerdict, RunEvent, RunOutcome, RunSummary, TrainingRunner } from '../../train/types';
+import { NotDeployedError, resolveSets } from '../../train/types';
+import { isMissing, unlessMissing } from './missing';
+import { pipelineDefinition, runParameters, STEPS } from './training';
+
+/**
+ * Runs of the SageMaker training pipeline: start one, follow it step by step (the training job's
+ * secondary status, spot interruptions, metrics, each gate's verdict, the registered version), and
+ * list recent ones with their cost. The pipeline itself is declared by `cdk deploy`
+ * (constructs/sagemaker/training-pipeline.ts).
+ */
+
+export type SageMakerClientFactory = (region: string) => SageMakerClient;
+
+/** What the dry run prints where the definition holds a value only `cdk deploy` knows. */
+export const PLACEHOLDERS = {
+  kmsKeyArn: '${TrainingKeyArn}',
+  bestTrialFunctionArn: '${BestTrialFunctionArn}',
+} as const;
+
+function training(model: ModelPlan): SageMakerTrainingPlan {
+  const t = model.sagemaker?.training;
+  if (!t) throw new Error(`internal: ${model.name} does not train on sagemaker in ${model.environment}`);
+  return t;
+}
+
+/** The role ARN the pipeline runs jobs as: its name is fixed, so the ARN is known before deploy. */
+const roleArn = (model: ModelPlan, name: string) => `arn:aws:iam::${model.sagemaker!.account}:role/${name}`;
+
+/** The definition `cdk deploy` declares, with placeholders where only the deployed stack knows the value. */
+export function declaredDefinition(model: ModelPlan) {
+  const t = training(model);
+  return pipelineDefinition(model, {
+    trainingRoleArn: roleArn(model, t.trainingRoleName),
+    kmsKeyArn: PLACEHOLDERS.kmsKeyArn,
+    bestTrialFunctionArn: t.tuning ? PLACEHOLDERS.bestTrialFunctionArn : undefined,
+  });
+}
+
+/** The best trial of a tuning job: its job, model and every final metric (the pipeline's BestTrial step). */
+export async function bestTrial(sm: SageMakerClient, tuningJobName: string, metrics: string[]): Promise<Record<string, string | number>> {
+  const tuning = await sm.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: tuningJobName }));
+  const best = tuning.BestTrainingJob?.TrainingJobName;
+  if (!best) throw new Error(`tuning job ${tuningJobName} has no best trial: no trial reported the objective metric ${tuning.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective?.MetricName ?? ''}`);
+  const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: best }));
+  const out: Record<string, string | number> = { TrainingJobName: best, ModelData: job.ModelArtifacts?.S3ModelArtifacts ?? '' };
+  for (const name of metrics) {
+    const value = job.FinalMetricDataList?.find((m) => m.MetricName === name)?.Value;
+    if (value === undefined) throw new Error(`the best trial ${best} reported no final value of "${name}": no line of its output matched training.metrics.${name}`);
+    out[name] = value;
+  }
+  return out;
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
+
+interface Options {
+  readonly clients: SageMakerClientFactory;
+  /** Milliseconds between looks at a running run. */
+  readonly pollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export class SageMakerTrainingRunner implements TrainingRunner {
+  readonly provider = 'sagemaker' as const;
+
+  constructor(private readonly options: Options) {}
+
+  private client(model: ModelPlan): SageMakerClient {
+    return this.options.clients(model.sagemaker!.region);
+  }
+
+  dryRun(model: ModelPlan, sets: Record<string, string>, token = `mlspec-${randomUUID()}`): DryRun {
+    const t = training(model);
+    const values = resolveSets(model, runParameters(t), sets);
+    return {
+      requests: [
+        { service: 'sagemaker', operation: 'DescribePipeline', input: { PipelineName: t.pipelineName }, why: 'checks that cdk deploy declared the pipeline' },
+        {
+          service: 'sagemaker',
+          operation: 'StartPipelineExecution',
+          input: {
+            PipelineName: t.pipelineName,
+            PipelineExecutionDescription: `mlspec train ${model.name} --env ${model.environment}`,
+            PipelineParameters: values.map((v) => ({ Name: v.parameter, Value: v.value })),
+            ClientRequestToken: token,
+          },
+          why: 'starts the run',
+        },
+      ],
+      declared: {
+        kind: 'AWS::SageMaker::Pipeline',
+        name: t.pipelineName,
+        roleArn: roleArn(model, t.pipelineRoleName),
+        definition: declaredDefinition(model),
+        schedule: t.schedule,
+      },
+      placeholders: {
+        [PLACEHOLDERS.kmsKeyArn]: `the ARN of the training key of stack ${model.stackName}, known once cdk deploy made it`,
+        ...(t.tuning ? { [PLACEHOLDERS.bestTrialFunctionArn]: `the ARN of the SageMaker handler function of stack ${model.stackName}` } : {}),
+      },
+    };
+  }
+
+  async start(model: ModelPlan, sets: Record<string, string>): Promise<string> {
+    const sm = this.client(model);
+    const t = training(model);
+    try {
+      await sm.send(new DescribePipelineCommand({ PipelineName: t.pipelineName }));
+    } catch (e) {
+      if (isMissing(e) || (e as { name?: string }).name === 'ResourceNotFound') throw new NotDeployedError(model, `the training pipeline ${t.pipelineName}`);
+      throw e;
+    }
+    const request = this.dryRun(model, sets).requests[1].input as unknown as ConstructorParameters<typeof StartPipelineExecutionCommand>[0];
+    const out = await sm.send(new StartPipelineExecutionCommand(request));
+    return out.PipelineExecutionArn!;
+  }
+
+  async follow(model: ModelPlan, runId: string, onEvent: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunOutcome> {
+    const sm = this.client(model);
+    const t = training(model);
+    const arn = this.executionArn(model, runId);
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    const seen = new Map<string, string>();
+    const transitions = new Map<string, number>();
+    let metrics: Record<string, number> = {};
+    for (;;) {
+      const execution = await sm.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: arn }));
+      const steps = (await listSteps(sm, arn)).reverse();
+      const started = execution.CreationTime ?? new Date();
+      for (const step of steps) {
+        const name = step.StepName!;
+        const status = step.StepStatus ?? 'Starting';
+        const at = elapsed(started, step.EndTime ?? step.StartTime);
+        if (seen.get(name) !== status) {
+          seen.set(name, status);
+          onEvent({ kind: 'step', step: name, status, elapsedSeconds: at, reason: step.FailureReason });
+        }
+        const jobArn = step.Metadata?.TrainingJob?.Arn;
+        if (jobArn) {
+          const job = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: jobArn.split('/').pop() }));
+          const list = job.SecondaryStatusTransitions ?? [];
+          for (let i = transitions.get(name) ?? 0; i < list.length; i++) {
+            onEvent({ kind: 'job', step: name, status: list[i].Status ?? '', message: list[i].StatusMessage, elapsedSeconds: elapsed(started, list[i].StartTime) });
+          }
+          transitions.set(name, list.length);
+          if (job.TrainingJobStatus === 'Completed' && Object.keys(metrics).length === 0) {
+            metrics = finalMetrics(job);
+            onEvent({ kind: 'metrics', step: name, metrics });
+          }
+        }
+        const lambda = step.Metadata?.Lambda;
+        if (name === STEPS.bestTrial && status === 'Succeeded' && lambda && Object.keys(metrics).length === 0) {
+          for (const o of lambda.OutputParameters ?? []) if (t.metrics.some((m) => m.name === o.Name)) metrics[o.Name!] = Number(o.Value);
+          onEvent({ kind: 'metrics', step: name, metrics });
+        }
+        if (step.Metadata?.Condition?.Outcome && seen.get(`${name}#gate`) === undefined) {
+          seen.set(`${name}#gate`, step.Metadata.Condition.Outcome);
+          const verdict = gateVerdict(model, name, metrics, step.Metadata.Condition.Outcome === 'True');
+          if (verdict) onEvent({ kind: 'gate', verdict });
+        }
+      }
+      const status = execution.PipelineExecutionStatus ?? 'Executing';
+      if (TERMINAL.has(status)) {
+        const register = steps.find((s) => s.StepName === STEPS.register && s.StepStatus === 'Succeeded');
+        const packageArn = register?.Metadata?.RegisterModel?.Arn;
+        const version = packageArn?.split('/').pop();
+        const failed = steps.find((s) => s.StepStatus === 'Failed');
+        return {
+          runId: arn,
+          status: status === 'Succeeded' && version ? 'registered' : status === 'Stopped' ? 'stopped' : 'failed',
+          version,
+          registry: packageArn,
+          metrics,
+          reason: execution.FailureReason ?? failed?.FailureReason ?? (status === 'Stopped' ? 'the run was stopped' : undefined),
+        };
+      }
+      if (signal?.aborted) return { runId: arn, status: 'detached', metrics };
+      await sleep(this.options.pollMs ?? 30_000);
+      if (signal?.aborted) return { runId: arn, status: 'detached', metrics };
+    }
+  }
+
+  async list(model: ModelPlan, max: number): Promise<RunSummary[]> {
+    const sm = this.client(model);
+    const t = training(model);
+    let page;
+    try {
+      page = await sm.send(new ListPipelineExecutionsCommand({ PipelineName: t.pipelineName, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: Math.min(max, 100) }));
+    } catch (e) {
+      if (isMissing(e) || (e as { name?: string }).name === 'ResourceNotFound') throw new NotDeployedError(model, `the training pipeline ${t.pipelineName}`);
+      throw e;
+    }
+    const price = pricePerHour('sagemaker', t.instanceType, model.sagemaker!.region, 'training');
+    const out: RunSummary[] = [];
+    for (const e of page.PipelineExecutionSummaries ?? []) {
+      const arn = e.PipelineExecutionArn!;
+      const steps = await listSteps(sm, arn);
+      const jobs = await this.jobsOf(sm, steps);
+      const billable = jobs.reduce((n, j) => n + (j.BillableTimeInSeconds ?? 0) * (j.ResourceConfig?.InstanceCount ?? 1), 0);
+      const trained = jobs.reduce((n, j) => n + (j.TrainingTimeInSeconds ?? 0) * (j.ResourceConfig?.InstanceCount ?? 1), 0);
+      const best = await this.bestJob(sm, steps, jobs);
+      const register = steps.find((s) => s.StepName === STEPS.register && s.StepStatus === 'Succeeded');
+      const end = e.PipelineExecutionStatus === 'Executing' ? undefined : (steps.map((s) => s.EndTime).filter((d): d is Date => d instanceof Date).sort((a, b) => b.getTime() - a.getTime())[0] ?? e.StartTime);
+      out.push({
+        runId: arn,
+        startedAt: e.StartTime?.toISOString(),
+        durationSeconds: e.StartTime && end ? Math.round((end.getTime() - e.StartTime.getTime()) / 1000) : undefined,
+        status: e.PipelineExecutionStatus ?? 'Unknown',
+        billableSeconds: billable,
+        costUsd: price === undefined ? undefined : round2((billable / 3600) * price),
+        spotSavingPercent: t.spot && trained > 0 ? Math.round((1 - billable / trained) * 100) : undefined,
+        metrics: best ? finalMetrics(best) : {},
+        version: register?.Metadata?.RegisterModel?.Arn?.split('/').pop(),
+        reason: e.PipelineExecutionFailureReason,
+      });
+    }
+    return out;
+  }
+
+  /** Accepts the execution ARN or its id (the last part of the ARN, as `mlspec runs` shows it). */
+  private executionArn(model: ModelPlan, runId: string): string {
+    if (runId.startsWith('arn:')) return runId;
+    const sm = model.sagemaker!;
+    return `arn:aws:sagemaker:${sm.region}:${sm.account}:pipeline/${training(model).pipelineName.toLowerCase()}/execution/${runId}`;
+  }
+
+  /** Every training job of a run: the single one, or each trial of the tuning job. */
+  private async jobsOf(sm: SageMakerClient, steps: PipelineExecutionStep[]): Promise<DescribeTrainingJobCommandOutput[]> {
+    const names: string[] = [];
+    for (const s of steps) {
+      if (s.Metadata?.TrainingJob?.Arn) names.push(s.Metadata.TrainingJob.Arn.split('/').pop()!);
+      const tuning = s.Metadata?.TuningJob?.Arn?.split('/').pop();
+      if (tuning) {
+        let token: string | undefined;
+        do {
+          const page = await sm.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: tuning, MaxResults: 100, NextToken: token }));
+          names.push(...(page.TrainingJobSummaries ?? []).map((j) => j.TrainingJobName!));
+          token = page.NextToken;
+        } while (token);
+      }
+    }
+    const jobs: DescribeTrainingJobCommandOutput[] = [];
+    for (const name of names) {
+      const job = await unlessMissing(sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })));
+      if (job) jobs.push(job);
+    }
+    return jobs;
+  }
+
+  private async bestJob(sm: SageMakerClient, steps: PipelineExecutionStep[], jobs: DescribeTrainingJobCommandOutput[]) {
+    const tuning = steps.find((s) => s.Metadata?.TuningJob?.Arn)?.Metadata?.TuningJob?.Arn?.split('/').pop();
+    if (!tuning) return jobs[0];
+    const t = await unlessMissing(sm.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: tuning })));
+    return jobs.find((j) => j.TrainingJobName === t?.BestTrainingJob?.TrainingJobName);
+  }
+}
+
+async function listSteps(sm: SageMakerClient, arn: string): Promise<PipelineExecutionStep[]> {
+  const steps: PipelineExecutionStep[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sm.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: arn, SortOrder: 'Descending', MaxResults: 100, NextToken: token }));
+    steps.push(...(page.PipelineExecutionSteps ?? []));
+    token = page.NextToken;
+  } while (token);
+  return steps;
+}
+
+function finalMetrics(job: DescribeTrainingJobCommandOutput): Record<string, number> {
+  return Object.fromEntries((job.FinalMetricDataList ?? []).filter((m) => m.MetricName && m.Value !== undefined).map((m) => [m.MetricName!, m.Value!]));
+}
+
+/** A gate step's verdict in the user's terms: `Gate<i>-<metric>` is registry.gates' i-th gate. */
+function gateVerdict(model: ModelPlan, step: string, metrics: Record<string, number>, passed: boolean): GateVerdict | undefined {
+  const i = Number(/^Gate(\d+)-/.exec(step)?.[1]) - 1;
+  const gate = model.registry.gates[i];
+  if (!gate) return undefined;
+  const value = metrics[gate.metric];
+  // The pipeline's own verdict rules; the value is shown where the run reported it.
+  return { gate: `registry.gates.${gate.metric}`, passed, value, text: `${gate.metric} ${gate.op} ${gate.threshold}`, agrees: value === undefined || gatePasses(gate, value) === passed };
+}
+
+const elapsed = (from: Date, to: Date | undefined) => (to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : 0);
+const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -1,0 +1,121 @@
+import type { Provider } from '../catalog/types';
+import type { ModelPlan } from '../plan/types';
+import { suggestion } from '../util/suggest';
+
+/**
+ * Training runs, in terms every provider shares: `mlspec train` and `mlspec runs` speak only this;
+ * each provider folder implements `TrainingRunner` (lib/providers/sagemaker/runs.ts).
+ * `mlspec train --dry-run --json` prints `TrainDryRunJson` (docs/train-json.md).
+ */
+
+/** One request the run would send, exactly as the provider's API takes it. */
+export interface ProviderRequest {
+  readonly service: string;
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
+  readonly why: string;
+}
+
+export interface DryRun {
+  readonly requests: ProviderRequest[];
+  /** What `cdk deploy` declares for this model and environment, which the run starts. */
+  readonly declared: { readonly kind: string; readonly name: string; readonly roleArn: string; readonly definition: unknown; readonly schedule?: string };
+  /** Placeholders in `declared` for values known only once the stack is deployed, and what each stands for. */
+  readonly placeholders: Record<string, string>;
+}
+
+export interface TrainDryRunJson extends DryRun {
+  readonly schemaVersion: 1;
+  readonly model: string;
+  readonly environment: string;
+  readonly provider: Provider;
+  readonly region: string;
+  readonly account?: string;
+}
+
+export interface GateVerdict {
+  /** `registry.gates.<metric>`. */
+  readonly gate: string;
+  readonly passed: boolean;
+  /** The run's value of the metric, where it was reported. */
+  readonly value?: number;
+  /** The comparison as written, e.g. `accuracy >= 0.95`. */
+  readonly text: string;
+  /** Whether our reading of the value agrees with the provider's verdict. */
+  readonly agrees: boolean;
+}
+
+export type RunEvent =
+  | { readonly kind: 'step'; readonly step: string; readonly status: string; readonly elapsedSeconds: number; readonly reason?: string }
+  | { readonly kind: 'job'; readonly step: string; readonly status: string; readonly message?: string; readonly elapsedSeconds: number }
+  | { readonly kind: 'metrics'; readonly step: string; readonly metrics: Record<string, number> }
+  | { readonly kind: 'gate'; readonly verdict: GateVerdict };
+
+export interface RunOutcome {
+  readonly runId: string;
+  /** `registered`: a version was registered; `detached`: we stopped following, the run goes on. */
+  readonly status: 'registered' | 'failed' | 'stopped' | 'detached';
+  readonly version?: string;
+  /** Where the version is registered (a model package ARN on SageMaker). */
+  readonly registry?: string;
+  readonly metrics: Record<string, number>;
+  /** The provider's own reason for a failed or refused run. */
+  readonly reason?: string;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly startedAt?: string;
+  readonly durationSeconds?: number;
+  readonly status: string;
+  /** Instance-seconds billed, every node and trial included. */
+  readonly billableSeconds: number;
+  readonly costUsd?: number;
+  /** How much spot saved against the time trained, in percent. */
+  readonly spotSavingPercent?: number;
+  /** The (best) training job's final metrics. */
+  readonly metrics: Record<string, number>;
+  /** The version label the run registered. */
+  readonly version?: string;
+  readonly reason?: string;
+}
+
+/** What a provider does for `mlspec train` and `mlspec runs`. */
+export interface TrainingRunner {
+  readonly provider: Provider;
+  dryRun(model: ModelPlan, sets: Record<string, string>): DryRun;
+  /** Starts a run; returns its id. */
+  start(model: ModelPlan, sets: Record<string, string>): Promise<string>;
+  /** Follows a run until it ends, or until `signal` aborts (then `detached`). */
+  follow(model: ModelPlan, runId: string, onEvent: (e: RunEvent) => void, signal?: AbortSignal): Promise<RunOutcome>;
+  list(model: ModelPlan, max: number): Promise<RunSummary[]>;
+}
+
+/** The run's resources are not deployed: say which `cdk deploy` makes them. */
+export class NotDeployedError extends Error {
+  constructor(readonly model: ModelPlan, what: string) {
+    super(`${what} is not deployed in ${model.environment} yet; deploy the model's stack first: npx cdk deploy ${model.stackName}`);
+  }
+}
+
+/** A `--set` key that the run cannot take. */
+export class UnknownSetError extends Error {}
+
+export interface SettableValue {
+  readonly key: string;
+  readonly parameter: string;
+  readonly default: string;
+  readonly kind: 'hyperparameter' | 'input';
+}
+
+/** Every settable value with what the run uses: the `--set` override, else the spec's. */
+export function resolveSets(model: ModelPlan, settable: SettableValue[], sets: Record<string, string>): (SettableValue & { value: string })[] {
+  const keys = settable.map((s) => s.key);
+  for (const key of Object.keys(sets)) {
+    if (keys.includes(key)) continue;
+    const tuned = (model.sagemaker?.training?.tuning?.parameters ?? []).some((p) => p.name === key);
+    if (tuned) throw new UnknownSetError(`--set ${key}: ${key} is searched by training.tuning.parameters.${key}; a run cannot fix it (remove it from tuning to set it)`);
+    throw new UnknownSetError(`--set ${key}: ${model.name} has no hyperparameter or input "${key}"${suggestion(key, keys)}; it takes ${keys.join(', ') || 'none'}`);
+  }
+  return settable.map((s) => ({ ...s, value: sets[s.key] ?? s.default }));
+}
