@@ -11,6 +11,9 @@ import { azureMlClients } from '../lib/providers/azureml/clients';
 import type { LiveState } from '../lib/promote';
 import { loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
+import { SageMakerTrainingRunner } from '../lib/providers/sagemaker/runs';
+import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
+import type { ModelPlan, EnvironmentPlan } from '../lib/plan/types';
 
 /** Where the CLI writes; tests pass their own. */
 export interface Io {
@@ -20,7 +23,23 @@ export interface Io {
   /** Live state per provider (tests pass fakes); default: the real cloud clients. */
   readonly live?: LiveStateFactory;
   readonly now?: () => Date;
+  /** Training runners per provider (tests pass ones on fakes); default: the real cloud clients. */
+  readonly trainers?: (provider: Provider) => TrainingRunner | undefined;
+  /** Aborted on Ctrl-C while `--wait` follows a run; tests abort it themselves. */
+  readonly signal?: AbortSignal;
 }
+
+/** Providers whose training runs mlspec starts and follows today. */
+const defaultTrainers = (() => {
+  let sagemaker: TrainingRunner | undefined;
+  return (provider: Provider): TrainingRunner | undefined => {
+    if (provider !== 'sagemaker') return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SageMakerClient } = require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker');
+    sagemaker ??= new SageMakerTrainingRunner({ clients: (region) => new SageMakerClient({ region, maxAttempts: 5 }) });
+    return sagemaker;
+  };
+})();
 
 /** Providers whose live state mlspec reads today; the others fail their gates closed. */
 const defaultLive: LiveStateFactory = (() => {
@@ -42,13 +61,16 @@ const defaultLive: LiveStateFactory = (() => {
 const defaultIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 /** Exit codes of the CLI contract. */
-export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, invalid: 1, usage: 2, detached: 130 } as const;
 
 /** A usage mistake (exit 2): an unknown flag value, an environment that does not exist. */
 class UsageError extends Error {}
 
 /** A failed gate or a refused change (exit 1). */
 class GateFailure extends Error {}
+
+/** Ctrl-C while following a run: we stop following, the run goes on (exit 130, as an interrupted command). */
+class Detached extends Error {}
 
 function formatGate(g: GateResult): string {
   return `  ${g.passed ? 'pass' : 'FAIL'}  ${g.gate}: ${g.message}\n`;
@@ -183,6 +205,122 @@ export function buildProgram(io: Io): Command {
       io.out(opts.json ? `${JSON.stringify(diff, null, 2)}\n` : formatDiff(diff));
     });
 
+  /** The model's plan in one environment, and the provider it trains on there (`--provider` picks among several). */
+  const trainingTarget = (project: LoadedProject, model: string, envName: string, provider: string | undefined): { env: EnvironmentPlan; plan: ModelPlan; runner: TrainingRunner } => {
+    const models = Object.keys(project.spec.models);
+    if (!project.spec.models[model]) throw new UsageError(`model "${model}" is not in the spec${suggestion(model, models)}; it has ${models.join(', ')}`);
+    const envs = Object.keys(project.spec.environments);
+    if (!envs.includes(envName)) throw new UsageError(`--env: environment "${envName}" is not in the spec${suggestion(envName, envs)}`);
+    if (!project.spec.models[model].training) throw new UsageError(`${model} has no training section in the spec, so there is nothing to run; add training: to models.${model} (docs/SPEC.md)`);
+    const env = resolvePlan(project, { environments: [envName] }).environments[0];
+    const plan = env.models.find((m) => m.name === model)!;
+    const trains = plan.providers.filter((p) => plan[p]?.training);
+    if (trains.length === 0) throw new UsageError(`${model} trains on no provider in ${envName}: it uses ${plan.providers.join(', ')} there`);
+    if (provider !== undefined && !trains.includes(provider as Provider)) throw new UsageError(`--provider: ${model} trains on ${trains.join(' or ')} in ${envName}, not on "${provider}"`);
+    const trainers = io.trainers ?? defaultTrainers;
+    const candidates = provider ? [provider as Provider] : trains;
+    const chosen = candidates.find((p) => trainers(p));
+    if (!chosen) throw new UsageError(`mlspec runs training on sagemaker only so far; ${model} trains on ${candidates.join(' and ')} in ${envName}`);
+    return { env, plan, runner: trainers(chosen)! };
+  };
+
+  /** Cloud failures a user can act on, in their terms; anything else stays an internal error. */
+  const cloudFailure = (e: unknown, plan: ModelPlan, provider: Provider): Error => {
+    if (e instanceof NotDeployedError) return new GateFailure(e.message);
+    const err = e as { name?: string; message?: string };
+    if (err.name === 'CredentialsProviderError' || /could not load credentials/i.test(err.message ?? '')) {
+      const where = plan.sagemaker ? `account ${plan.sagemaker.account} (${plan.sagemaker.region})` : plan.environment;
+      return new GateFailure(`cannot reach ${provider} in ${where} for ${plan.environment}: no AWS credentials were found; sign in (aws sso login, or set AWS_PROFILE) and run again`);
+    }
+    if (err.name && /AccessDenied|Unrecognized|ExpiredToken|InvalidClientTokenId/.test(err.name)) return new GateFailure(`${provider} refused the call in ${plan.environment}: ${err.message}`);
+    return e as Error;
+  };
+
+  const followRun = async (runner: TrainingRunner, plan: ModelPlan, runId: string, opts: FileOptions & { env: string }) => {
+    const gates: string[] = [];
+    const outcome = await runner.follow(plan, runId, (e) => {
+      if (e.kind === 'gate') gates.push(e.verdict.gate);
+      io.out(formatRunEvent(e));
+    }, io.signal);
+    const files = `${opts.spec !== 'mlspec.yaml' ? ` --spec ${opts.spec}` : ''}${opts.releases !== 'releases.yaml' ? ` --releases ${opts.releases}` : ''}`;
+    if (outcome.status === 'detached') {
+      io.out(`detached; the run goes on. Follow it again with:\n  npx mlspec runs ${plan.name} --env ${plan.environment} --follow ${runId.split('/').pop()}${files}\n`);
+      throw new Detached();
+    }
+    if (outcome.status === 'registered') {
+      io.out(`registered ${plan.name} version ${outcome.version} (${outcome.registry}); serve it with "${outcome.version}" in releases.yaml\n`);
+      return;
+    }
+    throw new GateFailure(`run ${runId.split('/').pop()} of ${plan.name} in ${plan.environment} ${outcome.status === 'stopped' ? 'was stopped' : 'failed'}, nothing was registered: ${outcome.reason ?? 'no reason given'}`);
+  };
+
+  fileOptions(program.command('train').description('start a run of the training pipeline that cdk deploy declared for MODEL in an environment'))
+    .argument('<model>', 'the model, as named in the spec')
+    .requiredOption('--env <env>', 'the environment whose pipeline runs')
+    .option('--provider <provider>', 'where it trains, when several providers train it there')
+    .option('--set <key=value>', 'this run only: a hyperparameter (epochs=20) or an input (inputs.train=s3://...); repeat for more', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--wait', 'follow the run: steps, the job’s status, metrics, each gate, the registered version; exit 0 when a version was registered')
+    .option('--dry-run', 'print the requests it would send and the pipeline cdk deploy declares, without calling the cloud')
+    .option('--json', 'with --dry-run, as JSON (docs/train-json.md)')
+    .action(async (model: string, opts: FileOptions & { env: string; provider?: string; set: string[]; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const project = load(opts, io);
+      const { plan, runner } = trainingTarget(project, model, opts.env, opts.provider);
+      const sets: Record<string, string> = {};
+      for (const pair of opts.set) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--set ${pair}: write key=value, such as epochs=20 or inputs.train=s3://bucket/prefix/`);
+        sets[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      try {
+        if (opts.dryRun) {
+          const dry = runner.dryRun(plan, sets);
+          const p = plan[runner.provider] as { region?: string; account?: string } | undefined;
+          if (opts.json) {
+            const json: TrainDryRunJson = { schemaVersion: 1, model, environment: opts.env, provider: runner.provider, region: p?.region ?? '', account: p?.account, ...dry };
+            io.out(`${JSON.stringify(json, null, 2)}\n`);
+          } else {
+            io.out(`dry run: nothing is sent. mlspec train would send, to ${runner.provider} in ${p?.region ?? ''}:\n`);
+            for (const r of dry.requests) io.out(`  ${r.operation} (${r.why}): ${JSON.stringify(r.input)}\n`);
+            io.out(`which runs ${dry.declared.kind} ${dry.declared.name}, as cdk deploy declares it (--json shows the definition)${dry.declared.schedule ? `; it also runs on ${dry.declared.schedule}` : ''}\n`);
+          }
+          return;
+        }
+        const runId = await runner.start(plan, sets);
+        io.out(`started ${plan.name} training in ${opts.env} on ${runner.provider}: ${runId}\n`);
+        if (!opts.wait) {
+          io.out(`follow it with: npx mlspec runs ${plan.name} --env ${opts.env} --follow ${runId.split('/').pop()}\n`);
+          return;
+        }
+        await followRun(runner, plan, runId, opts);
+      } catch (e) {
+        if (e instanceof UnknownSetError) throw new UsageError(e.message);
+        throw cloudFailure(e, plan, runner.provider);
+      }
+    });
+
+  fileOptions(program.command('runs').description('recent training runs of MODEL in an environment: start, duration, status, billed time, cost, metrics, the version each registered'))
+    .argument('<model>', 'the model, as named in the spec')
+    .requiredOption('--env <env>', 'the environment whose runs to list')
+    .option('--provider <provider>', 'where it trains, when several providers train it there')
+    .option('--max <n>', 'how many runs, newest first', (v) => Number(v), 10)
+    .option('--follow <run>', 'follow one run (its id or ARN) until it ends, as train --wait does')
+    .option('--json', 'print the runs as JSON (docs/train-json.md)')
+    .action(async (model: string, opts: FileOptions & { env: string; provider?: string; max: number; follow?: string; json?: boolean }) => {
+      const project = load(opts, io);
+      const { plan, runner } = trainingTarget(project, model, opts.env, opts.provider);
+      if (!Number.isInteger(opts.max) || opts.max < 1) throw new UsageError('--max: write a whole number of runs, such as 10');
+      try {
+        if (opts.follow) {
+          await followRun(runner, plan, opts.follow, opts);
+          return;
+        }
+        const runs = await runner.list(plan, opts.max);
+        io.out(opts.json ? `${JSON.stringify({ schemaVersion: 1, model, environment: opts.env, provider: runner.provider, runs }, null, 2)}\n` : formatRuns(plan, runner.provider, runs));
+      } catch (e) {
+        throw cloudFailure(e, plan, runner.provider);
+      }
+    });
+
   program
     .command('schema')
     .description('print the JSON Schema of mlspec.yaml (or of releases.yaml with --releases)')
@@ -209,6 +347,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
       io.err(`${e.message}\n`);
       return EXIT.invalid;
     }
+    if (e instanceof Detached) return EXIT.detached;
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n`);
       return EXIT.usage;
@@ -223,8 +362,11 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
 
 /** Entry point of bin/mlspec.js. */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  // The first Ctrl-C detaches from a followed run (the run goes on); a second one ends at once.
+  const interrupt = new AbortController();
+  process.on('SIGINT', () => (interrupt.signal.aborted ? process.exit(EXIT.detached) : interrupt.abort()));
   try {
-    return await run(argv.slice(2));
+    return await run(argv.slice(2), { ...defaultIo, signal: interrupt.signal });
   } catch (e) {
     // A bug, not bad input: say so plainly, with the trace only when asked.
     process.stderr.write(`mlspec: internal error: ${(e as Error).message}\n${process.env.MLSPEC_DEBUG ? (e as Error).stack + '\n' : 'set MLSPEC_DEBUG=1 for details, and please report it\n'}`);

@@ -115,7 +115,7 @@ export function resolveSets(model: ModelPlan, settable: SettableValue[], sets: R
     if (keys.includes(key)) continue;
     const tuned = (model.sagemaker?.training?.tuning?.parameters ?? []).some((p) => p.name === key);
     if (tuned) throw new UnknownSetError(`--set ${key}: ${key} is searched by training.tuning.parameters.${key}; a run cannot fix it (remove it from tuning to set it)`);
-    throw new UnknownSetError(`--set ${key}: ${model.name} has no hyperparameter or input "${key}"${suggestion(key, keys)}; it takes ${keys.join(', ') || 'none'}`);
+    throw new UnknownSetError(`--set ${key}: ${model.name} has no hyperparameter or input "${key}" (it takes ${keys.join(', ') || 'none'})${suggestion(key, keys)}`);
   }
   return settable.map((s) => ({ ...s, value: sets[s.key] ?? s.default }));
 }

@@ -137,7 +137,11 @@ export class SageMakerTrainingRunner implements TrainingRunner {
     const sm = this.client(model);
     const t = training(model);
     const arn = this.executionArn(model, runId);
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    // A look every pollMs, cut short by Ctrl-C.
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => {
+      const timer = setTimeout(r, ms);
+      signal?.addEventListener('abort', () => { clearTimeout(timer); r(); }, { once: true });
+    }));
     const seen = new Map<string, string>();
     const transitions = new Map<string, number>();
     let metrics: Record<string, number> = {};
