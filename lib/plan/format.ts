@@ -76,6 +76,14 @@ function modelBlock(model: ModelPlan): string[] {
     if (!t) continue;
     const run = costText(p!.cost);
     lines.push(`    training (${provider}): ${t.instanceType} × ${t.nodes} node${t.nodes > 1 ? 's' : ''}${t.distribution !== 'none' ? ` ${t.distribution}` : ''}${t.spot ? ', spot' : ''}, max ${formatDuration(t.maxRuntimeSeconds)}${t.tuning ? `, ${t.tuning.maxTrials} trials` : ''}${run}`);
+    if (provider === 'sagemaker' && model.sagemaker?.training) {
+      // What one run of the pipeline does, in order.
+      const st = model.sagemaker.training;
+      const gates = model.registry.gates.length ? `checks ${model.registry.gates.map((g) => `${g.metric} ${g.op} ${g.threshold}`).join(', ')}, ` : '';
+      lines.push(`      a run of pipeline ${st.pipelineName}: ${st.tuning ? `tunes ${st.tuning.parameters.map((p) => p.name).join(', ')} (${st.tuning.strategy}, ${st.tuning.goal} ${st.tuning.objective}) and takes the best trial` : 'trains once'}, ${gates}registers the next version of ${model.sagemaker.registry.modelPackageGroupName} (${model.sagemaker.registry.approvalStatus})${st.schedule ? `; runs on ${st.schedule}` : '; starts with mlspec train'}`);
+    } else {
+      lines.push(`      priced only: cdk deploy declares no ${provider} training yet, and mlspec train runs SageMaker pipelines only`);
+    }
   }
   return lines;
 }

@@ -111,6 +111,9 @@ function checkModel(spec: Spec, modelName: string, model: Model, releases: Relea
     const known = new Set<string>([...Object.keys(model.training?.metrics ?? {}), ...Object.values(model.versions).flatMap((v) => Object.keys(v.metrics))]);
     if (known.size > 0 && !known.has(metric)) {
       out.push({ file: 'spec', path: [...base, 'registry', 'gates', metric], atKey: true, message: `gate on "${metric}", which no version or training metric reports${suggestion(metric, [...known])}` });
+    } else if (model.training && !(metric in model.training.metrics)) {
+      // A training run checks every gate before it registers: the run must report the metric.
+      out.push({ file: 'spec', path: [...base, 'registry', 'gates', metric], atKey: true, message: `trained versions are checked against training.metrics, which has no "${metric}"; add a pattern for it, such as ${metric}: "${metric}=([0-9.]+)"` });
     }
   }
 
@@ -228,9 +231,29 @@ function checkTraining(
       if (range.scale === 'log' && range.min <= 0) out.push({ file: 'spec', path: [...ppath, 'min'], message: `a log scale needs min above 0, not ${range.min}; use a small positive number such as 1.0e-6` });
     }
   }
+  if (t.tuning?.strategy === 'grid') {
+    for (const [param, range] of Object.entries(t.tuning.parameters)) {
+      if (range.values === undefined) out.push({ file: 'spec', path: [...tbase, 'tuning', 'parameters', param], atKey: true, message: `a grid search tries every combination of lists; give ${param} values: [...] instead of min and max, or use strategy: bayesian` });
+    }
+  }
+  if (used.has('sagemaker')) checkSageMakerTraining(model, tbase, out);
   // Training runs where the provider is configured; check each of those regions.
   for (const p of used) {
     checkResources('training', t.resources, [...tbase, 'resources'], envsUsing(p), model, out, p);
+  }
+}
+
+/** What the SageMaker training pipeline (lib/providers/sagemaker/training.ts) needs of the spec. */
+function checkSageMakerTraining(model: Model, tbase: PropertyKey[], out: SemanticIssue[]): void {
+  const t = model.training!;
+  if (t.distribution === 'mpi') {
+    out.push({ file: 'spec', path: [...tbase, 'distribution'], message: 'mlspec does not start mpi runs on SageMaker yet; use pytorch (torchrun on every node) or tensorflow (TF_CONFIG), or leave sagemaker out of providers' });
+  }
+  if (!t.tuning && !t.command && t.distribution !== 'none') {
+    out.push({ file: 'spec', path: [...tbase, 'distribution'], message: `distribution ${t.distribution} starts training.command on every node of SageMaker; add the command, such as command: [python, train.py]` });
+  }
+  if (model.serving?.image.sagemaker === undefined) {
+    out.push({ file: 'spec', path: [...tbase], atKey: true, message: 'a SageMaker training run registers the version with the image that serves it; add serving.image.sagemaker' });
   }
 }
 
