@@ -216,6 +216,38 @@ describe('semantic rules', () => {
       expect(errorsOf(withTraining((t) => (t.metrics.val_f1 = 'val_f1=[0-9.]+')))).toEqual(['models.fraud.training.metrics.val_f1: the pattern has no capture group; wrap the number in parentheses, such as "val_f1=([0-9.]+)"']);
       expect(errorsOf(withTraining((t) => (t.metrics.val_f1 = 'val_f1=([0-9.]+')))).toEqual(['models.fraud.training.metrics.val_f1: "val_f1=([0-9.]+" is not a regular expression; write one with a capture group, such as "val_f1=([0-9.]+)"']);
     });
+    it('a gate of a model that trains names a training metric (the run checks it before registering)', () => {
+      const spec = mutate(baseSpec(), (s) => {
+        s.models.fraud.training = training();
+        s.models.fraud.versions['7'].metrics.f1 = 0.9;
+        s.models.fraud.registry.gates.f1 = '>= 0.9';
+      });
+      expect(errorsOf(spec)).toEqual(['models.fraud.registry.gates.f1: trained versions are checked against training.metrics, which has no "f1"; add a pattern for it, such as f1: "f1=([0-9.]+)"']);
+    });
+    it('a grid search takes lists only', () => {
+      expect(errorsOf(withTraining((t) => (t.tuning.strategy = 'grid')))).toEqual([
+        'models.fraud.training.tuning.parameters.lr: a grid search tries every combination of lists; give lr values: [...] instead of min and max, or use strategy: bayesian',
+      ]);
+    });
+    it('SageMaker: no mpi runs yet', () => {
+      expect(errorsOf(withTraining((t) => (t.distribution = 'mpi')))).toEqual([
+        'models.fraud.training.distribution: mlspec does not start mpi runs on SageMaker yet; use pytorch (torchrun on every node) or tensorflow (TF_CONFIG), or leave sagemaker out of providers',
+      ]);
+    });
+    it('SageMaker: a distributed run without tuning needs the command it starts on every node', () => {
+      expect(errorsOf(withTraining((t) => delete t.tuning))).toEqual([
+        'models.fraud.training.distribution: distribution pytorch starts training.command on every node of SageMaker; add the command, such as command: [python, train.py]',
+      ]);
+      expect(errorsOf(withTraining((t) => { delete t.tuning; t.command = ['python', 'train.py']; }))).toEqual([]);
+    });
+    it('SageMaker: a run registers with the serving image', () => {
+      const spec = mutate(baseSpec(), (s) => {
+        s.models.fraud.training = training();
+        delete s.models.fraud.serving;
+      });
+      const releases = mutate(baseReleases(), (r) => { for (const env of Object.values<any>(r)) delete env.fraud; });
+      expect(errorsOf(spec, releases)).toEqual(['models.fraud.training: a SageMaker training run registers the version with the image that serves it; add serving.image.sagemaker']);
+    });
   });
 
   describe('environments and providers', () => {
