@@ -27,6 +27,23 @@ export function generateSpec(models: number): { spec: string; releases: string }
         dataCapture: { percent: 10 },
       },
     };
+    // Every fifth model trains on SageMaker (every tenth tunes), so synth figures count the training pipelines too.
+    if (i % 5 === 0) {
+      specModels[name] = {
+        ...(specModels[name] as object),
+        training: {
+          image: { sagemaker: `111111111111.dkr.ecr.us-east-1.amazonaws.com/${name}-train:1` },
+          command: ['python', 'train.py'],
+          hyperparameters: { epochs: 10, lr: 0.001 },
+          inputs: { train: { sagemaker: `s3://bench-data/${name}/train/` } },
+          output: { sagemaker: `s3://bench-models/${name}/` },
+          resources: { accelerator: 'A10G', count: 1 },
+          metrics: { accuracy: 'acc=([0-9.]+)' },
+          ...(i % 10 === 0 ? { tuning: { objective: { metric: 'accuracy', goal: 'maximize' }, parameters: { lr: { min: 1e-5, max: 1e-2, scale: 'log' } }, maxTrials: 10, parallelTrials: 2 } } : {}),
+          schedule: 'weekly',
+        },
+      };
+    }
     releases.dev[name] = { traffic: { '3': 100 } };
     releases.staging[name] = { traffic: { '2': 90, '3': 10 } };
     releases.prod[name] = { traffic: { '2': 100 }, shadow: { version: '3', percent: 10 } };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadProjectText } from '../lib/spec';
@@ -35,6 +35,26 @@ function timeApp(entry: string, context: Record<string, string>, env: Record<str
     times.push(performance.now() - start);
   }
   return median(times);
+}
+
+/** Resources of the templates the last synth wrote: per stack (mean and most), and the training ones in all. */
+function countResources(): { mean: number; most: number; pipelines: number; schedules: number; functions: number; roles: number } {
+  const out = path.join(WORK, `out-${process.pid}`);
+  const counts: number[] = [];
+  const all: Record<string, number> = {};
+  for (const file of readdirSync(out).filter((f) => f.endsWith('.template.json'))) {
+    const resources = Object.values<{ Type: string }>(JSON.parse(readFileSync(path.join(out, file), 'utf8')).Resources ?? {});
+    counts.push(resources.length);
+    for (const r of resources) all[r.Type] = (all[r.Type] ?? 0) + 1;
+  }
+  return {
+    mean: counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length),
+    most: Math.max(0, ...counts),
+    pipelines: all['AWS::SageMaker::Pipeline'] ?? 0,
+    schedules: all['AWS::Scheduler::Schedule'] ?? 0,
+    functions: all['AWS::Lambda::Function'] ?? 0,
+    roles: all['AWS::IAM::Role'] ?? 0,
+  };
 }
 
 function timeValidate(spec: string, releases: string): number {
@@ -74,8 +94,11 @@ async function main(): Promise<void> {
     writeFileSync(releasesPath, releases);
     cases.push({ name: `${models} models × 3 envs`, spec: specPath, releases: releasesPath, stacks: models * 3 });
   }
+  const resourceLines: string[] = [];
   for (const c of cases) {
     const ours = timeApp('bin/app.ts', { spec: c.spec, releases: c.releases });
+    const n = countResources();
+    resourceLines.push(`  ${c.name.padEnd(20)} ${n.mean.toFixed(0)} resources per stack (most ${n.most}); in all ${n.pipelines} training pipelines, ${n.schedules} schedules, ${n.functions} Lambda functions, ${n.roles} IAM roles`);
     const empty = timeApp('bench/empty-app.ts', {}, { BENCH_STACKS: String(c.stacks) });
     // aws-cdk-lib 2.27x validates every template against the CloudFormation schemas (WASM) at synth;
     // CDK_VALIDATION=false turns that off, showing how much of the time is ours.
@@ -101,6 +124,7 @@ async function main(): Promise<void> {
 
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n'));
+  console.log(`\nwhat synth declares:\n${resourceLines.join('\n')}`);
   console.log(`\nvalidate, 50 models × 3 envs: ${validateMs.toFixed(0)} ms in process (median of 5); ${cliMs.toFixed(0)} ms for \`mlspec validate\` end to end`);
   console.log(`(median of ${RUNS} runs per synth; node ${process.version}; set BENCH_RUNS to change)`);
   for (const line of await providerRows()) console.log(line);
