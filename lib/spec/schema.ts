@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCELERATORS, PROVIDERS } from '../catalog/types';
-import { DURATION_HINT, parseDuration, parseGate, parseRate } from './values';
+import { DURATION_HINT, parseDuration, parseGate, parseRate, scheduleProblem } from './values';
+import { article, expecting } from './zod-issues';
 
 /**
  * The mlspec spec and release manifest as zod schemas: the one source of the TypeScript types,
@@ -11,7 +12,7 @@ import { DURATION_HINT, parseDuration, parseGate, parseRate } from './values';
 const shown = (v: unknown) => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
 const name = (what: string, pattern: RegExp, rule: string) =>
-  z.string().regex(pattern, { error: (iss) => `${shown(iss.input)} is not a valid ${what}; ${rule}` });
+  expecting(z.string().regex(pattern, { error: (iss) => `${shown(iss.input)} is not a valid ${what}; ${rule}` }), `${article(what)} (${rule.replace(/^use /, '')})`);
 
 export const PROJECT_NAME = /^[a-z][a-z0-9-]{1,19}$/;
 export const ENV_NAME = /^[a-z][a-z0-9-]{0,11}$/;
@@ -23,50 +24,88 @@ const modelName = name('model name', MODEL_NAME, 'use 1-28 lowercase letters, di
 const envName = name('environment name', ENV_NAME, 'use 1-12 lowercase letters, digits or dashes, starting with a letter');
 
 /** Version labels are strings; YAML users often write them unquoted (`7`), so numbers are taken too. */
-export const versionLabel = z
-  .union([z.string(), z.number().int().nonnegative()])
-  .transform((v) => String(v))
-  .pipe(name('version label', VERSION_LABEL, 'use up to 16 lowercase letters, digits or dashes, such as "7" or "2024-06"'));
+export const versionLabel = expecting(
+  z
+    .union([z.string(), z.number().int().nonnegative()])
+    .transform((v) => String(v))
+    .pipe(name('version label', VERSION_LABEL, 'use up to 16 lowercase letters, digits or dashes, such as "7" or "2024-06"')),
+  'a version label (such as "7" or "2024-06")',
+);
 
 /** Version labels as map keys (YAML turns `7:` into the string key "7"). */
 const labelKey = name('version label', VERSION_LABEL, 'use up to 16 lowercase letters, digits or dashes, such as "7" or "2024-06"');
 
-export const duration = z.string().refine((s) => parseDuration(s) !== undefined, {
-  error: (iss) => `${shown(iss.input)} is not a duration; ${DURATION_HINT}`,
-});
+export const duration = expecting(
+  z.string().refine((s) => parseDuration(s) !== undefined, {
+    error: (iss) => `${shown(iss.input)} is not a duration; ${DURATION_HINT}`,
+  }),
+  'a duration (such as 90s, 10m, 12h or 2d)',
+);
 
-export const rate = z.string().refine((s) => parseRate(s) !== undefined, {
-  error: (iss) => `${shown(iss.input)} is not a rate; write a percentage such as 1% or 0.5%`,
-});
+export const rate = expecting(
+  z.string().refine((s) => parseRate(s) !== undefined, {
+    error: (iss) => `${shown(iss.input)} is not a rate; write a percentage such as 1% or 0.5%`,
+  }),
+  'a rate (a percentage such as 1% or 0.5%)',
+);
 
-export const gate = z.string().refine((s) => parseGate(s) !== undefined, {
-  error: (iss) => `${shown(iss.input)} is not a gate; write a comparison such as ">= 0.95" or "< 0.2"`,
-});
+export const gate = expecting(
+  z.string().refine((s) => parseGate(s) !== undefined, {
+    error: (iss) => `${shown(iss.input)} is not a gate; write a comparison such as ">= 0.95" or "< 0.2"`,
+  }),
+  'a gate (a comparison such as ">= 0.95" or "< 0.2")',
+);
+
+/** When training runs by itself: `daily`, `cron(0 3 * * ? *)`, `rate(12 hours)` (EventBridge Scheduler, UTC); see values.ts. */
+export const schedule = expecting(
+  z
+    .string()
+    .superRefine((s, ctx) => {
+      const problem = scheduleProblem(s);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe('When the training pipeline runs by itself (UTC): hourly, daily, weekly, monthly, or an EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(value unit)'),
+  'a schedule (hourly, daily, weekly, monthly, cron(0 3 * * ? *) or rate(12 hours))',
+);
 
 const percent = (min: number, max: number) =>
   z.number().int({ error: (iss) => `${shown(iss.input)} is not a whole number; traffic is in whole percent` }).min(min).max(max);
 
 const providerName = z.enum(PROVIDERS as [string, ...string[]]);
 
-/** A value given per provider: `{ sagemaker: ..., vertex: ..., azureml: ... }`, each optional. */
-const perProvider = <T extends z.ZodType>(value: T) =>
-  z.strictObject({ sagemaker: value.optional(), vertex: value.optional(), azureml: value.optional() });
+/** A value given per provider: `{ sagemaker: ..., vertex: ..., azureml: ... }`, each optional; `expected` says what, for messages. */
+const perProvider = <T extends z.ZodType>(value: T, expected: string) =>
+  expecting(z.strictObject({ sagemaker: value.optional(), vertex: value.optional(), azureml: value.optional() }), expected);
 
 const uri = (schemes: string) => z.string().min(1).describe(`storage URI (${schemes})`);
 const image = z.string().min(1).describe('container image URI');
+const IMAGES = 'a map of container image URIs by provider (sagemaker, vertex, azureml)';
+const URIS = 'a map of storage URIs by provider (sagemaker: s3://..., vertex: gs://..., azureml: azureml://...)';
 
 // ------------------------------------------------------------------ environments
 
 const awsTarget = z.strictObject({
-  account: z
-    .string({ error: (iss) => `${shown(iss.input)} must be a quoted string of 12 digits, such as "111111111111" (unquoted numbers lose leading zeros)` })
-    .regex(/^\d{12}$/, { error: (iss) => `${shown(iss.input)} is not an AWS account ID; use the 12 digits, quoted` }),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (iss) => `${shown(iss.input)} is not an AWS region; use a name such as us-east-1` }),
+  account: expecting(
+    z
+      .string({ error: (iss) => `${shown(iss.input)} must be a quoted string of 12 digits, such as "111111111111" (unquoted numbers lose leading zeros)` })
+      .regex(/^\d{12}$/, { error: (iss) => `${shown(iss.input)} is not an AWS account ID; use the 12 digits, quoted` }),
+    'an AWS account ID (12 digits, quoted, such as "111111111111")',
+  ),
+  region: expecting(
+    z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (iss) => `${shown(iss.input)} is not an AWS region; use a name such as us-east-1` }),
+    'an AWS region (such as us-east-1)',
+  ),
 });
 
 const gcpTarget = z.strictObject({
-  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: (iss) => `${shown(iss.input)} is not a Google Cloud project ID; use 6-30 lowercase letters, digits or dashes` }),
-  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, { error: (iss) => `${shown(iss.input)} is not a Google Cloud region; use a name such as us-central1` }),
+  project: expecting(
+    z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: (iss) => `${shown(iss.input)} is not a Google Cloud project ID; use 6-30 lowercase letters, digits or dashes` }),
+    'a Google Cloud project ID (6-30 lowercase letters, digits or dashes)',
+  ),
+  region: expecting(
+    z.string().regex(/^[a-z]+-[a-z]+\d+$/, { error: (iss) => `${shown(iss.input)} is not a Google Cloud region; use a name such as us-central1` }),
+    'a Google Cloud region (such as us-central1)',
+  ),
   /** `projects/N/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`: how the deploy role reaches Google without keys. */
   workloadIdentityProvider: z
     .string()
@@ -77,13 +116,26 @@ const gcpTarget = z.strictObject({
   serviceAccount: z.email({ error: (iss) => `${shown(iss.input)} is not a service account email` }).optional(),
 });
 
-const uuid = (what: string) => z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: (iss) => `${shown(iss.input)} is not ${what}; use a GUID such as 00000000-0000-0000-0000-000000000001` });
+const uuid = (what: string) =>
+  expecting(
+    z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, { error: (iss) => `${shown(iss.input)} is not ${what}; use a GUID such as 00000000-0000-0000-0000-000000000001` }),
+    `${what} (a GUID such as 00000000-0000-0000-0000-000000000001)`,
+  );
 
 const azureTarget = z.strictObject({
   subscription: uuid('an Azure subscription ID'),
-  resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, { error: (iss) => `${shown(iss.input)} is not a resource group name` }),
-  workspace: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/, { error: (iss) => `${shown(iss.input)} is not an Azure ML workspace name; use 3-33 letters, digits, dashes or underscores` }),
-  region: z.string().regex(/^[a-z]+[a-z0-9]*$/, { error: (iss) => `${shown(iss.input)} is not an Azure region; use a name such as eastus` }),
+  resourceGroup: expecting(
+    z.string().regex(/^[-\w._()]{1,90}$/, { error: (iss) => `${shown(iss.input)} is not a resource group name` }),
+    'an Azure resource group name (such as ml-dev)',
+  ),
+  workspace: expecting(
+    z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/, { error: (iss) => `${shown(iss.input)} is not an Azure ML workspace name; use 3-33 letters, digits, dashes or underscores` }),
+    'an Azure ML workspace name (3-33 letters, digits, dashes or underscores)',
+  ),
+  region: expecting(
+    z.string().regex(/^[a-z]+[a-z0-9]*$/, { error: (iss) => `${shown(iss.input)} is not an Azure region; use a name such as eastus` }),
+    'an Azure region (such as eastus)',
+  ),
   /** An Azure ML registry to hold the model versions instead of the workspace. */
   registry: z.string().optional(),
   tenantId: uuid('an Azure tenant ID').optional(),
@@ -93,7 +145,7 @@ const azureTarget = z.strictObject({
 });
 
 const promotion = z.strictObject({
-  from: envName,
+  from: expecting(envName.clone(), 'the environment versions come from (such as staging)'),
   minSoak: duration.optional(),
   approval: z.enum(['required', 'none']).default('none'),
 });
@@ -110,41 +162,55 @@ export const environmentSchema = z.strictObject({
 
 const accelerator = z.enum(ACCELERATORS);
 
-const resources = z.strictObject({
-  accelerator: accelerator.optional(),
-  count: z.number().int().min(1).max(16).optional(),
-  instanceType: perProvider(z.string().min(1)).optional(),
-  nodes: z.number().int().min(1).max(512).default(1),
-});
+const RESOURCES = 'a map with accelerator and count (such as { accelerator: A100, count: 8 }) or instanceType by provider';
+
+const resources = expecting(
+  z.strictObject({
+    accelerator: accelerator.optional(),
+    count: z.number().int().min(1).max(16).optional(),
+    instanceType: perProvider(z.string().min(1), 'a map of instance types by provider (sagemaker, vertex, azureml)').optional(),
+    nodes: z.number().int().min(1).max(512).default(1),
+  }),
+  RESOURCES,
+);
 
 const tuningParameter = z.strictObject({
   min: z.number().optional(),
   max: z.number().optional(),
+  /** A range of real numbers, or of whole numbers; `values` make a list instead. */
+  type: z.enum(['continuous', 'integer']).default('continuous'),
   scale: z.enum(['linear', 'log']).default('linear'),
   values: z.array(z.union([z.number(), z.string()])).min(1).optional(),
 });
 
 const tuning = z.strictObject({
-  objective: z.strictObject({ metric: z.string().min(1), goal: z.enum(['maximize', 'minimize']) }),
-  parameters: z.record(z.string(), tuningParameter),
+  objective: expecting(
+    z.strictObject({ metric: expecting(z.string().min(1), 'a metric name from training.metrics (such as val_f1)'), goal: z.enum(['maximize', 'minimize']) }),
+    'a map with metric and goal (such as { metric: val_f1, goal: maximize })',
+  ),
+  /** How the next trials are chosen; every provider offers these three. */
+  strategy: z.enum(['bayesian', 'random', 'grid']).default('bayesian'),
+  parameters: expecting(z.record(z.string(), tuningParameter), 'a map from hyperparameter name to its range (such as lr: { min: 1.0e-5, max: 1.0e-2 })'),
   maxTrials: z.number().int().min(1).max(500),
   parallelTrials: z.number().int().min(1).max(100).default(1),
 });
 
 const training = z.strictObject({
-  image: perProvider(image),
+  image: perProvider(image, IMAGES),
   command: z.array(z.string()).min(1).optional(),
   hyperparameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  inputs: z.record(z.string(), perProvider(uri('s3://, gs://, azureml://'))).default({}),
-  output: perProvider(uri('s3://, gs://, azureml://')),
+  inputs: z.record(z.string(), perProvider(uri('s3://, gs://, azureml://'), URIS)).default({}),
+  output: perProvider(uri('s3://, gs://, azureml://'), URIS),
   resources,
   distribution: z.enum(['none', 'pytorch', 'mpi', 'tensorflow']).default('none'),
   spot: z.strictObject({ maxWait: duration }).optional(),
-  checkpoints: perProvider(uri('s3://, gs://, azureml://')).optional(),
+  checkpoints: perProvider(uri('s3://, gs://, azureml://'), URIS).optional(),
   maxRuntime: duration.default('24h'),
   /** Metric name → regex with one capture group, matched against the training log. */
   metrics: z.record(z.string(), z.string()).default({}),
   tuning: tuning.optional(),
+  /** When the training pipeline runs by itself; see values.ts parseSchedule for the normalized expression. */
+  schedule: schedule.optional(),
 });
 
 const registry = z.strictObject({
@@ -153,15 +219,20 @@ const registry = z.strictObject({
 });
 
 const version = z.strictObject({
-  artifact: perProvider(uri('s3://, gs://, azureml://')),
+  artifact: perProvider(uri('s3://, gs://, azureml://'), URIS),
   metrics: z.record(z.string(), z.number()).default({}),
 });
 
 const serving = z.strictObject({
-  image: perProvider(image),
-  resources: resources.omit({ nodes: true }),
+  image: perProvider(image, IMAGES),
+  resources: expecting(resources.omit({ nodes: true }), RESOURCES.replace('A100, count: 8', 'T4, count: 1')),
   replicas: z.strictObject({ min: z.number().int().min(1).max(1000).default(1), max: z.number().int().min(1).max(1000).optional() }).default({ min: 1 }),
-  autoscaling: z.strictObject({ metric: z.enum(['invocations', 'gpu']), target: z.number().positive() }).optional(),
+  autoscaling: z
+    .strictObject({
+      metric: z.enum(['invocations', 'gpu']),
+      target: expecting(z.number().positive(), 'a number above 0 (invocations per replica per minute, or GPU utilisation in percent)'),
+    })
+    .optional(),
   rollout: z
     .strictObject({
       strategy: z.enum(['all-at-once', 'canary', 'linear']),
@@ -186,14 +257,14 @@ export const modelSchema = z.strictObject({
 export const specSchema = z.strictObject({
   /** Prefix of every cloud resource name. */
   project: projectName,
-  environments: z.record(envName, environmentSchema),
-  models: z.record(modelName, modelSchema),
+  environments: expecting(z.record(envName, environmentSchema), 'a map from environment name to its clouds (such as dev: { aws: { account: "111111111111", region: us-east-1 } })'),
+  models: expecting(z.record(modelName, modelSchema), 'a map from model name to its training, registry, versions and serving'),
 });
 
 // ------------------------------------------------------------------ releases.yaml
 
 export const releaseSchema = z.strictObject({
-  traffic: z.record(labelKey, percent(0, 100)),
+  traffic: expecting(z.record(labelKey, percent(0, 100)), 'a map from version label to percent of traffic (such as { "7": 100 })'),
   shadow: z.strictObject({ version: versionLabel, percent: percent(1, 100) }).optional(),
 });
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { suggestion } from '../util/suggest';
 
 /**
@@ -16,7 +16,19 @@ export interface RawIssue {
 
 type ZodIssue = z.core.$ZodIssue;
 
-const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+/**
+ * What a value should be, in the user's words (`an AWS region (such as us-east-1)`), for the
+ * "missing; add ... here" of a required key. Schemas without one are described from their type.
+ */
+export const expectations = z.registry<{ expected: string }>();
+
+/** Registers what `schema` expects (see `expectations`) and returns it. */
+export function expecting<T extends z.ZodType>(schema: T, expected: string): T {
+  expectations.add(schema, { expected });
+  return schema;
+}
+
+export const article = (t: string) => (/^[aeiou]/i.test(t) ? `an ${t}` : `a ${t}`);
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
@@ -55,8 +67,92 @@ export function parseWithIssues<T extends z.ZodType>(schema: T, input: unknown):
   });
   if (result.success) return { data: result.data, issues: [] };
   const issues: RawIssue[] = [];
-  for (const issue of result.error.issues) collect(issue, [], input, knownKeys, issues);
+  for (const issue of result.error.issues) collect(issue, [], input, { schema, knownKeys }, issues);
   return { issues };
+}
+
+interface Context {
+  readonly schema: z.ZodType;
+  readonly knownKeys: Map<string, string[]>;
+}
+
+type Def = { type: string; [k: string]: unknown };
+const defOf = (schema: z.core.$ZodType): Def => schema._zod.def as unknown as Def;
+
+/** The schema of the value at `path` (record keys and list indexes included), or undefined. */
+function schemaAt(root: z.core.$ZodType, path: readonly PropertyKey[]): z.core.$ZodType | undefined {
+  let cur: z.core.$ZodType | undefined = root;
+  for (const seg of path) {
+    cur = cur && child(unwrap(cur), String(seg));
+    if (cur === undefined) return undefined;
+  }
+  return cur;
+}
+
+const WRAPPERS = ['optional', 'default', 'prefault', 'nullable', 'readonly', 'nonoptional', 'catch'];
+
+/** The schema a wrapper (optional, default, ...) or pipe (its input side) stands for, or undefined for the others. */
+function wrapped(schema: z.core.$ZodType): z.core.$ZodType | undefined {
+  const def = defOf(schema);
+  if (WRAPPERS.includes(def.type)) return def.innerType as z.core.$ZodType;
+  if (def.type === 'pipe') return def.in as z.core.$ZodType;
+  return undefined;
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let cur = schema;
+  for (let next = wrapped(cur); next !== undefined; next = wrapped(cur)) cur = next;
+  return cur;
+}
+
+function child(schema: z.core.$ZodType, key: string): z.core.$ZodType | undefined {
+  const def = defOf(schema);
+  if (def.type === 'object') return (def.shape as Record<string, z.core.$ZodType>)[key];
+  if (def.type === 'record') return def.valueType as z.core.$ZodType;
+  if (def.type === 'array') return def.element as z.core.$ZodType;
+  return undefined;
+}
+
+/** `one of invocations, gpu`, `a whole number from 1 to 500`, or the registered expectation. */
+function expectedOf(schema: z.core.$ZodType): string {
+  // The outermost registered expectation wins: `versionLabel` says more than the union inside it.
+  let cur: z.core.$ZodType | undefined = schema;
+  for (; cur !== undefined; cur = wrapped(cur)) {
+    const hint = expectations.get(cur as z.ZodType);
+    if (hint) return hint.expected;
+  }
+  const def = defOf(unwrap(schema));
+  switch (def.type) {
+    case 'enum':
+      return `one of ${Object.values(def.entries as Record<string, string>).join(', ')}`;
+    case 'literal':
+      return (def.values as unknown[]).map((v) => JSON.stringify(v)).join(' or ');
+    case 'number':
+      return numberExpected(def);
+    case 'boolean':
+      return 'true or false';
+    case 'object':
+      return `a map with keys ${Object.keys(def.shape as object).join(', ')}`;
+    case 'union':
+      return (def.options as z.core.$ZodType[]).map(expectedOf).join(' or ');
+    default:
+      return expectedName(def.type);
+  }
+}
+
+/** `a whole number from 1 to 500`, `a number above 0`. */
+function numberExpected(def: Def): string {
+  const what = (def.checks as z.core.$ZodCheck[] | undefined)?.some((c) => /int/.test(String((c._zod.def as { format?: string }).format))) ? 'a whole number' : 'a number';
+  let low: { value: number; inclusive: boolean } | undefined;
+  let high: { value: number; inclusive: boolean } | undefined;
+  for (const check of (def.checks ?? []) as z.core.$ZodCheck[]) {
+    const c = check._zod.def as unknown as { check: string; value: number; inclusive: boolean };
+    if (c.check === 'greater_than') low = c;
+    if (c.check === 'less_than') high = c;
+  }
+  if (low?.inclusive && high?.inclusive) return `${what} from ${low.value} to ${high.value}`;
+  const bounds = [low && `${low.inclusive ? 'at least' : 'above'} ${low.value}`, high && `${high.inclusive ? 'at most' : 'below'} ${high.value}`].filter(Boolean);
+  return bounds.length ? `${what} ${bounds.join(' and ')}` : what;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): { found: boolean; value: unknown } {
@@ -68,9 +164,18 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): { found: boolean
   return { found: true, value: cur };
 }
 
-function collect(issue: ZodIssue, prefix: PropertyKey[], input: unknown, knownKeys: Map<string, string[]>, out: RawIssue[]): void {
+function collect(issue: ZodIssue, prefix: PropertyKey[], input: unknown, context: Context, out: RawIssue[]): void {
   const path = [...prefix, ...issue.path];
   const at = valueAt(input, path);
+  const { knownKeys } = context;
+  // A required key that is not there: say so, and what it may be (never "undefined is not allowed").
+  if ((!at.found || at.value === undefined) && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code)) {
+    const schema = schemaAt(context.schema, path);
+    if (schema !== undefined) {
+      out.push({ path, missing: true, message: `missing; add ${expectedOf(schema)} here` });
+      return;
+    }
+  }
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeys.get(JSON.stringify(path)) ?? knownKeys.get(JSON.stringify(issue.path)) ?? [];
@@ -89,10 +194,10 @@ function collect(issue: ZodIssue, prefix: PropertyKey[], input: unknown, knownKe
       const best = branches[0] ?? issue.errors[0];
       if (branches.length === 0 || best === undefined) {
         const expected = issue.errors.map((b) => (b[0]?.code === 'invalid_type' ? expectedName((b[0] as { expected: string }).expected) : 'another form')).join(' or ');
-        out.push({ path, missing: !at.found, message: at.found ? `${typeOf(at.value)} is not allowed here; expected ${expected}` : `missing; expected ${expected}` });
+        out.push({ path, missing: !at.found, message: at.found ? `${typeOf(at.value)} is not allowed here; expected ${expected}` : `missing; add ${expected} here` });
         return;
       }
-      for (const inner of best) collect(inner as ZodIssue, path, input, knownKeys, out);
+      for (const inner of best) collect(inner as ZodIssue, path, input, context, out);
       return;
     }
     case 'invalid_type':
@@ -112,6 +217,7 @@ function messageOf(issue: ZodIssue, value: unknown): string {
   switch (issue.code) {
     case 'invalid_value': {
       const allowed = issue.values.map(String);
+      if (value === undefined) return `missing; add one of ${allowed.join(', ')} here`;
       if (typeof value === 'string') return `"${value}" is not allowed${suggestion(value, allowed)}`;
       return `${typeOf(value)} is not allowed; expected one of ${allowed.join(', ')}`;
     }

@@ -43,7 +43,17 @@ describe('YAML specs', () => {
 
   it('reports a missing required key at its parent', () => {
     const text = SPEC.replace('      image: { sagemaker: 1.dkr.ecr.us-east-1.amazonaws.com/x:1 }\n', '');
-    expect(yamlErrorsOf(text, RELEASES)).toEqual(['mlspec.yaml:9:5  models.fraud.serving.image: missing; add a map of keys here']);
+    expect(yamlErrorsOf(text, RELEASES)).toEqual(['mlspec.yaml:9:5  models.fraud.serving.image: missing; add a map of container image URIs by provider (sagemaker, vertex, azureml) here']);
+  });
+
+  it('says a missing enum key is missing and lists its values, at the parent map', () => {
+    const text = SPEC.replace('      replicas: { min: 1, max: 2 }\n', '      replicas: { min: 1, max: 2 }\n      autoscaling: { target: 100 }\n');
+    expect(yamlErrorsOf(text, RELEASES)).toEqual(['mlspec.yaml:13:7  models.fraud.serving.autoscaling.metric: missing; add one of invocations, gpu here']);
+  });
+
+  it('says a missing number is missing and gives its range', () => {
+    const text = SPEC.replace('      replicas: { min: 1, max: 2 }\n', '      replicas: { min: 1, max: 2 }\n      dataCapture: {}\n');
+    expect(yamlErrorsOf(text, RELEASES)).toEqual(['mlspec.yaml:13:7  models.fraud.serving.dataCapture.percent: missing; add a whole number from 1 to 100 here']);
   });
 
   it('suggests the accelerator name for a typo', () => {
