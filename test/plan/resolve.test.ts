@@ -35,6 +35,7 @@ describe('plan: SageMaker form', () => {
         image: { sagemaker: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-gpu' },
         output: { sagemaker: 's3://acme-models/fraud/' },
         resources: { accelerator: 'A10G', count: 1 },
+        metrics: { accuracy: 'acc=([0-9.]+)' },
       };
     });
     const releases = mutate(baseReleases(), (r) => (r.dev.fraud.traffic = { '12': 100 }));
