@@ -10,6 +10,7 @@ import type { ModelPlan } from '../../lib/plan/types';
 import { declaredDefinition, PLACEHOLDERS } from '../../lib/providers/sagemaker/runs';
 import { loadProject, loadProjectText } from '../../lib/spec';
 import { nagFindings } from './helpers';
+import { parseDefinition } from '../fakes/sagemaker/pipelines';
 
 const ROOT = path.resolve(__dirname, '../..');
 const EXAMPLE = { specPath: path.join(ROOT, 'examples/mlspec.yaml'), releasesPath: path.join(ROOT, 'examples/releases.yaml') };
@@ -69,6 +70,15 @@ describe('the bundled example: a pipeline for every model × environment that tr
     expect(def).toEqual(JSON.parse(JSON.stringify(declaredDefinition(model))));
   });
 
+  test('SageMaker Pipelines (the fake, as strict as the API reference) accepts every declared definition', () => {
+    for (const stack of stacks.filter((s) => s.stackName.startsWith('acme-fraud-detector-'))) {
+      const text = JSON.stringify(renderedDefinition(stack))
+        .replace(PLACEHOLDERS.kmsKeyArn, `arn:aws:kms:us-east-1:${stack.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`)
+        .replace(PLACEHOLDERS.bestTrialFunctionArn, `arn:aws:lambda:us-east-1:${stack.account}:function:handler`);
+      expect(() => parseDefinition(text)).not.toThrow();
+    }
+  });
+
   test('the tuning step, field by field from the spec', () => {
     const tune = step(def, 'Tune');
     const config = tune.Arguments.HyperParameterTuningJobConfig;
@@ -95,16 +105,19 @@ describe('the bundled example: a pipeline for every model × environment that tr
     expect(job.StaticHyperParameters.epochs).toEqual({ Get: 'Parameters.hp_epochs' });
   });
 
-  test('the gates: one condition per registry gate, on the best trial\'s metrics, refusing with the value and threshold', () => {
-    const gate1 = step(def, 'Gate1-accuracy');
-    expect(gate1.Arguments.Conditions).toEqual([{ Type: 'GreaterThanOrEqualTo', LeftValue: { Get: "Steps.BestTrial.OutputParameters['accuracy']" }, RightValue: 0.95 }]);
-    expect(gate1.Arguments.IfSteps[0].Name).toBe('Gate2-f1');
-    expect(gate1.Arguments.ElseSteps[0]).toEqual({
-      Name: 'Refused1-accuracy',
+  test('the gates: one condition holding every registry gate, on the best trial\'s metrics; a refusal names each value and threshold', () => {
+    const gates = step(def, 'Gates');
+    const metric = (name: string) => ({ Get: `Steps.BestTrial.OutputParameters['${name}']` });
+    expect(gates.Arguments.Conditions).toEqual([
+      { Type: 'GreaterThanOrEqualTo', LeftValue: metric('accuracy'), RightValue: 0.95 },
+      { Type: 'GreaterThanOrEqualTo', LeftValue: metric('f1'), RightValue: 0.9 },
+    ]);
+    expect(gates.Arguments.IfSteps.map((s: any) => s.Name)).toEqual(['Register']);
+    expect(gates.Arguments.ElseSteps).toEqual([{
+      Name: 'Refused',
       Type: 'Fail',
-      Arguments: { ErrorMessage: { 'Std:Join': { On: '', Values: ['registry.gates.accuracy: accuracy is ', { Get: "Steps.BestTrial.OutputParameters['accuracy']" }, '; it needs >= 0.95, so the version was not registered'] } } },
-    });
-    expect(step(def, 'Gate2-f1').Arguments.Conditions[0]).toEqual(expect.objectContaining({ Type: 'GreaterThanOrEqualTo', RightValue: 0.9 }));
+      Arguments: { ErrorMessage: { 'Std:Join': { On: '', Values: ['registry.gates refused this run: ', 'accuracy is ', metric('accuracy'), ' (needs >= 0.95)', ', f1 is ', metric('f1'), ' (needs >= 0.9)', '; the version was not registered'] } } },
+    }]);
   });
 
   test('registration: the model\'s group, the serving image, manual approval, metrics as declared versions carry them, the run as lineage', () => {
@@ -164,7 +177,7 @@ describe('a single training run (no tuning)', () => {
   });
 
   test('gates read the training job\'s final metrics', () => {
-    expect(step(def, 'Gate1-accuracy').Arguments.Conditions[0].LeftValue).toEqual({ Get: "Steps.Train.FinalMetricDataList['accuracy'].Value" });
+    expect(step(def, 'Gates').Arguments.Conditions[0].LeftValue).toEqual({ Get: "Steps.Train.FinalMetricDataList['accuracy'].Value" });
     expect(step(def, 'Register').Arguments.InferenceSpecification.Containers[0].ModelDataUrl).toEqual({ Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' });
   });
 

@@ -18,7 +18,7 @@ import { gatePasses } from '../../spec/values';
 import type { DryRun, GateVerdict, RunEvent, RunOutcome, RunSummary, TrainingRunner } from '../../train/types';
 import { NotDeployedError, resolveSets } from '../../train/types';
 import { isMissing, unlessMissing } from './missing';
-import { pipelineDefinition, runParameters, STEPS } from './training';
+import { GATES_STEP, pipelineDefinition, runParameters, STEPS } from './training';
 
 /**
  * Runs of the SageMaker training pipeline: start one, follow it step by step (the training job's
@@ -175,10 +175,9 @@ export class SageMakerTrainingRunner implements TrainingRunner {
           for (const o of lambda.OutputParameters ?? []) if (t.metrics.some((m) => m.name === o.Name)) metrics[o.Name!] = Number(o.Value);
           onEvent({ kind: 'metrics', step: name, metrics });
         }
-        if (step.Metadata?.Condition?.Outcome && seen.get(`${name}#gate`) === undefined) {
-          seen.set(`${name}#gate`, step.Metadata.Condition.Outcome);
-          const verdict = gateVerdict(model, name, metrics, step.Metadata.Condition.Outcome === 'True');
-          if (verdict) onEvent({ kind: 'gate', verdict });
+        if (name === GATES_STEP && step.Metadata?.Condition?.Outcome && seen.get(`${name}#gates`) === undefined) {
+          seen.set(`${name}#gates`, step.Metadata.Condition.Outcome);
+          for (const verdict of gateVerdicts(model, metrics, step.Metadata.Condition.Outcome === 'True')) onEvent({ kind: 'gate', verdict });
         }
       }
       const status = execution.PipelineExecutionStatus ?? 'Executing';
@@ -292,14 +291,16 @@ function finalMetrics(job: DescribeTrainingJobCommandOutput): Record<string, num
   return Object.fromEntries((job.FinalMetricDataList ?? []).filter((m) => m.MetricName && m.Value !== undefined).map((m) => [m.MetricName!, m.Value!]));
 }
 
-/** A gate step's verdict in the user's terms: `Gate<i>-<metric>` is registry.gates' i-th gate. */
-function gateVerdict(model: ModelPlan, step: string, metrics: Record<string, number>, passed: boolean): GateVerdict | undefined {
-  const i = Number(/^Gate(\d+)-/.exec(step)?.[1]) - 1;
-  const gate = model.registry.gates[i];
-  if (!gate) return undefined;
-  const value = metrics[gate.metric];
-  // The pipeline's own verdict rules; the value is shown where the run reported it.
-  return { gate: `registry.gates.${gate.metric}`, passed, value, text: `${gate.metric} ${gate.op} ${gate.threshold}`, agrees: value === undefined || gatePasses(gate, value) === passed };
+/**
+ * Each gate's verdict from the run's metrics. SageMaker's condition says whether all held; when
+ * it says they did not, the gates whose values we read as passing are still shown as passing.
+ */
+function gateVerdicts(model: ModelPlan, metrics: Record<string, number>, allPassed: boolean): GateVerdict[] {
+  return model.registry.gates.map((gate) => {
+    const value = metrics[gate.metric];
+    const passed = allPassed || (value !== undefined && gatePasses(gate, value) && model.registry.gates.length > 1);
+    return { gate: `registry.gates.${gate.metric}`, passed, value, text: `${gate.metric} ${gate.op} ${gate.threshold}`, agrees: value === undefined || gatePasses(gate, value) === passed };
+  });
 }
 
 const elapsed = (from: Date, to: Date | undefined) => (to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : 0);

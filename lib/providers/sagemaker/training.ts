@@ -257,8 +257,20 @@ function results(t: SageMakerTrainingPlan) {
 
 const CONDITION = { '>=': 'GreaterThanOrEqualTo', '>': 'GreaterThan', '<=': 'LessThanOrEqualTo', '<': 'LessThan' } as const;
 
-/** The message a refused run ends with; `mlspec train --wait` prints it as SageMaker's failure reason. */
-export const gateRefusal = (g: GatePlan, value: unknown) => join(`registry.gates.${g.metric}: ${g.metric} is `, value, `; it needs ${g.op} ${g.threshold}, so the version was not registered`);
+/** The step that checks every gate at once (SageMaker Pipelines does not nest condition steps). */
+export const GATES_STEP = 'Gates';
+export const REFUSED_STEP = 'Refused';
+
+/**
+ * The message a refused run ends with; `mlspec train --wait` prints it as SageMaker's failure
+ * reason, and each gate's own verdict beside it.
+ */
+export function gateRefusal(gates: GatePlan[], value: (metric: string) => unknown): Expression {
+  const parts: unknown[] = ['registry.gates refused this run: '];
+  gates.forEach((g, i) => parts.push(`${i ? ', ' : ''}${g.metric} is `, value(g.metric), ` (needs ${g.op} ${g.threshold})`));
+  parts.push('; the version was not registered');
+  return join(...parts);
+}
 
 function registerStep(model: ModelPlan, sm: SageMakerModelPlan, t: SageMakerTrainingPlan) {
   const r = results(t);
@@ -286,24 +298,23 @@ function registerStep(model: ModelPlan, sm: SageMakerModelPlan, t: SageMakerTrai
   };
 }
 
-/** registry.gates as a chain of conditions: each passed gate leads to the next, the last to registration. */
+/**
+ * registry.gates as one condition (its conditions must all hold): registration when they do, a
+ * Fail step naming every gate's value and threshold when one does not.
+ */
 function gateSteps(model: ModelPlan, sm: SageMakerModelPlan, t: SageMakerTrainingPlan): Record<string, unknown> {
   const r = results(t);
-  let next: Record<string, unknown> = registerStep(model, sm, t);
   const gates = model.registry.gates;
-  for (let i = gates.length - 1; i >= 0; i--) {
-    const g = gates[i];
-    next = {
-      Name: `Gate${i + 1}-${safe(g.metric)}`.slice(0, 64),
-      Type: 'Condition',
-      Arguments: {
-        Conditions: [{ Type: CONDITION[g.op], LeftValue: r.metric(g.metric), RightValue: g.threshold }],
-        IfSteps: [next],
-        ElseSteps: [{ Name: `Refused${i + 1}-${safe(g.metric)}`.slice(0, 64), Type: 'Fail', Arguments: { ErrorMessage: gateRefusal(g, r.metric(g.metric)) } }],
-      },
-    };
-  }
-  return next;
+  if (gates.length === 0) return registerStep(model, sm, t);
+  return {
+    Name: GATES_STEP,
+    Type: 'Condition',
+    Arguments: {
+      Conditions: gates.map((g) => ({ Type: CONDITION[g.op], LeftValue: r.metric(g.metric), RightValue: g.threshold })),
+      IfSteps: [registerStep(model, sm, t)],
+      ElseSteps: [{ Name: REFUSED_STEP, Type: 'Fail', Arguments: { ErrorMessage: gateRefusal(gates, r.metric) } }],
+    },
+  };
 }
 
 /** The pipeline definition (version 2020-12-01) for one model in one environment. */

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { PipelineEngine } from './pipelines';
 
 /**
  * A stateful fake of the SageMaker endpoint API and Application Auto Scaling on 127.0.0.1, speaking
@@ -12,6 +13,9 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
  * remove or move to another instance type is a registered scalable target; RegisterScalableTarget
  * needs the variant on the endpoint; PutScalingPolicy needs a registered target; deregistering a
  * target deletes its policies; DeleteEndpoint deregisters the endpoint's targets.
+ *
+ * SageMaker Pipelines and the training and tuning jobs their steps run live in `pipelines`
+ * (pipelines.ts); the sm<Operation> methods for them below only hand over to it.
  */
 
 interface Variant { VariantName: string; ModelName?: string; InstanceType?: string; InitialInstanceCount?: number; InitialVariantWeight?: number }
@@ -50,6 +54,13 @@ export class FakeSageMaker {
   readonly failed = new Map<string, string>();
   /** Endpoint name → how many more DescribeEndpoint calls answer Updating (an update in progress). */
   readonly updating = new Map<string, number>();
+  /** Pipelines, their executions, training and tuning jobs, Lambda functions for Lambda steps, the fake clock. */
+  readonly pipelines = new PipelineEngine({
+    createModelPackage: (input) => this.smCreateModelPackage(input),
+    describeModelPackage: (arn) => this.smDescribeModelPackage({ ModelPackageName: arn }),
+    tag: (arn, tags) => this.smAddTags({ ResourceArn: arn, Tags: tags }),
+    error: (type, message, status) => new AwsError(type, message, status),
+  });
   private server?: http.Server;
   url = '';
 
@@ -57,12 +68,12 @@ export class FakeSageMaker {
     this.server = http.createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
-      req.on('end', () => {
+      req.on('end', async () => {
         const target = String(req.headers['x-amz-target'] ?? '');
         let status = 200;
         let out: unknown;
         try {
-          out = this.dispatch(target, body ? JSON.parse(body) : {});
+          out = await this.dispatch(target, body ? JSON.parse(body) : {});
         } catch (e) {
           const err = e instanceof AwsError ? e : new AwsError('InternalFailure', String(e), 500);
           status = err.status;
@@ -92,7 +103,8 @@ export class FakeSageMaker {
     return this.calls.slice(from).filter((c) => !READS.test(c.split('.')[1]));
   }
 
-  private dispatch(target: string, input: any): unknown {
+  /** Handlers may answer with a Promise (pipeline steps call async Lambda functions). */
+  private async dispatch(target: string, input: any): Promise<unknown> {
     const [service, op] = target.split('.');
     const name = `${service === 'SageMaker' ? 'SageMaker' : 'AutoScaling'}.${op}`;
     this.calls.push(name);
@@ -105,7 +117,7 @@ export class FakeSageMaker {
     }
     const handler = (this as any)[`${service === 'SageMaker' ? 'sm' : 'aas'}${op}`];
     if (!handler) throw new AwsError('UnknownOperationException', `${target} is not served by the fake`);
-    return handler.call(this, input);
+    return await handler.call(this, input);
   }
 
   // --- SageMaker --------------------------------------------------------------------------------
@@ -325,6 +337,56 @@ export class FakeSageMaker {
     if (input.CustomerMetadataProperties) p.CustomerMetadataProperties = { ...p.CustomerMetadataProperties, ...input.CustomerMetadataProperties };
     for (const k of input.CustomerMetadataPropertiesToRemove ?? []) delete p.CustomerMetadataProperties?.[k];
     return { ModelPackageArn: p.ModelPackageArn };
+  }
+
+  // --- SageMaker Pipelines, training and tuning jobs (pipelines.ts) -----------------------------------
+
+  smCreatePipeline(input: Record<string, any>) {
+    return this.pipelines.createPipeline(input);
+  }
+
+  smUpdatePipeline(input: Record<string, any>) {
+    return this.pipelines.updatePipeline(input);
+  }
+
+  smDescribePipeline(input: { PipelineName: string }) {
+    return this.pipelines.describePipeline(input);
+  }
+
+  smDeletePipeline(input: { PipelineName: string }) {
+    return this.pipelines.deletePipeline(input);
+  }
+
+  smStartPipelineExecution(input: Record<string, any>) {
+    return this.pipelines.startPipelineExecution(input);
+  }
+
+  smDescribePipelineExecution(input: { PipelineExecutionArn: string }) {
+    return this.pipelines.describePipelineExecution(input);
+  }
+
+  smListPipelineExecutions(input: { PipelineName: string; SortBy?: string; SortOrder?: string; MaxResults?: number; NextToken?: string }) {
+    return this.pipelines.listPipelineExecutions(input);
+  }
+
+  smListPipelineExecutionSteps(input: { PipelineExecutionArn: string; MaxResults?: number; NextToken?: string; SortOrder?: string }) {
+    return this.pipelines.listPipelineExecutionSteps(input);
+  }
+
+  smStopPipelineExecution(input: { PipelineExecutionArn: string; ClientRequestToken?: string }) {
+    return this.pipelines.stopPipelineExecution(input);
+  }
+
+  smDescribeTrainingJob(input: { TrainingJobName: string }) {
+    return this.pipelines.describeTrainingJob(input);
+  }
+
+  smDescribeHyperParameterTuningJob(input: { HyperParameterTuningJobName: string }) {
+    return this.pipelines.describeHyperParameterTuningJob(input);
+  }
+
+  smListTrainingJobsForHyperParameterTuningJob(input: { HyperParameterTuningJobName: string; MaxResults?: number; NextToken?: string; StatusEquals?: string; SortBy?: string; SortOrder?: string }) {
+    return this.pipelines.listTrainingJobsForHyperParameterTuningJob(input);
   }
 
   // --- Application Auto Scaling -----------------------------------------------------------------
