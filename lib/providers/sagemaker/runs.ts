@@ -170,6 +170,17 @@ export class SageMakerTrainingRunner implements TrainingRunner {
             onEvent({ kind: 'metrics', step: name, metrics });
           }
         }
+        const tuningArn = step.Metadata?.TuningJob?.Arn;
+        if (tuningArn) {
+          const tuning = await sm.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: tuningArn.split('/').pop() }));
+          const c = tuning.TrainingJobStatusCounters ?? {};
+          const failed = (c.NonRetryableError ?? 0) + (c.RetryableError ?? 0);
+          const text = `${c.Completed ?? 0} completed, ${c.InProgress ?? 0} running${failed ? `, ${failed} failed` : ''}${c.Stopped ? `, ${c.Stopped} stopped` : ''} of ${t.tuning?.maxTrials ?? '?'}`;
+          if (seen.get(`${name}#trials`) !== text) {
+            seen.set(`${name}#trials`, text);
+            onEvent({ kind: 'job', step: name, status: `trials ${text}`, elapsedSeconds: elapsed(started, new Date(Math.max(started.getTime(), ...(tuning.LastModifiedTime ? [tuning.LastModifiedTime.getTime()] : [])))) });
+          }
+        }
         const lambda = step.Metadata?.Lambda;
         if (name === STEPS.bestTrial && status === 'Succeeded' && lambda && Object.keys(metrics).length === 0) {
           for (const o of lambda.OutputParameters ?? []) if (t.metrics.some((m) => m.name === o.Name)) metrics[o.Name!] = Number(o.Value);
@@ -192,7 +203,8 @@ export class SageMakerTrainingRunner implements TrainingRunner {
           version,
           registry: packageArn,
           metrics,
-          reason: execution.FailureReason ?? failed?.FailureReason ?? (status === 'Stopped' ? 'the run was stopped' : undefined),
+          // The failed step says why; the execution's own reason is SageMaker's generic "Step failure".
+          reason: failed?.FailureReason ?? execution.FailureReason ?? (status === 'Stopped' ? 'the run was stopped' : undefined),
         };
       }
       if (signal?.aborted) return { runId: arn, status: 'detached', metrics };
@@ -232,7 +244,7 @@ export class SageMakerTrainingRunner implements TrainingRunner {
         spotSavingPercent: t.spot && trained > 0 ? Math.round((1 - billable / trained) * 100) : undefined,
         metrics: best ? finalMetrics(best) : {},
         version: register?.Metadata?.RegisterModel?.Arn?.split('/').pop(),
-        reason: e.PipelineExecutionFailureReason,
+        reason: e.PipelineExecutionStatus === 'Failed' ? (steps.find((x) => x.StepStatus === 'Failed')?.FailureReason ?? e.PipelineExecutionFailureReason) : undefined,
       });
     }
     return out;
