@@ -261,7 +261,7 @@ export function buildProgram(io: Io): Command {
     .option('--set <key=value>', 'this run only: a hyperparameter (epochs=20) or an input (inputs.train=s3://...); repeat for more', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--wait', 'follow the run: steps, the job’s status, metrics, each gate, the registered version; exit 0 when a version was registered')
     .option('--dry-run', 'print the requests it would send and the pipeline cdk deploy declares, without calling the cloud')
-    .option('--json', 'with --dry-run, as JSON (docs/train-json.md)')
+    .option('--json', 'as JSON: the dry run, the started run, or with --wait how it ended (docs/train-json.md)')
     .action(async (model: string, opts: FileOptions & { env: string; provider?: string; set: string[]; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
       const project = load(opts, io);
       const { plan, runner } = trainingTarget(project, model, opts.env, opts.provider);
@@ -286,6 +286,14 @@ export function buildProgram(io: Io): Command {
           return;
         }
         const runId = await runner.start(plan, sets);
+        if (opts.json) {
+          // One JSON document: the run, or with --wait how it ended (docs/train-json.md).
+          const outcome = opts.wait ? await runner.follow(plan, runId, () => undefined, io.signal) : undefined;
+          io.out(`${JSON.stringify({ schemaVersion: 1, model, environment: opts.env, provider: runner.provider, runId, ...outcome }, null, 2)}\n`);
+          if (outcome && outcome.status === 'detached') throw new Detached();
+          if (outcome && outcome.status !== 'registered') throw new GateFailure(`run ${runId.split('/').pop()} of ${plan.name} in ${plan.environment} ${outcome.status === 'stopped' ? 'was stopped' : 'failed'}, nothing was registered: ${outcome.reason ?? 'no reason given'}`);
+          return;
+        }
         io.out(`started ${plan.name} training in ${opts.env} on ${runner.provider}: ${runId}\n`);
         if (!opts.wait) {
           io.out(`follow it with: npx mlspec runs ${plan.name} --env ${opts.env} --follow ${runId.split('/').pop()}\n`);

@@ -157,6 +157,14 @@ describe('mlspec train --wait, one training run (no tuning)', () => {
     expect(out).toContain('why runs failed:');
   });
 
+  it('--json --wait prints one document: how the run ended', async () => {
+    fake.pipelines.scriptJobs([SPOT_RUN]);
+    expect(await train('--wait', '--json')).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toEqual(expect.objectContaining({ schemaVersion: 1, model: 'fraud-detector', environment: 'dev', provider: 'sagemaker', status: 'registered', version: '4', metrics: { val_f1: 0.93, accuracy: 0.97, f1: 0.95 } }));
+    expect(doc.runId).toMatch(/execution\/[a-z0-9]{12}$/);
+  });
+
   it('Ctrl-C detaches: the run goes on, and the printed command follows it to the end', async () => {
     fake.pipelines.scriptJobs([SPOT_RUN]);
     controller.abort();
