@@ -234,6 +234,13 @@ describe('mlspec train: errors a user can act on', () => {
     expect(await run(['train', 'search-ranker', '--env', 'dev'], io())).toBe(2);
     expect(err).toBe('error: search-ranker has no training section in the spec, so there is nothing to run; add training: to models.search-ranker (docs/SPEC.md)\n');
     err = '';
+    // fraud-detector trains on SageMaker and Azure ML in dev; mlspec runs SageMaker's so far, and says so.
+    expect(await train('--provider', 'azureml')).toBe(2);
+    expect(err).toBe('error: mlspec runs training on sagemaker only so far; fraud-detector trains on azureml in dev\n');
+    err = '';
+    expect(await train('--provider', 'vertex')).toBe(2);
+    expect(err).toBe('error: --provider: fraud-detector trains on sagemaker or azureml in dev, not on "vertex"\n');
+    err = '';
     expect(await train('--set', 'epoch=3')).toBe(2);
     expect(err).toBe('error: --set epoch: fraud-detector has no hyperparameter or input "epoch" (it takes epochs, inputs.train); did you mean "epochs"?\n');
     err = '';
