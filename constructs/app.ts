@@ -1,5 +1,6 @@
 import type { App } from 'aws-cdk-lib';
 import type { Plan } from '../lib/plan/types';
+import { handlerNames, HandlersStack } from './handlers-stack';
 import { ModelStack } from './model-stack';
 
 /**
@@ -12,18 +13,27 @@ export function addModelStacks(app: App, plan: Plan): ModelStack[] {
   const registryOwners = new Set<string>();
   for (const env of plan.environments) {
     if (!env.aws) continue;
+    // The environment's handlers, once; model stacks refer to them by name and deploy after them.
+    const handlers = new HandlersStack(app, handlerNames(plan.project, env.name).stackName, {
+      project: plan.project,
+      environment: env,
+      env: { account: env.aws.account, region: env.aws.region },
+    });
     for (const model of env.models) {
       const group = model.sagemaker?.registry.modelPackageGroupName;
       const key = group ? `${model.sagemaker!.account}/${model.sagemaker!.region}/${group}` : undefined;
       const ownsRegistry = key ? !registryOwners.has(key) : true;
       if (key) registryOwners.add(key);
-      stacks.push(new ModelStack(app, model.stackName, {
+      const stack = new ModelStack(app, model.stackName, {
         project: plan.project,
         plan: model,
         protected: env.protected,
         ownsRegistry,
         env: { account: env.aws.account, region: env.aws.region },
-      }));
+        sharedHandlers: true,
+      });
+      stack.addStackDependency(handlers);
+      stacks.push(stack);
     }
   }
   return stacks;

@@ -4,3 +4,4 @@ export * from './azureml';
 export * from './reconciler-provider';
 export * from './model-stack';
 export * from './app';
+export * from './handlers-stack';

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { HandlerFunction } from './sagemaker/handler-function';
+import { HandlersStack, type EnvironmentHandlers } from './handlers-stack';
 import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan, AzureMlModelPlan } from '../lib/plan/types';
 import { AzureMlModel } from './azureml';
 import { VertexModel } from './vertex';
@@ -34,6 +35,13 @@ export interface ModelStackProps extends StackProps {
    * @default true
    */
   readonly ownsRegistry?: boolean;
+  /**
+   * Use the environment's handlers stack (`HandlersStack`, which `addModelStacks` adds and this
+   * stack must deploy after): the stack then holds no Lambda function, state machine or handler
+   * role, and one KMS key.
+   * @default false - handlers of the stack's own, as a construct used alone brings them
+   */
+  readonly sharedHandlers?: boolean;
 }
 
 /** What the stack built on SageMaker. */
@@ -58,9 +66,13 @@ export class ModelStack extends Stack {
   public readonly vertex?: VertexModel;
   /** Azure ML model versions and online endpoint (a custom resource), when the plan has an Azure slice. */
   public readonly azureml?: AzureMlModel;
+  /** The environment's shared handlers, when given. */
+  public readonly handlers?: EnvironmentHandlers;
+  /** The stack's one key, with shared handlers. */
+  public readonly encryptionKey?: kms.Key;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
-    const { project, plan, protected: isProtected = false, ownsRegistry = true, ...stackProps } = props;
+    const { project, plan, protected: isProtected = false, ownsRegistry = true, sharedHandlers = false, ...stackProps } = props;
     super(scope, id, {
       stackName: plan.stackName,
       env: plan.sagemaker ? { account: plan.sagemaker.account, region: plan.sagemaker.region } : undefined,
@@ -73,6 +85,13 @@ export class ModelStack extends Stack {
     Tags.of(this).add('mlspec:model', plan.name);
     Tags.of(this).add('mlspec:environment', plan.environment);
 
+    const handlers = sharedHandlers ? HandlersStack.refs(this, project, plan.environment, { vertex: plan.vertex !== undefined, azureml: plan.azureml !== undefined }) : undefined;
+    this.handlers = handlers;
+    // With shared handlers, one key serves the model: endpoint storage and capture, training output.
+    // Kept on delete, so retained captures and trained models stay readable.
+    if (handlers && plan.sagemaker && (plan.sagemaker.serving || plan.sagemaker.training)) {
+      this.encryptionKey = new kms.Key(this, 'Key', { description: `mlspec ${plan.stackName}: endpoint storage, data capture and training output`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    }
     const removalPolicy = isProtected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     if (plan.sagemaker) this.sagemaker = this.buildSageMaker(plan.sagemaker, removalPolicy, ownsRegistry);
     if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, isProtected);
@@ -102,6 +121,7 @@ export class ModelStack extends Stack {
       protected: isProtected,
       workloadIdentityProvider: vx.workloadIdentityProvider,
       serviceAccount: vx.serviceAccount,
+      handlers: this.handlers?.vertex,
     });
   }
 
@@ -115,6 +135,7 @@ export class ModelStack extends Stack {
       tenantId: az.tenantId,
       clientId: az.clientId,
       clientSecretName: az.clientSecretName,
+      handlers: this.handlers?.azureml,
     });
   }
 
@@ -125,6 +146,7 @@ export class ModelStack extends Stack {
         modelPackageGroupName: sm.registry.modelPackageGroupName,
         description: `mlspec model ${this.plan.name}`,
         approvalStatus: sm.registry.approvalStatus === 'Approved' ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+        handler: this.handlers?.sagemaker,
         versions: sm.registry.packages.map((p) => ({
           label: p.label,
           image: p.image,
@@ -138,9 +160,9 @@ export class ModelStack extends Stack {
     Tags.of(registry).remove('mlspec:environment');
 
     // One handler function per stack: the registry's, when this stack owns the registry.
-    const handler = registry instanceof ModelRegistry ? registry.handler : undefined;
+    const handler = this.handlers?.sagemaker ?? (registry instanceof ModelRegistry ? registry.handler : undefined);
     const training = sm.training
-      ? new TrainingPipeline(this, 'Training', { model: this.plan, handler: handler ?? (sm.training.tuning ? this.ownHandler() : undefined) })
+      ? new TrainingPipeline(this, 'Training', { model: this.plan, handler: handler ?? (sm.training.tuning ? this.ownHandler() : undefined), encryptionKey: this.encryptionKey })
       : undefined;
     if (training && registry instanceof ModelRegistry) training.node.addDependency(registry);
 
@@ -156,6 +178,7 @@ export class ModelStack extends Stack {
       dataCapture: serving.dataCapturePercent ? { percent: serving.dataCapturePercent } : undefined,
       removalPolicy,
       handler: handler ?? this.stackHandler,
+      encryptionKey: this.encryptionKey,
     });
     return { registry, endpoint, training };
   }

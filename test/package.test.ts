@@ -46,6 +46,7 @@ describe('the README\'s "In your own CDK app" example', () => {
     const templates = readdirSync(out).filter((f) => f.endsWith('.template.json')).sort();
     expect(templates).toEqual([
       'acme-fraud-detector-dev.template.json', 'acme-fraud-detector-prod.template.json', 'acme-fraud-detector-staging.template.json',
+      'acme-handlers-dev.template.json', 'acme-handlers-prod.template.json', 'acme-handlers-staging.template.json',
       'acme-search-ranker-dev.template.json', 'acme-search-ranker-prod.template.json', 'acme-search-ranker-staging.template.json',
     ]);
   });

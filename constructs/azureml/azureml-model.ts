@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { AzureMlModelPlan } from '../../lib/plan/types';
 import { ENTRA_AUDIENCE } from '../../lib/providers/azureml/audience';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
-import { ReconcilerProvider } from '../reconciler-provider';
+import { ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
 
 export interface AzureMlModelProps {
   /** The model's Azure ML plan: model versions, online endpoint, deployments, traffic and mirror traffic. */
@@ -26,6 +26,11 @@ export interface AzureMlModelProps {
    * that cannot use federation. @default - federation: the handler role's web identity token
    */
   readonly clientSecretName?: string;
+  /**
+   * The environment's shared Azure ML handlers (`addModelStacks` passes the handlers stack's).
+   * @default - handlers of its own
+   */
+  readonly handlers?: IReconcilerHandlers;
   /** Key for the handlers' logs and environment. @default - a new key with rotation */
   readonly encryptionKey?: kms.IKey;
 }
@@ -37,44 +42,61 @@ export interface AzureMlModelProps {
  * secret anywhere), or with a client secret it reads from Secrets Manager when one is named.
  * Staged rollouts are walked by the Provider framework's isComplete waiter, watching Azure Monitor.
  */
+export const AZUREML_NETWORK_REASON = 'Calls only Azure Resource Manager, Microsoft Entra ID and AWS STS / Secrets Manager public APIs over TLS; a VPC would add NAT without isolating anything.';
+
+/**
+ * What the Azure ML handlers' role needs to sign in to Entra ID: read the one client secret, or
+ * mint short-lived RS256 tokens for Entra ID's token exchange, and nothing else.
+ */
+export function allowAzureSignIn(scope: Construct, role: iam.IRole, clientSecretName: string | undefined, description: string): iam.ManagedPolicy {
+  const stack = Stack.of(scope);
+  const statements = clientSecretName
+    ? // Secrets Manager appends six random characters to a secret's ARN.
+      [new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${clientSecretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] })]
+    : [
+        new iam.PolicyStatement({
+          actions: ['sts:GetWebIdentityToken'],
+          resources: ['*'],
+          conditions: {
+            'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': [ENTRA_AUDIENCE] },
+            NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
+            StringEquals: { 'sts:SigningAlgorithm': 'RS256' },
+          },
+        }),
+      ];
+  const policy = new iam.ManagedPolicy(scope, 'AzurePolicy', { roles: [role], statements, description });
+  if (clientSecretName) acknowledgeWildcardResource(policy, statements[0].resources[0], 'Secrets Manager ends every secret ARN with six random characters; the ?????? matches exactly those of this one secret.');
+  else acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'sts:GetWebIdentityToken has no resource-level permissions (AWS IAM documentation); the conditions pin the audience to Entra ID token exchange, RS256 and 5-minute tokens.');
+  return policy;
+}
+
 export class AzureMlModel extends Construct {
   public readonly resource: CustomResource;
   /** The handlers' role: the identity the app registration's federated credential trusts. */
-  public readonly handlerRole: iam.Role;
+  public readonly handlerRole: iam.IRole;
   /** ARM id and scoring URI of the online endpoint after deployment. */
   public readonly endpointId: string;
   public readonly scoringUri: string;
 
   constructor(scope: Construct, id: string, props: AzureMlModelProps) {
     super(scope, id);
-    const provider = new ReconcilerProvider(this, 'Handler', {
-      provider: 'azureml',
-      title: 'Azure ML',
-      model: props.model,
-      environment: props.environment,
-      encryptionKey: props.encryptionKey,
-      networkReason: 'Calls only Azure Resource Manager, Microsoft Entra ID and AWS STS / Secrets Manager public APIs over TLS; a VPC would add NAT without isolating anything.',
-    });
+    let provider: IReconcilerHandlers;
+    if (props.handlers) {
+      // The handlers stack gave its role the environment's Azure sign-in.
+      provider = props.handlers;
+    } else {
+      const own = new ReconcilerProvider(this, 'Handler', {
+        provider: 'azureml',
+        title: 'Azure ML',
+        model: props.model,
+        environment: props.environment,
+        encryptionKey: props.encryptionKey,
+        networkReason: AZUREML_NETWORK_REASON,
+      });
+      allowAzureSignIn(this, own.handlerRole, props.clientSecretName, `mlspec Azure ML sign-in of ${props.model} in ${props.environment}`);
+      provider = own;
+    }
     this.handlerRole = provider.handlerRole;
-    const stack = Stack.of(this);
-    const statements = props.clientSecretName
-      ? // Secrets Manager appends six random characters to a secret's ARN.
-        [new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.clientSecretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] })]
-      : // The role can mint short-lived RS256 tokens for Entra ID's token exchange, and nothing else.
-        [
-          new iam.PolicyStatement({
-            actions: ['sts:GetWebIdentityToken'],
-            resources: ['*'],
-            conditions: {
-              'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': [ENTRA_AUDIENCE] },
-              NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
-              StringEquals: { 'sts:SigningAlgorithm': 'RS256' },
-            },
-          }),
-        ];
-    const policy = new iam.ManagedPolicy(this, 'AzurePolicy', { roles: [this.handlerRole], statements, description: `mlspec Azure ML sign-in of ${props.model} in ${props.environment}` });
-    if (props.clientSecretName) acknowledgeWildcardResource(policy, statements[0].resources[0], 'Secrets Manager ends every secret ARN with six random characters; the ?????? matches exactly those of this one secret.');
-    else acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'sts:GetWebIdentityToken has no resource-level permissions (AWS IAM documentation); the conditions pin the audience to Entra ID token exchange, RS256 and 5-minute tokens.');
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

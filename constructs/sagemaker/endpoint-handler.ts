@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { HandlerFunction } from './handler-function';
+import { Construct, type IDependable } from 'constructs';
+import { HandlerFunction, type ISageMakerHandler } from './handler-function';
 
 export interface EndpointHandlerProps {
   readonly endpointName: string;
@@ -18,7 +18,7 @@ export interface EndpointHandlerProps {
    * statements instead of a function of its own being made.
    * @default - a function of its own
    */
-  readonly shared?: HandlerFunction;
+  readonly shared?: ISageMakerHandler;
 }
 
 /**
@@ -30,10 +30,10 @@ export interface EndpointHandlerProps {
  */
 export class EndpointHandler extends Construct {
   public readonly serviceToken: string;
-  public readonly function: lambda.Function;
-  public readonly role: iam.Role;
-  /** The role's customer-managed policy: resources that call the handler depend on it. */
-  public readonly policy: iam.ManagedPolicy;
+  /** The endpoint's own function, when it has one (not when it shares a handler). */
+  public readonly function?: lambda.Function;
+  /** What resources that call the handler depend on: its permissions, where they are in this stack. */
+  public readonly ready: IDependable[];
 
   constructor(scope: Construct, id: string, props: EndpointHandlerProps) {
     super(scope, id);
@@ -74,11 +74,12 @@ export class EndpointHandler extends Construct {
         [alarmArns, 'Target tracking names its alarms with a random suffix; the pattern covers this endpoint\'s variants only.'],
       );
     }
-    let fn = props.shared;
-    if (fn) {
-      fn.allow(statements, wildcards);
+    if (props.shared) {
+      props.shared.allow(statements, wildcards);
+      this.serviceToken = props.shared.serviceToken;
+      this.ready = props.shared.ready;
     } else {
-      fn = new HandlerFunction(this, 'Handler', {
+      const fn = new HandlerFunction(this, 'Handler', {
         name: `${name}-handler`,
         description: `endpoint configs, traffic${props.autoscaling ? ' and autoscaling' : ''} of SageMaker endpoint ${name}`,
         statements,
@@ -88,10 +89,9 @@ export class EndpointHandler extends Construct {
         timeout: Duration.minutes(12),
         logRetention: props.logRetention,
       });
+      this.serviceToken = fn.serviceToken;
+      this.function = fn.function;
+      this.ready = fn.ready;
     }
-    this.serviceToken = fn.serviceToken;
-    this.function = fn.function;
-    this.role = fn.role;
-    this.policy = fn.policy;
   }
 }

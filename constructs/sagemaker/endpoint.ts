@@ -15,7 +15,7 @@ import { hasInstanceStorage, INSTANCE_TYPE } from './instance-types';
 import { arnName, checkInteger, checkMetadataText, checkSageMakerName, parseEcrImage, parseS3Url, sanitizeId } from './names';
 import { Rollout } from './rollout';
 import { EndpointHandler } from './endpoint-handler';
-import type { HandlerFunction } from './handler-function';
+import type { ISageMakerHandler } from './handler-function';
 import { VariantAutoscaling } from './scaling';
 import { EndpointTraffic, type ConfigVariant } from './traffic';
 
@@ -193,7 +193,7 @@ export interface ModelEndpointProps {
    * registry's, so a stack runs one function).
    * @default - a function of the endpoint's own
    */
-  readonly handler?: HandlerFunction;
+  readonly handler?: ISageMakerHandler;
 }
 
 /** Options of the endpoint's per-variant metrics. */
@@ -459,8 +459,8 @@ export class ModelEndpoint extends ModelEndpointBase {
       },
     });
     for (const model of Object.values(this.models)) this.traffic.config.node.addDependency(model);
-    this.traffic.config.node.addDependency(this.handler.policy);
-    this.traffic.weights.node.addDependency(this.handler.policy);
+    this.traffic.config.node.addDependency(...this.handler.ready);
+    this.traffic.weights.node.addDependency(...this.handler.ready);
     this.endpointConfigName = this.traffic.endpointConfigName;
 
     this.createRollbackAlarms(v.production.map((p) => p.name), props.rollback);
@@ -489,7 +489,7 @@ export class ModelEndpoint extends ModelEndpointBase {
 
     if (props.autoscaling) {
       this.autoscaling = this.createAutoscaling(v.production, props.autoscaling, removalPolicy);
-      this.autoscaling.before.node.addDependency(this.handler.policy);
+      this.autoscaling.before.node.addDependency(...this.handler.ready);
       // Deregister what the update would be refused for, update, then register what it added.
       this.resource.node.addDependency(this.autoscaling.before);
       this.autoscaling.after.node.addDependency(this.resource);

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { GroupSpec, VersionSpec } from '../../lib/providers/sagemaker/registry';
-import { HandlerFunction } from './handler-function';
+import { HandlerFunction, type ISageMakerHandler } from './handler-function';
 import { arnName, checkMetadataText, checkSageMakerName, sanitizeId } from './names';
 
 /** Approval status of a model version in the registry. */
@@ -80,10 +80,16 @@ export interface ModelRegistryProps {
    */
   readonly tags?: Record<string, string>;
   /**
-   * Key of the registry handler's logs.
+   * Key of the registry handler's logs (when it has a handler of its own).
    * @default - a new key with rotation
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * The bundled SageMaker handler to run the registry through: the environment's shared one
+   * (`addModelStacks` passes the handlers stack's).
+   * @default - a function of the registry's own
+   */
+  readonly handler?: ISageMakerHandler;
 }
 
 /** A model registry (SageMaker model package group), defined here or imported. */
@@ -150,7 +156,7 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
   /** The group's custom resource (`Custom::SageMakerModelPackageGroup`). */
   public readonly group: CustomResource;
   /** The handler that registers the group and its versions. */
-  public readonly handler: HandlerFunction;
+  public readonly handler: ISageMakerHandler;
   /** Tags of the group and every package: the props' tags and those `Tags.of(...)` applies. */
   public readonly cdkTagManager: TagManager;
   private readonly packages = new Map<string, CustomResource>();
@@ -165,33 +171,26 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
     const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: arnName(props.modelPackageGroupName) });
     const packagesArn = this.packagesArn();
 
-    // Only the handler's logs use it, and they go with the stack: so does the key (after KMS's waiting period).
-    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `mlspec registry handler logs of ${props.modelPackageGroupName}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.handler = new HandlerFunction(this, 'Handler', {
-      name: `${props.modelPackageGroupName}-registry`,
-      description: `model registry ${props.modelPackageGroupName} (and the endpoint of a ModelStack, which shares it)`,
-      encryptionKey: key,
-      // A shared endpoint's traffic moves wait for InService (at most 10 minutes).
-      timeout: Duration.minutes(12),
-      statements: [
-        new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groupArn] }),
-        new iam.PolicyStatement({
-          actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'],
-          resources: [groupArn, packagesArn],
-        }),
-        new iam.PolicyStatement({ actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groupArn, packagesArn] }),
-        // Finding a version by its label reads the group's list of packages.
-        new iam.PolicyStatement({ sid: 'ListRegistryVersions', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }),
-      ],
-      wildcards: [
-        [packagesArn, 'Versioned packages are numbered by SageMaker at registration: the pattern covers this group\'s versions only.'],
-        ['*', 'ListModelPackages has no resource-level permissions; the handler lists this group only.'],
-      ],
-    });
+    const statements = [
+      new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groupArn] }),
+      new iam.PolicyStatement({
+        actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'],
+        resources: [groupArn, packagesArn],
+      }),
+      new iam.PolicyStatement({ actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groupArn, packagesArn] }),
+      // Finding a version by its label reads the group's list of packages.
+      new iam.PolicyStatement({ sid: 'ListRegistryVersions', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }),
+    ];
+    const wildcards: Array<[string, string]> = [
+      [packagesArn, 'Versioned packages are numbered by SageMaker at registration: the pattern covers this group\'s versions only.'],
+      ['*', 'ListModelPackages has no resource-level permissions; the handler lists this group only.'],
+    ];
+    if (props.handler) {
+      props.handler.allow(statements, wildcards);
+      this.handler = props.handler;
+    } else {
+      this.handler = this.ownHandler(props, statements, wildcards);
+    }
 
     const tagValues = () => this.cdkTagManager.tagValues();
     const groupSpec = (): GroupSpec => ({ name: props.modelPackageGroupName, description: props.description, tags: tagValues() });
@@ -201,7 +200,7 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
       properties: { Kind: 'ModelPackageGroup', Group: Lazy.string({ produce: () => JSON.stringify(groupSpec()) }) },
     });
     this.group.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
-    this.group.node.addDependency(this.handler.policy);
+    this.group.node.addDependency(...this.handler.ready);
     this.modelPackageGroupArn = this.group.getAttString('ModelPackageGroupArn');
 
     let previous: CustomResource | undefined;
@@ -210,6 +209,25 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
       // One at a time, so the registry's version numbers follow the declaration order.
       if (previous) pkg.node.addDependency(previous);
       previous = pkg;
+    });
+  }
+
+  /** A handler function of the registry's own, with its key, where no shared one is given. */
+  private ownHandler(props: ModelRegistryProps, statements: iam.PolicyStatement[], wildcards: Array<[string, string]>): HandlerFunction {
+    // Only the handler's logs use it, and they go with the stack: so does the key (after KMS's waiting period).
+    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `mlspec registry handler logs of ${props.modelPackageGroupName}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return new HandlerFunction(this, 'Handler', {
+      name: `${props.modelPackageGroupName}-registry`,
+      description: `model registry ${props.modelPackageGroupName} (and the endpoint of a ModelStack, which shares it)`,
+      encryptionKey: key,
+      // A shared endpoint's traffic moves wait for InService (at most 10 minutes).
+      timeout: Duration.minutes(12),
+      statements,
+      wildcards,
     });
   }
 

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { ModelPlan, SageMakerTrainingPlan } from '../../lib/plan/types';
 import { pipelineDefinition, type PipelineDefinition } from '../../lib/providers/sagemaker/training';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
-import type { HandlerFunction } from './handler-function';
+import type { ISageMakerHandler } from './handler-function';
 import { arnName } from './names';
 
 export interface TrainingPipelineProps {
@@ -18,7 +18,7 @@ export interface TrainingPipelineProps {
    * stack's, shared). Needed only when the plan tunes.
    * @default - none; a tuning plan without it is an error
    */
-  readonly handler?: HandlerFunction;
+  readonly handler?: ISageMakerHandler;
   /**
    * Key of the training output, checkpoints and volume.
    * @default - a new key with rotation
@@ -152,7 +152,7 @@ export class TrainingPipeline extends Construct {
 
     if (t.tuning) {
       const handler = props.handler!;
-      pipelinePolicy.addStatements(new iam.PolicyStatement({ sid: 'InvokeBestTrial', actions: ['lambda:InvokeFunction'], resources: [handler.function.functionArn] }));
+      pipelinePolicy.addStatements(new iam.PolicyStatement({ sid: 'InvokeBestTrial', actions: ['lambda:InvokeFunction'], resources: [handler.functionArn] }));
       handler.allow(
         [new iam.PolicyStatement({ sid: 'ReadBestTrial', actions: ['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:DescribeTrainingJob'], resources: [tuningJobsArn, trainingJobsArn] })],
         [
@@ -165,7 +165,7 @@ export class TrainingPipeline extends Construct {
     this.definition = pipelineDefinition(props.model, {
       trainingRoleArn: this.trainingRole.roleArn,
       kmsKeyArn: this.encryptionKey.keyArn,
-      bestTrialFunctionArn: t.tuning ? props.handler!.function.functionArn : undefined,
+      bestTrialFunctionArn: t.tuning ? props.handler!.functionArn : undefined,
     });
     this.pipeline = new sagemaker.CfnPipeline(this, 'Pipeline', {
       pipelineName: t.pipelineName,

@@ -3,7 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { VertexModelPlan } from '../../lib/plan/types';
-import { ReconcilerProvider } from '../reconciler-provider';
+import { ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
 
 export interface VertexModelProps {
   /** The model's Vertex plan: registry versions, endpoint, deployed models, traffic split. */
@@ -21,10 +21,15 @@ export interface VertexModelProps {
   /** The Google service account the handler impersonates. @default - the federated identity itself */
   readonly serviceAccount?: string;
   /**
-   * Key for the handler's logs.
+   * Key for the handler's logs (when it has handlers of its own).
    * @default - a new key with rotation
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * The environment's shared Vertex handlers (`addModelStacks` passes the handlers stack's).
+   * @default - handlers of its own
+   */
+  readonly handlers?: IReconcilerHandlers;
 }
 
 /**
@@ -34,24 +39,28 @@ export interface VertexModelProps {
  * the plan's canary / linear steps, watched through Cloud Monitoring and rolled back on the
  * `rollback` thresholds, by the Provider framework's isComplete waiter (at most one hour).
  */
+/** The Vertex handlers' environment: no Google client may probe the metadata server. */
+export const VERTEX_HANDLER_ENVIRONMENT = { METADATA_SERVER_DETECTION: 'none' };
+export const VERTEX_NETWORK_REASON = 'Calls only the Vertex AI, Cloud Monitoring and Google STS public APIs over TLS; a VPC would add NAT without isolating anything.';
+
 export class VertexModel extends Construct {
   public readonly resource: CustomResource;
   /** The handlers' role: the AWS identity Google's workload identity pool trusts. */
-  public readonly handlerRole: iam.Role;
+  public readonly handlerRole: iam.IRole;
   /** Vertex resource names after deployment. */
   public readonly modelName: string;
   public readonly endpointName: string;
 
   constructor(scope: Construct, id: string, props: VertexModelProps) {
     super(scope, id);
-    const provider = new ReconcilerProvider(this, 'Handler', {
+    const provider = props.handlers ?? new ReconcilerProvider(this, 'Handler', {
       provider: 'vertex',
       title: 'Vertex AI',
       model: props.model,
       environment: props.environment,
       encryptionKey: props.encryptionKey,
-      environmentVariables: { METADATA_SERVER_DETECTION: 'none' },
-      networkReason: 'Calls only the Vertex AI, Cloud Monitoring and Google STS public APIs over TLS; a VPC would add NAT without isolating anything.',
+      environmentVariables: VERTEX_HANDLER_ENVIRONMENT,
+      networkReason: VERTEX_NETWORK_REASON,
     });
     // Google access comes from federation, not IAM: the role keeps its logs-only policy.
     this.handlerRole = provider.handlerRole;

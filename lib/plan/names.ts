@@ -33,3 +33,22 @@ export function roleName(base: string, purpose: string): string {
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
   return `${full.slice(0, 64 - purpose.length - 8)}-${hash}-${purpose}`;
 }
+
+/**
+ * An environment's handlers stack and its handlers (constructs/handlers-stack.ts): fixed names, so
+ * model stacks, pipelines and the CLI refer to them without exports.
+ */
+export function handlerNames(project: string, environment: string) {
+  const base = `mlspec-${project}-${environment}`;
+  return {
+    stackName: `${project}-handlers-${environment}`,
+    sagemaker: `${base}-sagemaker`,
+    vertex: `${base}-vertex`,
+    azureml: `${base}-azureml`,
+  };
+}
+
+/** The project of a model's plan, from its stack name `<project>-<model>-<env>` (projects may hold dashes). */
+export function projectOf(model: { readonly stackName: string; readonly name: string; readonly environment: string }): string {
+  return model.stackName.slice(0, model.stackName.length - model.name.length - model.environment.length - 2);
+}

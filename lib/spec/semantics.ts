@@ -67,6 +67,8 @@ function checkModel(spec: Spec, modelName: string, model: Model, releases: Relea
   const base = ['models', modelName];
   const releasedTo = Object.entries(releases).filter(([, models]) => models[modelName] !== undefined).map(([e]) => e);
   const envsUsing = (p: Provider) => Object.entries(spec.environments).filter(([, env]) => modelProviders(model, env).includes(p));
+  // Each environment's handlers stack is `<project>-handlers-<env>`; a model of that name would take its stack name.
+  if (modelName === 'handlers') out.push({ file: 'spec', path: base, atKey: true, message: 'the model name "handlers" is taken by each environment\'s handlers stack (<project>-handlers-<env>); name the model otherwise, such as "handlers-model"' });
 
   // Each provider the model names must be configured where the model is released.
   if (model.providers) {

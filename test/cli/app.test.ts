@@ -17,13 +17,16 @@ function synth(context: Record<string, string>) {
 }
 
 describe('the CDK app', () => {
-  it('makes one stack per model per environment of the bundled example', () => {
+  it('makes one stack per model per environment of the bundled example, and one handlers stack per environment', () => {
     const r = synth({});
     expect(r.status).toBe(0);
     expect(r.templates).toEqual([
       'acme-fraud-detector-dev.template.json',
       'acme-fraud-detector-prod.template.json',
       'acme-fraud-detector-staging.template.json',
+      'acme-handlers-dev.template.json',
+      'acme-handlers-prod.template.json',
+      'acme-handlers-staging.template.json',
       'acme-search-ranker-dev.template.json',
       'acme-search-ranker-prod.template.json',
       'acme-search-ranker-staging.template.json',

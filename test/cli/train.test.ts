@@ -21,7 +21,8 @@ const EXAMPLE_SPEC = readFileSync(path.join(ROOT, 'examples/mlspec.yaml'), 'utf8
 const EXAMPLE_RELEASES = readFileSync(path.join(ROOT, 'examples/releases.yaml'), 'utf8');
 const NO_TUNING = (text: string) => text.replace(/      tuning:\n(?:        .*\n)+/, '');
 const KEY = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-const FUNCTION = 'arn:aws:lambda:us-east-1:111111111111:function:acme-fraud-detector-registry';
+// The environment's SageMaker handler in its handlers stack (lib/plan/names.ts handlerNames).
+const FUNCTION = 'arn:aws:lambda:us-east-1:111111111111:function:mlspec-acme-dev-sagemaker';
 
 let fake: FakeSageMaker;
 let dir: string;
@@ -70,7 +71,7 @@ async function deploy(specText = EXAMPLE_SPEC): Promise<void> {
       InferenceSpecification: { Containers: [{ Image: 'serve:1', ModelDataUrl: `s3://acme-models/fraud/${label}/model.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
     }));
   }
-  const definition = JSON.stringify(declaredDefinition(model)).replace(PLACEHOLDERS.kmsKeyArn, KEY).replace(PLACEHOLDERS.bestTrialFunctionArn, FUNCTION);
+  const definition = JSON.stringify(declaredDefinition(model)).replace(PLACEHOLDERS.kmsKeyArn, KEY);
   await sm.send(new CreatePipelineCommand({
     PipelineName: 'acme-fraud-detector-dev',
     RoleArn: 'arn:aws:iam::111111111111:role/acme-fraud-detector-dev-pipeline',

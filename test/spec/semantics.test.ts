@@ -250,6 +250,15 @@ describe('semantic rules', () => {
     });
   });
 
+  it('reserves the model name "handlers" for the handlers stacks', () => {
+    const spec = mutate(baseSpec(), (s) => {
+      s.models.handlers = s.models.fraud;
+      delete s.models.fraud;
+    });
+    const releases = mutate(baseReleases(), (r) => { for (const env of Object.values<any>(r)) { env.handlers = env.fraud; delete env.fraud; } });
+    expect(errorsOf(spec, releases)).toEqual(['models.handlers: the model name "handlers" is taken by each environment\'s handlers stack (<project>-handlers-<env>); name the model otherwise, such as "handlers-model"']);
+  });
+
   describe('environments and providers', () => {
     it('each provider a model uses is configured where it is released', () => {
       const spec = mutate(baseSpec(), (s) => (s.models.fraud.providers = ['sagemaker', 'vertex']));

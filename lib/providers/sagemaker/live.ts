@@ -9,7 +9,7 @@ import { unlessMissing } from './missing';
 import { findVersion } from './registry';
 import type { Approval, LiveState } from '../../promote/live';
 import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
-import { endpointName, versionName } from '../../plan/names';
+import { endpointName, projectOf, versionName } from '../../plan/names';
 
 /** SageMaker clients per region, created with the default credential chain (profiles, SSO, roles). */
 export type SageMakerClientFactory = (region: string) => SageMakerClient;
@@ -31,7 +31,7 @@ export class SageMakerLiveState implements LiveState {
 
   async servingSince(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Date | undefined> {
     const { client, sm } = this.target(env, model);
-    const name = sm.serving?.endpointName ?? endpointName(model.stackName.split('-')[0], model.name, env.name);
+    const name = sm.serving?.endpointName ?? endpointName(projectOf(model), model.name, env.name);
     const endpoint = await unlessMissing(client.send(new DescribeEndpointCommand({ EndpointName: name })));
     if (!endpoint) return undefined;
     const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === versionName(version));

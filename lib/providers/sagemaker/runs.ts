@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { randomUUID } from 'node:crypto';
 import { pricePerHour } from '../../catalog/prices';
+import { handlerNames, projectOf } from '../../plan/names';
 import type { ModelPlan, SageMakerTrainingPlan } from '../../plan/types';
 import { gatePasses } from '../../spec/values';
 import type { DryRun, GateVerdict, RunEvent, RunOutcome, RunSummary, TrainingRunner } from '../../train/types';
@@ -31,8 +32,7 @@ export type SageMakerClientFactory = (region: string) => SageMakerClient;
 
 /** What the dry run prints where the definition holds a value only `cdk deploy` knows. */
 export const PLACEHOLDERS = {
-  kmsKeyArn: '${TrainingKeyArn}',
-  bestTrialFunctionArn: '${BestTrialFunctionArn}',
+  kmsKeyArn: '${ModelKeyArn}',
 } as const;
 
 function training(model: ModelPlan): SageMakerTrainingPlan {
@@ -50,7 +50,8 @@ export function declaredDefinition(model: ModelPlan) {
   return pipelineDefinition(model, {
     trainingRoleArn: roleArn(model, t.trainingRoleName),
     kmsKeyArn: PLACEHOLDERS.kmsKeyArn,
-    bestTrialFunctionArn: t.tuning ? PLACEHOLDERS.bestTrialFunctionArn : undefined,
+    // The environment's SageMaker handler in its handlers stack, by its fixed name.
+    bestTrialFunctionArn: t.tuning ? `arn:aws:lambda:${model.sagemaker!.region}:${model.sagemaker!.account}:function:${handlerNames(projectOf(model), model.environment).sagemaker}` : undefined,
   });
 }
 
@@ -113,8 +114,7 @@ export class SageMakerTrainingRunner implements TrainingRunner {
         schedule: t.schedule,
       },
       placeholders: {
-        [PLACEHOLDERS.kmsKeyArn]: `the ARN of the training key of stack ${model.stackName}, known once cdk deploy made it`,
-        ...(t.tuning ? { [PLACEHOLDERS.bestTrialFunctionArn]: `the ARN of the SageMaker handler function of stack ${model.stackName}` } : {}),
+        [PLACEHOLDERS.kmsKeyArn]: `the ARN of the KMS key of stack ${model.stackName}, known once cdk deploy made it`,
       },
     };
   }

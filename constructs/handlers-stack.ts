@@ -1,0 +1,177 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { handlerNames } from '../lib/plan/names';
+import type { EnvironmentPlan } from '../lib/plan/types';
+import { allowAzureSignIn, AZUREML_NETWORK_REASON } from './azureml/azureml-model';
+import { ReconcilerProvider, reconcilerServiceToken, type IReconcilerHandlers } from './reconciler-provider';
+import { HandlerFunction, SharedSageMakerHandler, type ISageMakerHandler } from './sagemaker/handler-function';
+import { VERTEX_HANDLER_ENVIRONMENT, VERTEX_NETWORK_REASON } from './vertex/vertex-model';
+
+/** The handlers a model stack's custom resources and pipelines use in one environment. */
+export interface EnvironmentHandlers {
+  readonly sagemaker: ISageMakerHandler;
+  readonly vertex?: IReconcilerHandlers;
+  readonly azureml?: IReconcilerHandlers;
+}
+
+export { handlerNames };
+
+export interface HandlersStackProps extends StackProps {
+  /** The project (spec `project`): the handlers may act only on its resources. */
+  readonly project: string;
+  /** The environment's plan: which providers its models use. */
+  readonly environment: EnvironmentPlan;
+}
+
+/**
+ * mlspec's machinery for one environment (account and region), once: the SageMaker handler
+ * (registry, endpoint configs, traffic, autoscaling, the training pipeline's best-trial step), and
+ * for Vertex AI and Azure ML their reconcilers behind the CDK Provider framework with its waiter.
+ * Their roles may act only on this project's resources, by name prefix (`<project>-`) or by the
+ * `mlspec:project` tag. Model stacks hold only what is the model's and refer to these by name.
+ *
+ * Why a stack of its own: CloudFormation refuses to change a custom resource's ServiceToken once
+ * deployed, so the handlers had to move before users deploy; one set per environment keeps
+ * functions, roles and log groups out of every model stack (IAM's 1,000-role quota, deploy time).
+ */
+export class HandlersStack extends Stack {
+  public readonly handlers: EnvironmentHandlers;
+  public readonly encryptionKey: kms.Key;
+
+  constructor(scope: Construct, id: string, props: HandlersStackProps) {
+    const { project, environment, ...stackProps } = props;
+    const names = handlerNames(project, environment.name);
+    super(scope, id, {
+      stackName: names.stackName,
+      description: `mlspec: the handlers of ${project} in ${environment.name}`,
+      ...stackProps,
+      terminationProtection: environment.protected || stackProps.terminationProtection,
+    });
+    Tags.of(this).add('mlspec:project', project);
+    Tags.of(this).add('mlspec:environment', environment.name);
+    const uses = (p: 'vertex' | 'azureml') => environment.models.some((m) => m.providers.includes(p));
+
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: `mlspec handler logs and environment of ${project} in ${environment.name}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const sagemaker = new HandlerFunction(this, 'SageMaker', {
+      name: `${project}-${environment.name}-sagemaker`,
+      functionName: names.sagemaker,
+      description: `SageMaker registries, endpoint configs, traffic, autoscaling and training steps of ${project} in ${environment.name}`,
+      encryptionKey: this.encryptionKey,
+      // Moving traffic waits for the endpoint to be InService (at most 10 minutes).
+      timeout: Duration.minutes(12),
+      ...sageMakerRights(this, project),
+    });
+
+    const vertex = uses('vertex') && environment.gcp
+      ? new ReconcilerProvider(this, 'Vertex', {
+        provider: 'vertex',
+        title: 'Vertex AI',
+        model: 'every model',
+        environment: environment.name,
+        name: names.vertex,
+        encryptionKey: this.encryptionKey,
+        environmentVariables: VERTEX_HANDLER_ENVIRONMENT,
+        networkReason: VERTEX_NETWORK_REASON,
+      })
+      : undefined;
+
+    let azureml: ReconcilerProvider | undefined;
+    if (uses('azureml') && environment.azure) {
+      azureml = new ReconcilerProvider(this, 'AzureMl', {
+        provider: 'azureml',
+        title: 'Azure ML',
+        model: 'every model',
+        environment: environment.name,
+        name: names.azureml,
+        encryptionKey: this.encryptionKey,
+        networkReason: AZUREML_NETWORK_REASON,
+      });
+      allowAzureSignIn(azureml, azureml.handlerRole, environment.azure.clientSecretName, `mlspec Azure ML sign-in of ${project} in ${environment.name}`);
+    }
+    this.handlers = { sagemaker, vertex, azureml };
+  }
+
+  /**
+   * An environment's handlers as a stack in the same account and region refers to them: by name,
+   * so no export ties the stacks together.
+   */
+  public static refs(scope: Construct, project: string, environment: string, uses: { readonly vertex?: boolean; readonly azureml?: boolean } = {}): EnvironmentHandlers {
+    const stack = Stack.of(scope);
+    const names = handlerNames(project, environment);
+    const fn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: names.sagemaker, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const reconciler = (id: string, name: string): IReconcilerHandlers => ({
+      serviceToken: reconcilerServiceToken(stack, name),
+      handlerRole: iam.Role.fromRoleName(scope, id, name, { mutable: false }),
+    });
+    return {
+      sagemaker: new SharedSageMakerHandler(fn),
+      vertex: uses.vertex ? reconciler('VertexHandlerRole', names.vertex) : undefined,
+      azureml: uses.azureml ? reconciler('AzureMlHandlerRole', names.azureml) : undefined,
+    };
+  }
+}
+
+/**
+ * What the SageMaker handler may do: this project's registries, endpoints, endpoint configs,
+ * variant scaling and training steps in the environment's account and region, nothing else.
+ */
+function sageMakerRights(stack: Stack, project: string): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
+  const arn = (resource: string, resourceName: string, arnFormat = ArnFormat.SLASH_RESOURCE_NAME) => stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat });
+  const groups = arn('model-package-group', `${project}-*`);
+  const packages = arn('model-package', `${project}-*/*`);
+  const endpoints = arn('endpoint', `${project}-*`);
+  const configs = arn('endpoint-config', `${project}-*`);
+  const tuningJobs = arn('hyper-parameter-tuning-job', '*');
+  const trainingJobs = arn('training-job', '*');
+  const keys = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+  const targets = stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' });
+  const alarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `TargetTracking-endpoint/${project}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const statements = [
+    new iam.PolicyStatement({ sid: 'Registries', actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groups] }),
+    new iam.PolicyStatement({ sid: 'Versions', actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'], resources: [groups, packages] }),
+    new iam.PolicyStatement({ sid: 'RegistryTags', actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groups, packages] }),
+    // Finding a version by its label reads the group's list of packages.
+    new iam.PolicyStatement({ sid: 'ListRegistryVersions', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }),
+    new iam.PolicyStatement({ sid: 'EndpointConfigs', actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DescribeEndpointConfig'], resources: [configs] }),
+    new iam.PolicyStatement({ sid: 'Traffic', actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'], resources: [endpoints] }),
+    // CreateEndpointConfig with a KmsKeyId checks that the caller may use the key: the model stacks' keys, by their project tag.
+    new iam.PolicyStatement({ sid: 'ModelKeys', actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [keys], conditions: { StringEquals: { 'aws:ResourceTag/mlspec:project': project } } }),
+    new iam.PolicyStatement({ sid: 'ReadScalingState', actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'], resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'Scaling',
+      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:DeregisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeleteScalingPolicy'],
+      resources: [targets],
+    }),
+    // Target tracking makes its alarms as the caller: TargetTracking-endpoint/<name>/variant/<variant>-AlarmHigh-<id>.
+    new iam.PolicyStatement({ sid: 'ScalingAlarms', actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'], resources: [alarms] }),
+    // The first registration in an account creates Application Auto Scaling's SageMaker role.
+    new iam.PolicyStatement({
+      sid: 'ScalingServiceRole',
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
+      conditions: { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
+    }),
+    // A tuning pipeline's BestTrial step reads the tuning job and its best trial.
+    new iam.PolicyStatement({ sid: 'ReadBestTrial', actions: ['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:DescribeTrainingJob'], resources: [tuningJobs, trainingJobs] }),
+  ];
+  const wildcards: Array<[string, string]> = [
+    [groups, 'Registries of this project only: every group is named <project>-<model>.'],
+    [packages, 'Versions of this project\'s groups only; SageMaker numbers them at registration.'],
+    ['*', 'ListModelPackages, DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read.'],
+    [configs, 'Endpoint configs of this project only: <project>-<model>-<env>-<hash of their contents>.'],
+    [endpoints, 'Endpoints of this project only: <project>-<model>-<env>.'],
+    [keys, 'Model stacks\' keys are created per stack; the condition limits the grant to keys tagged with this project.'],
+    [targets, 'Scalable targets are named by random ARNs Application Auto Scaling assigns at registration; the handler only calls these actions with this project\'s endpoint variants.'],
+    [alarms, 'Target tracking names its alarms with a random suffix; the pattern covers this project\'s endpoints only.'],
+    [tuningJobs, 'Tuning jobs are named by SageMaker Pipelines at run time.'],
+    [trainingJobs, 'Trial jobs are named by the tuning job at run time.'],
+  ];
+  return { statements, wildcards };
+}
