@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { onEvent, type SageMakerEvent } from '../lib/handlers/sagemaker';
 import type { VariantScaling } from '../lib/providers/sagemaker/scaling';
-import { FakeSageMaker } from '../test/fakes/sagemaker/server';
+import { createModels, FakeSageMaker } from '../test/fakes/sagemaker/server';
 
 const ROOT = path.resolve(__dirname, '..');
 // The pinned AWS SDK runs on Node 20; its notice that later releases need Node 22 is noise here (as in bin/mlspec.js).
@@ -13,8 +13,8 @@ const POLICY = { TargetValue: 100, PredefinedMetricSpecification: { PredefinedMe
 
 /**
  * Calls the SageMaker handler makes per `cdk deploy` scenario (configs, weights, variant
- * autoscaling, registry), against the fake, in CloudFormation's order. The endpoint's own
- * CreateEndpoint / UpdateEndpoint are CloudFormation's and not counted.
+ * autoscaling, registry), against the fake, in CloudFormation's order. The models' CreateModel and
+ * the endpoint's own CreateEndpoint / UpdateEndpoint are CloudFormation's and not counted.
  */
 export async function bench(): Promise<{ rows: { scenario: string; calls: number; writes: number }[]; bundleBytes?: number }> {
   const fake = new FakeSageMaker();
@@ -52,6 +52,8 @@ export async function bench(): Promise<{ rows: { scenario: string; calls: number
       await call(ev('Update', configProps(split), configProps(split).EndpointConfigName));
       await call(ev('Update', weights(split), `${ENDPOINT}-weights`));
     } else {
+      // CloudFormation's AWS::SageMaker::Model resources come first (not counted, like the endpoint's calls).
+      await createModels(fake, Object.keys(split).map((v) => `m${v}`));
       const config = await call(ev('Create', configProps(split)));
       const sm = fake.clients().sagemaker;
       if (previous) await sm.send(new UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: config.PhysicalResourceId, RetainAllVariantProperties: true }));
@@ -83,6 +85,29 @@ export async function bench(): Promise<{ rows: { scenario: string; calls: number
     };
     await registry('registry: 2 versions');
     await registry('registry: stack re-created');
+    // A registry of 1,000 versions (straight into the fake's store): taking back the oldest label
+    // (a stack created again beside it) and registering a new label, as one ModelVersion Create each.
+    const big = async (scenario: string, group: string, tagged: boolean, label: string) => {
+      if (!fake.groups.has(group)) {
+        fake.smCreateModelPackageGroup({ ModelPackageGroupName: group });
+        for (let i = 0; i < 1000; i++) {
+          fake.smCreateModelPackage({
+            ModelPackageGroupName: group,
+            CustomerMetadataProperties: { 'mlspec:version': `l${i}` },
+            InferenceSpecification: { Containers: [{ Image: 'i', ModelDataUrl: `s3://m/l${i}` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+            // As mlspec registers a version (its label also a tag), or as releases before that left it.
+            Tags: [{ Key: 'mlspec:project', Value: 'acme' }, ...(tagged ? [{ Key: 'mlspec:version', Value: `l${i}` }] : [])],
+          });
+        }
+      }
+      ours = 0;
+      oursWrites = 0;
+      await call(ev('Create', { Kind: 'ModelVersion', Version: JSON.stringify({ group, label, description: label, approvalStatus: 'PendingManualApproval', image: 'i', modelDataUrl: `s3://m/${label}`, contentTypes: ['application/json'], responseTypes: ['application/json'], metadata: { 'mlspec:version': label }, tags: { 'mlspec:project': 'acme' } }) }));
+      rows.push({ scenario, calls: ours, writes: oursWrites });
+    };
+    await big('registry: oldest of 1,000', 'acme-big', true, 'l0');
+    await big('registry: new beside 1,000', 'acme-big', true, 'new');
+    await big('registry: oldest, untagged', 'acme-old', false, 'l0');
   } finally {
     console.log = log;
     await fake.stop();

@@ -137,8 +137,8 @@ function sageMakerRights(stack: Stack, project: string): { statements: iam.Polic
     new iam.PolicyStatement({ sid: 'Registries', actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groups] }),
     new iam.PolicyStatement({ sid: 'Versions', actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'], resources: [groups, packages] }),
     new iam.PolicyStatement({ sid: 'RegistryTags', actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groups, packages] }),
-    // Finding a version by its label reads the group's list of packages.
-    new iam.PolicyStatement({ sid: 'ListRegistryVersions', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }),
+    // Finding a version by its label is one Search of the group's packages by their mlspec:version tag.
+    new iam.PolicyStatement({ sid: 'FindRegistryVersions', actions: ['sagemaker:Search'], resources: ['*'] }),
     new iam.PolicyStatement({ sid: 'EndpointConfigs', actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DescribeEndpointConfig'], resources: [configs] }),
     new iam.PolicyStatement({ sid: 'Traffic', actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'], resources: [endpoints] }),
     // CreateEndpointConfig with a KmsKeyId checks that the caller may use the key: the model stacks' keys, by their project tag.
@@ -164,7 +164,7 @@ function sageMakerRights(stack: Stack, project: string): { statements: iam.Polic
   const wildcards: Array<[string, string]> = [
     [groups, 'Registries of this project only: every group is named <project>-<model>.'],
     [packages, 'Versions of this project\'s groups only; SageMaker numbers them at registration.'],
-    ['*', 'ListModelPackages, DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read.'],
+    ['*', 'Search, DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read (the handler searches this project\'s groups only).'],
     [configs, 'Endpoint configs of this project only: <project>-<model>-<env>-<hash of their contents>.'],
     [endpoints, 'Endpoints of this project only: <project>-<model>-<env>.'],
     [keys, 'Model stacks\' keys are created per stack; the condition limits the grant to keys tagged with this project.'],

@@ -107,7 +107,7 @@ abstract class ModelRegistryBase extends Resource implements IModelRegistry {
   public abstract readonly modelPackageGroupArn: string;
 
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    // ListModelPackages has no resource-level permissions (it needs `*`), so it is not granted here.
+    // Search has no resource-level permissions (it needs `*`), so it is not granted here.
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage'],
@@ -178,12 +178,12 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
         resources: [groupArn, packagesArn],
       }),
       new iam.PolicyStatement({ actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groupArn, packagesArn] }),
-      // Finding a version by its label reads the group's list of packages.
-      new iam.PolicyStatement({ sid: 'ListRegistryVersions', actions: ['sagemaker:ListModelPackages'], resources: ['*'] }),
+      // Finding a version by its label is one Search of the group's packages by their mlspec:version tag.
+      new iam.PolicyStatement({ sid: 'FindRegistryVersions', actions: ['sagemaker:Search'], resources: ['*'] }),
     ];
     const wildcards: Array<[string, string]> = [
       [packagesArn, 'Versioned packages are numbered by SageMaker at registration: the pattern covers this group\'s versions only.'],
-      ['*', 'ListModelPackages has no resource-level permissions; the handler lists this group only.'],
+      ['*', 'Search has no resource-level permissions; the handler searches this group\'s packages only.'],
     ];
     if (props.handler) {
       props.handler.allow(statements, wildcards);

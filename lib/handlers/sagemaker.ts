@@ -1,12 +1,15 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { reconcileScaling, removeScaling, type SageMakerClients, type VariantScaling } from '../providers/sagemaker/scaling';
 import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, sameVersionModel, updateGroup, updateVersion, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
 import { bestTrial } from '../providers/sagemaker/runs';
 import { STEP_KIND_FIELD } from '../providers/sagemaker/training';
 import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
+import { advanceStagedWeights, startStagedWeights, StagedRolloutError, type StagedWeightsProperties } from '../providers/sagemaker/staged';
+import type { StagedRollout } from '../rollout/staged';
 
 /**
  * CloudFormation custom resources of mlspec on SageMaker, invoked by CloudFormation directly
@@ -19,6 +22,9 @@ import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointCo
  * - `VariantScaling`: variant autoscaling, `before` the endpoint update (deregisters variants the
  *   update would be refused for) and `after` it (registers the rest); see
  *   lib/providers/sagemaker/scaling.ts for why CloudFormation's own scaling resources cannot.
+ * - `StagedWeights`: a staged (canary, linear) walk of the weights with CloudWatch alarm rollback,
+ *   behind the CDK Provider framework instead (`onStagedEvent`, `isStagedComplete`; see
+ *   lib/providers/sagemaker/staged.ts).
  * Every path is safe to run twice: a retried event changes nothing the second time.
  */
 
@@ -170,6 +176,7 @@ export async function onEvent(event: SageMakerEvent, deps: SageMakerDependencies
   if (kind === 'VariantScaling') return onScalingEvent(event as ScalingEvent, deps);
   if (kind === 'ModelPackageGroup') return onGroupEvent(event as SageMakerEvent<GroupResourceProperties>, deps);
   if (kind === 'ModelVersion') return onVersionEvent(event as SageMakerEvent<VersionResourceProperties>, deps);
+  if ((kind as string) === 'StagedWeights') throw new Error('Kind StagedWeights runs behind the CDK Provider framework: its onEvent is index.onStagedEvent and its isComplete index.isStagedComplete');
   throw new Error(`Kind must be EndpointConfig, VariantWeights, VariantScaling, ModelPackageGroup or ModelVersion; got '${kind as string}'`);
 }
 
@@ -304,5 +311,105 @@ async function onScalingEvent(event: ScalingEvent, deps: SageMakerDependencies):
     };
   } finally {
     destroy(clients);
+  }
+}
+
+// --- Kind StagedWeights: a staged rollout of the weights, behind the CDK Provider framework ------------
+
+/**
+ * The event the Provider framework hands `onStagedEvent` (CloudFormation's request, ResponseURL
+ * included) and, with onEvent's answer merged in, `isStagedComplete`. Shapes and IAM: the head of
+ * lib/providers/sagemaker/staged.ts.
+ */
+export interface StagedEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly RequestId: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: StagedWeightsProperties & { readonly ServiceToken?: string };
+  readonly OldResourceProperties?: StagedWeightsProperties;
+  readonly ResponseURL?: string;
+  readonly StackId?: string;
+  readonly LogicalResourceId?: string;
+}
+
+/** What isComplete gets: the event plus onEvent's answer. */
+export interface StagedIsCompleteEvent extends StagedEvent {
+  readonly Data?: Record<string, string>;
+}
+
+export interface StagedIsCompleteResponse {
+  readonly IsComplete: boolean;
+  readonly Data?: Record<string, string>;
+}
+
+export interface StagedDependencies extends SageMakerDependencies {
+  readonly cloudwatch?: () => CloudWatchClient;
+  /** The clock, ms since the epoch (tests move it). */
+  readonly now?: () => number;
+}
+
+function stagedClients(deps: StagedDependencies) {
+  const clients = (deps.clients ?? defaultClients)();
+  let cw: CloudWatchClient | undefined;
+  return {
+    clients,
+    staged: { sagemaker: clients.sagemaker, cloudwatch: () => (cw ??= (deps.cloudwatch ?? (() => new CloudWatchClient({ maxAttempts: 8 })))()) },
+    close: () => {
+      destroy(clients);
+      cw?.destroy();
+    },
+  };
+}
+
+/** onEvent: the first step's split (or the final one when the change is not walked); the walk rides along in Data. */
+export async function onStagedEvent(event: StagedEvent, deps: StagedDependencies = {}): Promise<SageMakerResponse> {
+  const props = event.ResourceProperties;
+  const physicalId = `${props.EndpointName}/staged-weights`;
+  // The weights go with the endpoint; a replaced resource (another endpoint) leaves the old one as it is.
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
+  const { staged, close } = stagedClients(deps);
+  try {
+    const out = await startStagedWeights(staged, event, { now: deps.now, wait: deps.wait });
+    console.log(`${props.EndpointName}: ${out.rollout ? `staged rollout of ${out.rollout.added.join(', ')} started at` : 'no staged rollout; weights'} ${JSON.stringify(out.split)} (${out.written ? 'written' : 'already live'})`);
+    return { PhysicalResourceId: physicalId, Data: { Rollout: out.rollout ? JSON.stringify(out.rollout) : '', Written: String(out.written) } };
+  } finally {
+    close();
+  }
+}
+
+/**
+ * isComplete, polled by the framework's waiter: one look at the walk. On a rollback it answers
+ * FAILED at the ResponseURL itself before it throws: the waiter retries a thrown isComplete until
+ * its timeout, and CloudFormation would otherwise hear of the rollback an hour later, without the
+ * reason.
+ */
+export async function isStagedComplete(event: StagedIsCompleteEvent, deps: StagedDependencies = {}): Promise<StagedIsCompleteResponse> {
+  const rolloutJson = event.Data?.Rollout;
+  if (event.RequestType === 'Delete' || !rolloutJson) return { IsComplete: true };
+  const props = event.ResourceProperties;
+  const rollout = JSON.parse(rolloutJson) as StagedRollout;
+  const { staged, close } = stagedClients(deps);
+  try {
+    const progress = await advanceStagedWeights(staged, props, rollout, event.RequestId, { now: deps.now, wait: deps.wait });
+    const pending = progress.alarms.filter((a) => a.state !== 'OK').map((a) => `${a.name} ${a.state}`);
+    if (progress.inert) console.log(`${props.EndpointName}: ${progress.inert}`);
+    else console.log(`${props.EndpointName}: step ${progress.step + 1} of ${rollout.steps.length}, ${JSON.stringify(progress.split)}${progress.written ? ' (written)' : ''}${pending.length ? `; alarms not OK: ${pending.join(', ')}` : ''}`);
+    return progress.done ? { IsComplete: true, Data: { Rollout: '' } } : { IsComplete: false };
+  } catch (e) {
+    if (e instanceof StagedRolloutError && event.ResponseURL) {
+      console.error(e.message);
+      try {
+        await respond(event.ResponseURL, {
+          Status: 'FAILED', Reason: e.message.slice(0, 3000), PhysicalResourceId: event.PhysicalResourceId ?? `${props.EndpointName}/staged-weights`,
+          StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId,
+        });
+      } catch (put) {
+        // The waiter's timeout answers FAILED in the end; later looks write nothing (the lease says rolled back).
+        console.error(`${props.EndpointName}: answering CloudFormation failed: ${(put as Error).message}`);
+      }
+    }
+    throw e;
+  } finally {
+    close();
   }
 }

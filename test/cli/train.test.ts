@@ -1,4 +1,4 @@
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelPackageCommand, CreateModelPackageGroupCommand, CreatePipelineCommand, DescribeTrainingJobCommand, ListPipelineExecutionStepsCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateModelPackageCommand, CreateModelPackageGroupCommand, CreatePipelineCommand, DescribeTrainingJobCommand, ListPipelineExecutionStepsCommand } from '@aws-sdk/client-sagemaker';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -210,6 +210,7 @@ describe('a trained version serves by its label and is promoted with gates that 
 
     // dev's endpoint serves v4 (as cdk deploy of that releases.yaml leaves it).
     const sm = fake.clients().sagemaker;
+    await sm.send(new CreateModelCommand({ ModelName: 'm4', ExecutionRoleArn: 'arn:aws:iam::111111111111:role/acme-fraud-detector-dev-execution', PrimaryContainer: { ModelPackageName: 'arn:aws:sagemaker:us-east-1:111111111111:model-package/acme-fraud-detector/4' } }));
     await sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'acme-fraud-detector-dev-c1', ProductionVariants: [{ VariantName: 'v4', ModelName: 'm4', InstanceType: 'ml.g4dn.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 100 }] }));
     await sm.send(new CreateEndpointCommand({ EndpointName: 'acme-fraud-detector-dev', EndpointConfigName: 'acme-fraud-detector-dev-c1' }));
     out = '';

@@ -4,7 +4,7 @@ import type { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/sagemaker';
 import { onEvent, type SageMakerEvent } from '../../lib/handlers/sagemaker';
-import { FakeSageMaker } from '../fakes/sagemaker/server';
+import { createModels, FakeSageMaker } from '../fakes/sagemaker/server';
 import { endpointConfig, newStack } from './helpers';
 
 const IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-gpu';
@@ -75,9 +75,16 @@ describe('the custom resources against the fake SageMaker (our handler, the real
   });
   afterEach(() => fake.stop());
 
-  /** A CloudFormation event for a resource of the synthesized template; references become plain strings. */
+  /** The name CloudFormation gives an AWS::SageMaker::Model of the template (no ModelName set: generated from its logical id). */
+  const modelName = (logicalId: string) => `${logicalId}-cfn`;
+
+  /** What CloudFormation does for the template's models before the config that names them: CreateModel each. */
+  const makeModels = (t: Template) => createModels(fake, Object.keys(t.findResources('AWS::SageMaker::Model')).map(modelName));
+
+  /** A CloudFormation event for a resource of the synthesized template; a model's name resolves to it, other references to plain strings. */
   function event(requestType: 'Create' | 'Update' | 'Delete', props: Record<string, any>, old?: Record<string, any>, physicalId?: string): SageMakerEvent {
-    const plain = (p: Record<string, any>) => JSON.parse(JSON.stringify(p, (_k, v) => (v && typeof v === 'object' && v['Fn::Join'] ? v['Fn::Join'][1].map((x: unknown) => (typeof x === 'string' ? x : 'resolved-ref')).join('') : v)));
+    const resolve = (x: any) => (typeof x === 'string' ? x : x?.['Fn::GetAtt']?.[1] === 'ModelName' ? modelName(x['Fn::GetAtt'][0]) : 'resolved-ref');
+    const plain = (p: Record<string, any>) => JSON.parse(JSON.stringify(p, (_k, v) => (v && typeof v === 'object' && v['Fn::Join'] ? v['Fn::Join'][1].map(resolve).join('') : v)));
     return {
       RequestType: requestType,
       PhysicalResourceId: physicalId,
@@ -90,8 +97,9 @@ describe('the custom resources against the fake SageMaker (our handler, the real
   const weightsOf = (t: Template) => Object.values(customResources(t, 'Custom::SageMakerVariantWeights'))[0].Properties;
   const configOf = (t: Template) => Object.values(customResources(t, 'Custom::SageMakerEndpointConfig'))[0].Properties;
 
-  /** The first deploy of `t`, as CloudFormation orders it: config, endpoint, weights. */
+  /** The first deploy of `t`, as CloudFormation orders it: models, config, endpoint, weights. */
   async function deploy(t: Template) {
+    await makeModels(t);
     const config = await onEvent(event('Create', configOf(t)), deps());
     await fake.clients().sagemaker.send(new CreateEndpointCommand({ EndpointName: 'acme-fraud-prod', EndpointConfigName: config.PhysicalResourceId }));
     await onEvent(event('Create', weightsOf(t)), deps());
@@ -101,7 +109,8 @@ describe('the custom resources against the fake SageMaker (our handler, the real
   it('first deploy: one CreateEndpointConfig with the split; the weights resource writes nothing', async () => {
     const name = await deploy(before());
     expect(name).toBe(endpointConfig(before()).Properties.EndpointConfigName);
-    expect(fake.writes()).toEqual(['SageMaker.CreateEndpointConfig', 'SageMaker.CreateEndpoint']);
+    // CloudFormation's two models (AWS::SageMaker::Model), then the config, then the endpoint.
+    expect(fake.writes()).toEqual(['SageMaker.CreateModel', 'SageMaker.CreateModel', 'SageMaker.CreateEndpointConfig', 'SageMaker.CreateEndpoint']);
     expect(fake.configs.get(name)?.ProductionVariants.map((v) => [v.VariantName, v.InitialVariantWeight, v.InstanceType])).toEqual([['v7', 90, 'ml.m5.xlarge'], ['v8', 10, 'ml.m5.xlarge']]);
   });
 
@@ -159,6 +168,8 @@ describe('the custom resources against the fake SageMaker (our handler, the real
 
   it('a same-named config with other contents is refused by name, with the command that clears it', async () => {
     const name = endpointConfig(before()).Properties.EndpointConfigName;
+    await makeModels(before());
+    await createModels(fake, ['hand-made']);
     await fake.clients().sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'v7', ModelName: 'hand-made', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }] }));
     await expect(onEvent(event('Create', configOf(before())), deps()))
       .rejects.toThrow(`endpoint config ${name} already exists with other contents (models, instance types, counts, shadow, key or data capture); delete it (aws sagemaker delete-endpoint-config --endpoint-config-name ${name}) if no endpoint uses it, and deploy again`);
@@ -166,6 +177,7 @@ describe('the custom resources against the fake SageMaker (our handler, the real
 
   it('a new version set creates a new config; deleting the replaced one twice succeeds both times', async () => {
     const old = await deploy(before());
+    await makeModels(added());
     const created = await onEvent(event('Create', configOf(added())), deps());
     expect(created.PhysicalResourceId).not.toBe(old);
     expect(fake.configs.get(created.PhysicalResourceId)?.ProductionVariants.map((v) => v.InitialVariantWeight)).toEqual([90, 5, 5]);

@@ -52,7 +52,8 @@ describe('the registry custom resources against the fake SageMaker', () => {
     expect(fake.groups.get(GROUP.name)!.packages.map((p) => p.CustomerMetadataProperties)).toEqual([
       { 'mlspec:version': '7', 'metric:accuracy': '0.96' }, { 'mlspec:version': '8', 'metric:accuracy': '0.96' },
     ]);
-    expect(fake.tags.get(versions[0])).toEqual({ 'mlspec:project': 'acme' });
+    // The spec's tags, and the label as a tag too: what findVersion searches by.
+    expect(fake.tags.get(versions[0])).toEqual({ 'mlspec:project': 'acme', 'mlspec:version': '7' });
     expect(fake.writes()).toEqual(['SageMaker.CreateModelPackageGroup', 'SageMaker.CreateModelPackage', 'SageMaker.CreateModelPackage']);
   });
 

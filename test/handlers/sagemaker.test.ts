@@ -2,7 +2,7 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, UpdateEndpointComma
 import * as path from 'node:path';
 import { handler, onEvent, type ScalingEvent, type ScalingResourceProperties } from '../../lib/handlers/sagemaker';
 import type { VariantScaling } from '../../lib/providers/sagemaker/scaling';
-import { FakeSageMaker } from '../fakes/sagemaker/server';
+import { createModels, FakeSageMaker } from '../fakes/sagemaker/server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ENDPOINT = 'acme-fraud-detector-prod';
@@ -44,6 +44,8 @@ describe('the SageMaker variant-scaling handler, driven by CloudFormation events
   async function endpointServes(variants: VariantScaling[]) {
     const { sagemaker } = fake.clients();
     const name = `${ENDPOINT}-${++configs}`;
+    // CloudFormation makes the model (AWS::SageMaker::Model) before the config that names it.
+    await createModels(fake, ['m']);
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: variants.map((x) => ({ VariantName: x.variantName, ModelName: 'm', InstanceType: x.instanceType as never, InitialInstanceCount: 1, InitialVariantWeight: 1 })) }));
     if (fake.endpoints.has(ENDPOINT)) await sagemaker.send(new UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name, RetainAllVariantProperties: true }));
     else await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
@@ -180,6 +182,7 @@ describe('the Lambda entry point answers CloudFormation at the response URL', ()
 
   it('SUCCESS with the physical id and data, PUT with the empty content type the URL was signed for', async () => {
     const { sagemaker } = fake.clients();
+    await createModels(fake, ['m']);
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));
     await handler(request('Create', props('after', [v('v7')])), {}, { clients: () => fake.clients() });
@@ -193,6 +196,7 @@ describe('the Lambda entry point answers CloudFormation at the response URL', ()
 
   it('a response URL that refuses the answer fails the invocation (Lambda retries; every path is idempotent)', async () => {
     const { sagemaker } = fake.clients();
+    await createModels(fake, ['m']);
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));
     server.removeAllListeners('request');
@@ -210,6 +214,7 @@ describe('the Lambda entry point answers CloudFormation at the response URL', ()
     }));
     // The rollback's Delete of a config that failed to create must not delete a same-named config it did not make.
     const { sagemaker } = fake.clients();
+    await createModels(fake, ['m']);
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: `${ENDPOINT}-abc`, ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
     const from = fake.calls.length;
     await handler({ ...(request('Delete', props('after', [])) as object), ResourceProperties: { Kind: 'EndpointConfig', EndpointConfigName: `${ENDPOINT}-abc`, Config: '{}' }, PhysicalResourceId: 'failed:req-7' } as never, {}, { clients: () => fake.clients() });
@@ -244,6 +249,7 @@ describe('the bundled handler (dist/handlers/sagemaker, what Lambda runs)', () =
     // Lambda calls index.handler (the construct's handler setting).
     expect(typeof bundle.handler).toBe('function');
     const { sagemaker } = fake.clients();
+    await createModels(fake, ['m']);
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [{ VariantName: 'v7', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1 }] }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));
     const out = await bundle.onEvent(event('Create', props('after', [v('v7')])));

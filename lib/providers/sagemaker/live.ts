@@ -3,7 +3,7 @@ import {
   DescribeModelPackageCommand,
   SageMakerClient,
   UpdateModelPackageCommand,
-  type DescribeModelPackageCommandOutput,
+  type ModelPackage,
 } from '@aws-sdk/client-sagemaker';
 import { unlessMissing } from './missing';
 import { findVersion } from './registry';
@@ -43,7 +43,7 @@ export class SageMakerLiveState implements LiveState {
   }
 
   /** The package of a version: trained versions are the group's package of that number; declared ones carry `mlspec:version`. */
-  private async findPackage(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<DescribeModelPackageCommandOutput | undefined> {
+  private async findPackage(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<ModelPackage | undefined> {
     const { client, sm } = this.target(env, model);
     const group = sm.registry.modelPackageGroupName;
     const source = model.registry.versions.find((v) => v.label === version)?.source;

@@ -7,10 +7,11 @@ import {
   DeleteTagsCommand,
   DescribeModelPackageCommand,
   DescribeModelPackageGroupCommand,
-  ListModelPackagesCommand,
   ListTagsCommand,
+  SearchCommand,
   UpdateModelPackageCommand,
-  type DescribeModelPackageCommandOutput,
+  type Filter,
+  type ModelPackage,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { unlessMissing } from './missing';
@@ -19,6 +20,12 @@ import { unlessMissing } from './missing';
  * The SageMaker model registry, written so a registry kept from a deleted stack is taken back
  * as it is: the group by its name, each version by its `mlspec:version` label. Nothing here
  * deletes what it did not create, and running any of it twice changes nothing the second time.
+ *
+ * A version's label is its `mlspec:version` metadata, and (on what mlspec registers or takes back)
+ * also its `mlspec:version` tag, so SageMaker's Search finds it in one call however many versions
+ * the group holds: the API reference documents `Tags.<key>` as a filter, and no filter on
+ * CustomerMetadataProperties. Custom resources keep the package ARN as their physical id, so an
+ * Update never looks a version up.
  */
 
 /** The metadata key that names a version in the registry ("7"), on every provider's terms. */
@@ -91,22 +98,50 @@ export async function deleteGroup(sm: SageMakerClient, name: string): Promise<vo
   await unlessMissing(sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: name })));
 }
 
-/** The group's newest package that carries `label`, if any. */
-export async function findVersion(sm: SageMakerClient, group: string, label: string): Promise<DescribeModelPackageCommandOutput | undefined> {
+/** The tag that repeats a package's label, so Search can find it (see above). */
+const LABEL_TAG = `Tags.${VERSION_KEY}`;
+
+/** Search answers at most 100 records a call (the API reference: MaxResults 1-100). */
+const SEARCH_PAGE = 100;
+
+/** The group's packages that match `filter`, newest first, a page (one Search call) at a time. */
+async function* searchGroup(sm: SageMakerClient, group: string, filter: Filter): AsyncGenerator<ModelPackage> {
   let token: string | undefined;
   do {
-    const page = await sm.send(new ListModelPackagesCommand({ ModelPackageGroupName: group, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken: token }));
-    for (const summary of page.ModelPackageSummaryList ?? []) {
-      const pkg = await sm.send(new DescribeModelPackageCommand({ ModelPackageName: summary.ModelPackageArn }));
-      if (pkg.CustomerMetadataProperties?.[VERSION_KEY] === label) return pkg;
-    }
+    const page = await sm.send(new SearchCommand({
+      Resource: 'ModelPackage',
+      SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'Equals', Value: group }, filter], Operator: 'And' },
+      SortBy: 'CreationTime',
+      SortOrder: 'Descending',
+      MaxResults: SEARCH_PAGE,
+      NextToken: token,
+    }));
+    for (const r of page.Results ?? []) if (r.ModelPackage) yield r.ModelPackage;
     token = page.NextToken;
   } while (token);
+}
+
+/**
+ * The group's newest package that carries `label` (its `mlspec:version` metadata decides), if any.
+ * First by the label's tag: one Search call for what mlspec registered. Then among the packages
+ * without that tag (registered by earlier mlspec releases, by hand, or trained by the pipeline),
+ * newest first, 100 a call: a cost that grows with those alone, and shrinks as ensureVersion tags
+ * what it takes back. A tagged package of the label is preferred to an untagged one.
+ */
+export async function findVersion(sm: SageMakerClient, group: string, label: string): Promise<ModelPackage | undefined> {
+  const labelled = (p: ModelPackage) => p.CustomerMetadataProperties?.[VERSION_KEY] === label;
+  for await (const p of searchGroup(sm, group, { Name: LABEL_TAG, Operator: 'Equals', Value: label })) if (labelled(p)) return p;
+  for await (const p of searchGroup(sm, group, { Name: LABEL_TAG, Operator: 'NotExists' })) if (labelled(p)) return p;
   return undefined;
 }
 
+/** The tags a version's package carries: the spec's, and its label (what findVersion searches by). */
+function versionTags(spec: VersionSpec): Record<string, string> {
+  return { ...spec.tags, [VERSION_KEY]: spec.label };
+}
+
 /** Whether a registered package serves the same model as `spec` (image and artifact). */
-function sameModel(pkg: DescribeModelPackageCommandOutput, spec: VersionSpec): boolean {
+function sameModel(pkg: ModelPackage, spec: VersionSpec): boolean {
   const c = pkg.InferenceSpecification?.Containers?.[0];
   return c?.Image === spec.image && (c?.ModelDataUrl ?? '') === spec.modelDataUrl;
 }
@@ -115,7 +150,7 @@ function sameModel(pkg: DescribeModelPackageCommandOutput, spec: VersionSpec): b
  * Makes the package's metadata (label, metrics) what the spec says; writes only when it differs.
  * Approval is not touched here: it belongs to `mlspec approve` once a version is registered.
  */
-export async function syncMetadata(sm: SageMakerClient, pkg: DescribeModelPackageCommandOutput, metadata: Record<string, string>): Promise<boolean> {
+export async function syncMetadata(sm: SageMakerClient, pkg: Pick<ModelPackage, 'ModelPackageArn' | 'CustomerMetadataProperties'>, metadata: Record<string, string>): Promise<boolean> {
   const live = pkg.CustomerMetadataProperties ?? {};
   const changed = Object.entries(metadata).some(([k, v]) => live[k] !== v);
   const removed = Object.keys(live).filter((k) => !(k in metadata) && (k === VERSION_KEY || k.startsWith('metric:')));
@@ -130,14 +165,14 @@ export async function syncMetadata(sm: SageMakerClient, pkg: DescribeModelPackag
 
 /**
  * Registers the version, or takes back the package that already carries its label and serves the
- * same image and artifact (its metadata brought up to date). A label whose package serves another
- * model gets a new package: the registry keeps both.
+ * same image and artifact (its metadata and tags brought up to date, the label's tag with them). A
+ * label whose package serves another model gets a new package: the registry keeps both.
  */
 export async function ensureVersion(sm: SageMakerClient, spec: VersionSpec): Promise<{ arn: string; outcome: Outcome }> {
   const existing = await findVersion(sm, spec.group, spec.label);
   if (existing && sameModel(existing, spec)) {
     await syncMetadata(sm, existing, spec.metadata);
-    await syncTags(sm, existing.ModelPackageArn!, spec.tags);
+    await syncTags(sm, existing.ModelPackageArn!, versionTags(spec));
     return { arn: existing.ModelPackageArn!, outcome: 'adopted' };
   }
   const out = await sm.send(new CreateModelPackageCommand({
@@ -151,7 +186,7 @@ export async function ensureVersion(sm: SageMakerClient, spec: VersionSpec): Pro
       SupportedResponseMIMETypes: spec.responseTypes,
       SupportedRealtimeInferenceInstanceTypes: spec.instanceTypes && spec.instanceTypes.length > 0 ? spec.instanceTypes as never : undefined,
     },
-    Tags: toTags(spec.tags),
+    Tags: toTags(versionTags(spec)),
   }));
   return { arn: out.ModelPackageArn!, outcome: 'created' };
 }
@@ -182,7 +217,7 @@ export function sameVersionModel(a: VersionSpec, b: VersionSpec): boolean {
 export async function updateVersion(sm: SageMakerClient, arn: string, old: VersionSpec, spec: VersionSpec): Promise<void> {
   const pkg = await sm.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
   await syncMetadata(sm, pkg, spec.metadata);
-  await syncTags(sm, arn, spec.tags);
+  await syncTags(sm, arn, versionTags(spec));
   if (old.approvalStatus !== spec.approvalStatus) {
     await sm.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: spec.approvalStatus }));
   }

@@ -94,14 +94,27 @@ async function registeredTargets(aas: ApplicationAutoScalingClient, endpointName
   return found;
 }
 
+/**
+ * mlspec's policy of this variant: the one answered with exactly this ResourceId, dimension and
+ * name. The filters narrow the answer but are not trusted to be exact: moto matches ResourceId as a
+ * substring (`.../variant/v70` also answers v7's policy) and ignores PolicyNames. The answer comes
+ * in pages (at most 10 policies each), all read until ours is found.
+ */
 async function ourPolicy(aas: ApplicationAutoScalingClient, id: string): Promise<ScalingPolicy | undefined> {
-  const out = await aas.send(new DescribeScalingPoliciesCommand({
-    ServiceNamespace: SAGEMAKER_NAMESPACE,
-    ScalableDimension: VARIANT_DIMENSION,
-    ResourceId: id,
-    PolicyNames: [POLICY_NAME],
-  }));
-  return out.ScalingPolicies?.[0];
+  let token: string | undefined;
+  do {
+    const page = await aas.send(new DescribeScalingPoliciesCommand({
+      ServiceNamespace: SAGEMAKER_NAMESPACE,
+      ScalableDimension: VARIANT_DIMENSION,
+      ResourceId: id,
+      PolicyNames: [POLICY_NAME],
+      NextToken: token,
+    }));
+    const ours = page.ScalingPolicies?.find((p) => p.ResourceId === id && p.ScalableDimension === VARIANT_DIMENSION && p.PolicyName === POLICY_NAME && p.ServiceNamespace === SAGEMAKER_NAMESPACE);
+    if (ours) return ours;
+    token = page.NextToken;
+  } while (token);
+  return undefined;
 }
 
 /** JSON with keys sorted at every level, so two equal objects serialize alike whatever their key order. */

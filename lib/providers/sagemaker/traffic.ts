@@ -39,10 +39,29 @@ function identity(spec: EndpointConfigSpec): string {
     VariantName: v.VariantName, ModelName: v.ModelName, InstanceType: v.InstanceType, InitialInstanceCount: Number(v.InitialInstanceCount),
   }));
   const shadow = (spec.ShadowProductionVariants ?? []).map((v) => ({ ...variants([v])[0], InitialVariantWeight: Number(v.InitialVariantWeight) }));
-  const capture = spec.DataCaptureConfig
-    ? { percent: Number(spec.DataCaptureConfig.InitialSamplingPercentage), uri: spec.DataCaptureConfig.DestinationS3Uri?.replace(/\/$/, '') }
-    : undefined;
-  return JSON.stringify({ production: variants(spec.ProductionVariants), shadow, kms: spec.KmsKeyId ?? null, capture: capture ?? null });
+  return JSON.stringify({ production: variants(spec.ProductionVariants), shadow, kms: spec.KmsKeyId ?? null, capture: captureIdentity(spec.DataCaptureConfig) });
+}
+
+/**
+ * Data capture as it matters, or null when it is off. Off is: no DataCaptureConfig, one with
+ * `EnableCapture: false` (it defaults to enabled), or one without the members every enabled capture
+ * has (InitialSamplingPercentage, DestinationS3Uri): DescribeEndpointConfig may answer `{}` for a
+ * config made without capture (moto does). On, it is the sampling share, the destination (its
+ * trailing slash aside), the key of the captured data, the capture modes (in any order) and the
+ * content-type headers.
+ */
+function captureIdentity(capture: EndpointConfigSpec['DataCaptureConfig']): unknown {
+  if (!capture || capture.EnableCapture === false) return null;
+  if (capture.InitialSamplingPercentage === undefined && capture.DestinationS3Uri === undefined) return null;
+  const sorted = (xs?: string[]) => (xs && xs.length > 0 ? [...xs].sort() : null);
+  return {
+    percent: Number(capture.InitialSamplingPercentage),
+    uri: capture.DestinationS3Uri?.replace(/\/$/, '') ?? null,
+    kms: capture.KmsKeyId ?? null,
+    modes: sorted((capture.CaptureOptions ?? []).map((o) => String(o.CaptureMode))),
+    csv: sorted(capture.CaptureContentTypeHeader?.CsvContentTypes),
+    json: sorted(capture.CaptureContentTypeHeader?.JsonContentTypes),
+  };
 }
 
 /**

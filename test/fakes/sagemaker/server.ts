@@ -14,6 +14,15 @@ import { PipelineEngine } from './pipelines';
  * needs the variant on the endpoint; PutScalingPolicy needs a registered target; deregistering a
  * target deletes its policies; DeleteEndpoint deregisters the endpoint's targets.
  *
+ * And rules of the service it serves, so that no test passes here that AWS would refuse (each with
+ * its source where it is enforced): an endpoint config names models that exist (CreateModel first,
+ * as CloudFormation's AWS::SageMaker::Model does), and so must the config of a created or updated
+ * endpoint; a model name is taken once; names, page sizes and the shadow variant keep the API
+ * reference's limits; Describe/List calls answer in pages of the documented size.
+ *
+ * `quirks` makes it answer as moto (a second implementation of the AWS API) does where moto is
+ * shaped otherwise than AWS, so the reconcilers are shown to survive both.
+ *
  * SageMaker Pipelines and the training and tuning jobs their steps run live in `pipelines`
  * (pipelines.ts); the sm<Operation> methods for them below only hand over to it.
  */
@@ -22,6 +31,41 @@ interface Variant { VariantName: string; ModelName?: string; InstanceType?: stri
 interface Endpoint { EndpointName: string; EndpointConfigName: string; counts: Map<string, number>; weights: Map<string, number>; created: number }
 interface Target { ServiceNamespace: string; ResourceId: string; ScalableDimension: string; MinCapacity: number; MaxCapacity: number; RoleARN: string; CreationTime: number }
 interface Policy { PolicyName: string; ServiceNamespace: string; ResourceId: string; ScalableDimension: string; PolicyType: string; TargetTrackingScalingPolicyConfiguration?: unknown; CreationTime: number }
+interface Model { ModelName: string; ModelArn: string; PrimaryContainer?: unknown; Containers?: unknown[]; ExecutionRoleArn?: string; VpcConfig?: unknown; EnableNetworkIsolation?: boolean; InferenceExecutionConfig?: unknown; CreationTime: number }
+
+/** Where moto (getmoto/moto) answers otherwise than AWS; all off by default. */
+export interface FakeQuirks {
+  /**
+   * DescribeEndpointConfig of a config made without data capture answers `DataCaptureConfig: {}`, as
+   * moto does (moto/sagemaker/models.py: `self.data_capture_config = data_capture_config or {}`).
+   */
+  emptyDataCapture?: boolean;
+  /**
+   * DescribeScalingPolicies filtered as moto filters it (moto/applicationautoscaling/models.py):
+   * `moto` keeps a policy whose ResourceId is a substring of the asked one (`policy.resource_id in
+   * resource_id`, so asking for `.../variant/v70` also answers v7's) and ignores PolicyNames;
+   * `namespace` answers every policy of the namespace, whatever was asked.
+   */
+  scalingPolicies?: 'moto' | 'namespace';
+}
+
+/**
+ * What CloudFormation's AWS::SageMaker::Model resources do before a config may name them: one
+ * CreateModel each, through the real client. Names already made are skipped.
+ */
+export async function createModels(fake: FakeSageMaker, names: string[]): Promise<void> {
+  const { CreateModelCommand } = await import('@aws-sdk/client-sagemaker');
+  const sm = fake.clients().sagemaker;
+  for (const name of names) {
+    if (fake.models.has(name)) continue;
+    await sm.send(new CreateModelCommand({
+      ModelName: name,
+      ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/model-execution`,
+      PrimaryContainer: { Image: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/serve:1`, ModelDataUrl: `s3://models/${name}/model.tar.gz` },
+    }));
+  }
+  sm.destroy();
+}
 
 class AwsError extends Error {
   constructor(readonly type: string, message: string, readonly status = 400) {
@@ -29,12 +73,106 @@ class AwsError extends Error {
   }
 }
 
-const READS = /^(Describe|List)/;
+/**
+ * A request that breaks a member's constraint, in the service's wording: "1 validation error detected:
+ * Value 'ENTER MODEL NAME' at 'productionVariants.1.member.modelName' failed to satisfy constraint:
+ * Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*" (AWS's answer to
+ * CreateEndpointConfig, quoted in aws/amazon-sagemaker-examples#2236).
+ */
+function constraint(value: unknown, member: string, rule: string): AwsError {
+  return new AwsError('ValidationException', `1 validation error detected: Value '${String(value)}' at '${member}' failed to satisfy constraint: Member must ${rule}`);
+}
+
+/** EndpointConfigName, ModelName: "Maximum length of 63. Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}" (API reference). */
+const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+function checkName(value: string, member: string): void {
+  if (value === undefined) throw new AwsError('ValidationException', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+  if (value.length > 63) throw constraint(value, member, 'have length less than or equal to 63');
+  if (!NAME.test(value)) throw constraint(value, member, 'satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}');
+}
+
+/** A page size the API reference bounds (ListModelPackages and Search 1-100; DescribeScalingPolicies 1-10; DescribeScalableTargets 1-50). */
+function pageSize(value: number | undefined, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value < 1) throw constraint(value, 'maxResults', 'have value greater than or equal to 1');
+  if (value > max) throw constraint(value, 'maxResults', `have value less than or equal to ${max}`);
+  return value;
+}
+
+/** One page of `all` from an opaque token (here an offset), and the token of the next page. */
+function page<T>(all: T[], size: number, token?: string): { items: T[]; next?: string } {
+  const start = token ? Number(token) : 0;
+  if (!Number.isInteger(start) || start < 0 || start > all.length) throw new AwsError('ValidationException', 'Invalid pagination token');
+  return { items: all.slice(start, start + size), next: start + size < all.length ? String(start + size) : undefined };
+}
+
+interface SearchFilter { Name: string; Operator?: string; Value?: string }
+interface SearchExpression { Filters?: SearchFilter[]; NestedFilters?: unknown[]; SubExpressions?: SearchExpression[]; Operator?: 'And' | 'Or' }
+
+/** Properties of a ModelPackage record this fake filters on (all text or numbers, compared as text). */
+const SEARCHABLE = new Set(['ModelPackageGroupName', 'ModelPackageArn', 'ModelPackageName', 'ModelPackageVersion', 'ModelPackageDescription', 'ModelApprovalStatus', 'ModelPackageStatus']);
+
+function countElements(e: SearchExpression): number {
+  return (e.Filters?.length ?? 0) + (e.NestedFilters?.length ?? 0) + (e.SubExpressions ?? []).reduce((n, s) => n + 1 + countElements(s), 0);
+}
+
+function checkExpression(e: SearchExpression): void {
+  if (!e.Filters?.length && !e.NestedFilters?.length && !e.SubExpressions?.length) {
+    throw new AwsError('ValidationException', 'A SearchExpression must hold at least one subexpression, filter, or nested filter.');
+  }
+  if ((e.Filters?.length ?? 0) > 20) throw constraint('[…]', 'searchExpression.filters', 'have length less than or equal to 20');
+  if (e.NestedFilters?.length) throw new AwsError('ValidationException', 'This fake does not serve NestedFilters.');
+  if (e.Operator !== undefined && e.Operator !== 'And' && e.Operator !== 'Or') throw constraint(e.Operator, 'searchExpression.operator', 'satisfy enum value set: [And, Or]');
+  for (const f of e.Filters ?? []) {
+    if (!f.Name.startsWith('Tags.') && !SEARCHABLE.has(f.Name)) {
+      throw new AwsError('ValidationException', `This fake does not filter ModelPackage on ${f.Name}: the API reference documents a record's properties, Tags.<key>, Metrics.<name> and HyperParameters.<name> as filter names, not keys of CustomerMetadataProperties.`);
+    }
+    const op = f.Operator ?? 'Equals';
+    if (!['Equals', 'NotEquals', 'Exists', 'NotExists', 'In'].includes(op)) throw new AwsError('ValidationException', `This fake does not serve the ${op} operator.`);
+    if ((op === 'Exists' || op === 'NotExists') !== (f.Value === undefined)) throw new AwsError('ValidationException', `${op} takes ${f.Value === undefined ? 'a Value' : 'no Value'}.`);
+  }
+  for (const sub of e.SubExpressions ?? []) checkExpression(sub);
+}
+
+/** The value a filter name reads from a record; a tag's value for `Tags.<key>`. */
+function property(record: Record<string, any>, name: string): string | undefined {
+  if (name.startsWith('Tags.')) return (record.Tags as { Key: string; Value: string }[] | undefined)?.find((t) => t.Key === name.slice(5))?.Value;
+  const v = record[name];
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+function matches(record: Record<string, any>, e: SearchExpression): boolean {
+  const results = [
+    ...(e.Filters ?? []).map((f) => {
+      const v = property(record, f.Name);
+      switch (f.Operator ?? 'Equals') {
+        case 'Exists': return v !== undefined;
+        case 'NotExists': return v === undefined;
+        case 'NotEquals': return v !== f.Value;
+        case 'In': return v !== undefined && String(f.Value).split(',').includes(v);
+        default: return v === f.Value;
+      }
+    }),
+    ...(e.SubExpressions ?? []).map((sub) => matches(record, sub)),
+  ];
+  return e.Operator === 'Or' ? results.some(Boolean) : results.every(Boolean);
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a ?? '').localeCompare(String(b ?? ''));
+}
+
+const READS = /^(Describe|List|Search)/;
 const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
 
 export class FakeSageMaker {
   readonly configs = new Map<string, { EndpointConfigName: string; ProductionVariants: Variant[]; [k: string]: unknown }>();
+  /** Models (CreateModel, as CloudFormation's AWS::SageMaker::Model makes them) by name. */
+  readonly models = new Map<string, Model>();
+  /** Answers shaped as moto shapes them (see FakeQuirks); change them before the calls they affect. */
+  readonly quirks: FakeQuirks = {};
   readonly endpoints = new Map<string, Endpoint>();
   /** Scalable targets by resource id. */
   readonly targets = new Map<string, Target>();
@@ -122,12 +260,78 @@ export class FakeSageMaker {
 
   // --- SageMaker --------------------------------------------------------------------------------
 
+  private modelArn(name: string): string {
+    return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model/${name.toLowerCase()}`;
+  }
+
+  /**
+   * SageMaker's answer for a model that is not there. The wording is AWS's, as quoted in
+   * aws/sagemaker-python-sdk#2112 ("An error occurred (ValidationException) when calling the
+   * CreateEndpoint operation: Could not find model \"arn:aws:sagemaker:us-east-1:111111111111:
+   * model/xgboost-neo-…\"."); moto raises the same for CreateEndpointConfig
+   * (moto/sagemaker/models.py, validate_production_variants), with single quotes.
+   */
+  private noModel(name: string): AwsError {
+    return new AwsError('ValidationException', `Could not find model "${this.modelArn(name)}".`);
+  }
+
+  /** The variants of a config whose model is gone: CreateEndpointConfig, CreateEndpoint and UpdateEndpoint refuse them. */
+  private requireModels(config: { ProductionVariants?: Variant[]; ShadowProductionVariants?: Variant[] }): void {
+    for (const v of [...(config.ProductionVariants ?? []), ...(config.ShadowProductionVariants ?? [])]) {
+      // ModelName is optional (an endpoint for inference components has none); a named one must exist.
+      if (v.ModelName !== undefined && !this.models.has(v.ModelName)) throw this.noModel(v.ModelName);
+    }
+  }
+
+  /**
+   * What CloudFormation's AWS::SageMaker::Model calls. Shapes per the API reference (CreateModel:
+   * ModelName required; PrimaryContainer or Containers; answers ModelArn).
+   */
+  smCreateModel(input: { ModelName: string; PrimaryContainer?: unknown; Containers?: unknown[]; ExecutionRoleArn?: string; VpcConfig?: unknown; EnableNetworkIsolation?: boolean; InferenceExecutionConfig?: unknown; Tags?: { Key: string; Value: string }[] }) {
+    checkName(input.ModelName, 'modelName');
+    // AWS's wording for a name already taken: clients match "Cannot create already existing model"
+    // (aws/sagemaker-python-sdk src/sagemaker/session.py, create_model); the ARN in double quotes as for configs.
+    if (this.models.has(input.ModelName)) throw new AwsError('ValidationException', `Cannot create already existing model "${this.modelArn(input.ModelName)}".`);
+    const { Tags: tags, ...rest } = input;
+    const arn = this.modelArn(input.ModelName);
+    this.models.set(input.ModelName, { ...rest, ModelArn: arn, CreationTime: 1700000000 });
+    if (tags) this.tags.set(arn, Object.fromEntries(tags.map((t) => [t.Key, t.Value])));
+    return { ModelArn: arn };
+  }
+
+  smDescribeModel(input: { ModelName: string }) {
+    const m = this.models.get(input.ModelName);
+    if (!m) throw this.noModel(input.ModelName);
+    return { ...m };
+  }
+
+  /** SageMaker deletes a model that a config still names (the config stays; an endpoint made from it later is refused). */
+  smDeleteModel(input: { ModelName: string }) {
+    if (!this.models.delete(input.ModelName)) throw this.noModel(input.ModelName);
+    return {};
+  }
+
   /** What CloudFormation's AWS::SageMaker::EndpointConfig (or our custom resource) does. */
-  smCreateEndpointConfig(input: { EndpointConfigName: string; ProductionVariants: Variant[]; [k: string]: unknown }) {
+  smCreateEndpointConfig(input: { EndpointConfigName: string; ProductionVariants: Variant[]; ShadowProductionVariants?: Variant[]; DataCaptureConfig?: Record<string, unknown>; [k: string]: unknown }) {
+    checkName(input.EndpointConfigName, 'endpointConfigName');
     if (this.configs.has(input.EndpointConfigName)) {
       throw new AwsError('ValidationException', `Cannot create already existing endpoint configuration "arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${input.EndpointConfigName.toLowerCase()}".`);
     }
     if (!input.ProductionVariants?.length) throw new AwsError('ValidationException', '1 validation error detected: Value null at \'productionVariants\' failed to satisfy constraint: Member must not be null');
+    // The API reference (CreateEndpointConfig, ShadowProductionVariants): "If you use this field, you can
+    // only specify one variant for ProductionVariants and one variant for ShadowProductionVariants."
+    if (input.ShadowProductionVariants?.length && (input.ProductionVariants.length !== 1 || input.ShadowProductionVariants.length !== 1)) {
+      throw new AwsError('ValidationException', `An endpoint config with shadow variants takes one production variant and one shadow variant; got ${input.ProductionVariants.length} and ${input.ShadowProductionVariants.length}.`);
+    }
+    // DataCaptureConfig's required members (the API reference; the SDK's DataCaptureConfig type).
+    if (input.DataCaptureConfig) {
+      for (const member of ['InitialSamplingPercentage', 'DestinationS3Uri', 'CaptureOptions']) {
+        if (input.DataCaptureConfig[member] === undefined) {
+          throw new AwsError('ValidationException', `1 validation error detected: Value null at 'dataCaptureConfig.${member[0].toLowerCase()}${member.slice(1)}' failed to satisfy constraint: Member must not be null`);
+        }
+      }
+    }
+    this.requireModels(input);
     this.configs.set(input.EndpointConfigName, { ...input });
     return { EndpointConfigArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${input.EndpointConfigName.toLowerCase()}` };
   }
@@ -135,12 +339,15 @@ export class FakeSageMaker {
   smDescribeEndpointConfig(input: { EndpointConfigName: string }) {
     const c = this.configs.get(input.EndpointConfigName);
     if (!c) throw new AwsError('ValidationException', `Could not find endpoint configuration "${input.EndpointConfigName}".`);
-    return { ...c, EndpointConfigArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${c.EndpointConfigName}`, CreationTime: 1700000000 };
+    const capture = c.DataCaptureConfig ?? (this.quirks.emptyDataCapture ? {} : undefined);
+    return { ...c, DataCaptureConfig: capture, EndpointConfigArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${c.EndpointConfigName}`, CreationTime: 1700000000 };
   }
 
   smCreateEndpoint(input: { EndpointName: string; EndpointConfigName: string }) {
     if (this.endpoints.has(input.EndpointName)) throw new AwsError('ValidationException', `Cannot create already existing endpoint "${input.EndpointName}".`);
     const config = this.smDescribeEndpointConfig({ EndpointConfigName: input.EndpointConfigName });
+    // aws/sagemaker-python-sdk#2112: CreateEndpoint answers "Could not find model" for a config whose model is gone.
+    this.requireModels(config);
     this.endpoints.set(input.EndpointName, {
       EndpointName: input.EndpointName,
       EndpointConfigName: input.EndpointConfigName,
@@ -155,6 +362,7 @@ export class FakeSageMaker {
   smUpdateEndpoint(input: { EndpointName: string; EndpointConfigName: string; RetainAllVariantProperties?: boolean }) {
     const e = this.endpoint(input.EndpointName);
     const next = this.smDescribeEndpointConfig({ EndpointConfigName: input.EndpointConfigName });
+    this.requireModels(next);
     const current = this.configs.get(e.EndpointConfigName)!;
     const blocked = current.ProductionVariants.filter((v) => {
       if (!this.targets.has(`endpoint/${e.EndpointName}/variant/${v.VariantName}`)) return false;
@@ -317,22 +525,59 @@ export class FakeSageMaker {
     return { ...this.findPackage(input.ModelPackageName) };
   }
 
-  /** Pages of `MaxResults` (the real default is 10), newest first when SortOrder is Descending. */
+  /** Pages of `MaxResults` (1-100 per the API reference; the real default is 10), newest first when SortOrder is Descending. */
   smListModelPackages(input: { ModelPackageGroupName: string; MaxResults?: number; NextToken?: string; SortOrder?: string }) {
+    const size = pageSize(input.MaxResults, 100, 10);
     const group = this.groups.get(input.ModelPackageGroupName);
     const all = [...(group?.packages ?? [])];
     if (input.SortOrder === 'Descending') all.reverse();
-    const size = input.MaxResults ?? 10;
-    const start = input.NextToken ? Number(input.NextToken) : 0;
-    const page = all.slice(start, start + size);
+    const { items, next } = page(all, size, input.NextToken);
     return {
-      ModelPackageSummaryList: page.map((p) => ({ ModelPackageArn: p.ModelPackageArn, ModelPackageGroupName: input.ModelPackageGroupName, ModelPackageVersion: p.ModelPackageVersion, ModelPackageStatus: p.ModelPackageStatus, CreationTime: p.CreationTime, ModelApprovalStatus: p.ModelApprovalStatus })),
-      NextToken: start + size < all.length ? String(start + size) : undefined,
+      ModelPackageSummaryList: items.map((p) => ({ ModelPackageArn: p.ModelPackageArn, ModelPackageGroupName: input.ModelPackageGroupName, ModelPackageVersion: p.ModelPackageVersion, ModelPackageStatus: p.ModelPackageStatus, CreationTime: p.CreationTime, ModelApprovalStatus: p.ModelApprovalStatus })),
+      NextToken: next,
     };
+  }
+
+  /**
+   * Search over `ModelPackage` (the only resource this fake searches), with the request and answer
+   * shapes of the API reference (Search, SearchExpression, Filter, SearchRecord):
+   * - a SearchExpression needs at least one filter, nested filter or sub-expression; Filters holds
+   *   1-20 items and the whole expression at most 50; Operator And (default) or Or;
+   * - a Filter's Operator defaults to Equals when a Value is given; Equals, NotEquals, Exists,
+   *   NotExists and In are served (the comparisons that text properties take);
+   * - a filter names a property of the record (ModelPackageGroupName, ModelPackageArn, ...), or a tag
+   *   as `Tags.<key>`: the documented forms. `CustomerMetadataProperties.<key>` is not documented
+   *   as searchable, so it is refused here, and nothing can come to depend on it;
+   * - SortBy defaults to LastModifiedTime, SortOrder to Descending; MaxResults 1-100; NextToken pages;
+   * - every result is `{ ModelPackage: <the package as DescribeModelPackage answers it, with Tags> }`.
+   */
+  smSearch(input: { Resource: string; SearchExpression?: SearchExpression; SortBy?: string; SortOrder?: string; NextToken?: string; MaxResults?: number }) {
+    if (input.Resource !== 'ModelPackage') throw new AwsError('ValidationException', `This fake searches ModelPackage only, not ${input.Resource}`);
+    const size = pageSize(input.MaxResults, 100, 10);
+    const expression = input.SearchExpression;
+    if (expression) {
+      if (countElements(expression) > 50) throw new AwsError('ValidationException', 'A SearchExpression can hold at most 50 SubExpressions, NestedFilters and Filters in all.');
+      checkExpression(expression);
+    }
+    const records = [...this.groups.values()].flatMap((g) => g.packages).map((p) => this.packageRecord(p));
+    const matched = expression ? records.filter((r) => matches(r, expression)) : records;
+    const by = input.SortBy ?? 'LastModifiedTime';
+    const order = (input.SortOrder ?? 'Descending') === 'Descending' ? -1 : 1;
+    // Ties (same time) in creation order, so a page boundary is stable.
+    const sorted = matched.map((r, i) => ({ r, i })).sort((a, b) => order * (compare(a.r[by], b.r[by]) || a.i - b.i)).map((x) => x.r);
+    const { items, next } = page(sorted, size, input.NextToken);
+    return { Results: items.map((r) => ({ ModelPackage: r })), NextToken: next, TotalHits: { Value: sorted.length, Relation: 'EqualTo' } };
+  }
+
+  /** A package as Search answers it: its description plus its tags. */
+  private packageRecord(p: Record<string, any>): Record<string, any> {
+    const tags = this.tags.get(p.ModelPackageArn);
+    return { ...p, LastModifiedTime: p.LastModifiedTime ?? p.CreationTime, Tags: tags ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) : undefined };
   }
 
   smUpdateModelPackage(input: { ModelPackageArn: string; ModelApprovalStatus?: string; ApprovalDescription?: string; CustomerMetadataProperties?: Record<string, string>; CustomerMetadataPropertiesToRemove?: string[] }) {
     const p = this.findPackage(input.ModelPackageArn);
+    p.LastModifiedTime = (p.LastModifiedTime ?? p.CreationTime) + 1;
     if (input.ModelApprovalStatus) Object.assign(p, { ModelApprovalStatus: input.ModelApprovalStatus, ApprovalDescription: input.ApprovalDescription });
     if (input.CustomerMetadataProperties) p.CustomerMetadataProperties = { ...p.CustomerMetadataProperties, ...input.CustomerMetadataProperties };
     for (const k of input.CustomerMetadataPropertiesToRemove ?? []) delete p.CustomerMetadataProperties?.[k];
@@ -428,12 +673,15 @@ export class FakeSageMaker {
     return {};
   }
 
-  aasDescribeScalableTargets(input: { ServiceNamespace: string; ResourceIds?: string[]; ScalableDimension?: string }) {
+  /** Pages of MaxResults, 1-50 and 50 by default (the API reference); ResourceIds at most 50. */
+  aasDescribeScalableTargets(input: { ServiceNamespace: string; ResourceIds?: string[]; ScalableDimension?: string; MaxResults?: number; NextToken?: string }) {
     if ((input.ResourceIds?.length ?? 0) > 50) throw new AwsError('ValidationException', 'ResourceIds: member must have length less than or equal to 50');
+    const size = pageSize(input.MaxResults, 50, 50);
     const all = [...this.targets.values()].filter((t) => t.ServiceNamespace === input.ServiceNamespace &&
       (!input.ResourceIds || input.ResourceIds.includes(t.ResourceId)) &&
       (!input.ScalableDimension || input.ScalableDimension === t.ScalableDimension));
-    return { ScalableTargets: all };
+    const { items, next } = page(all, size, input.NextToken);
+    return { ScalableTargets: items, NextToken: next };
   }
 
   aasPutScalingPolicy(input: Policy) {
@@ -448,12 +696,25 @@ export class FakeSageMaker {
     return { PolicyARN: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:scalingPolicy:fake:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`, Alarms: [] };
   }
 
-  aasDescribeScalingPolicies(input: { ServiceNamespace: string; ResourceId?: string; ScalableDimension?: string; PolicyNames?: string[] }) {
-    const all = [...this.policies.values()].filter((p) => p.ServiceNamespace === input.ServiceNamespace &&
-      (!input.ResourceId || p.ResourceId === input.ResourceId) &&
-      (!input.ScalableDimension || p.ScalableDimension === input.ScalableDimension) &&
-      (!input.PolicyNames || input.PolicyNames.includes(p.PolicyName)));
-    return { ScalingPolicies: all.map((p) => ({ ...p, PolicyARN: `arn:fake:${p.ResourceId}:${p.PolicyName}`, Alarms: [] })) };
+  /**
+   * Pages of MaxResults, 1-10 and 10 by default (the API reference: "This value can be between 1 and
+   * 10. The default value is 10."), filtered by ResourceId, ScalableDimension and PolicyNames; or
+   * as moto filters (quirks.scalingPolicies).
+   */
+  aasDescribeScalingPolicies(input: { ServiceNamespace: string; ResourceId?: string; ScalableDimension?: string; PolicyNames?: string[]; MaxResults?: number; NextToken?: string }) {
+    const size = pageSize(input.MaxResults, 10, 10);
+    const quirk = this.quirks.scalingPolicies;
+    const all = [...this.policies.values()].filter((p) => {
+      if (p.ServiceNamespace !== input.ServiceNamespace) return false;
+      if (quirk === 'namespace') return true;
+      // moto: `policy.resource_id in resource_id` (a substring) and `policy.scalable_dimension in scalable_dimension`; PolicyNames unread.
+      if (quirk === 'moto') return (!input.ResourceId || input.ResourceId.includes(p.ResourceId)) && (!input.ScalableDimension || input.ScalableDimension.includes(p.ScalableDimension));
+      return (!input.ResourceId || p.ResourceId === input.ResourceId) &&
+        (!input.ScalableDimension || p.ScalableDimension === input.ScalableDimension) &&
+        (!input.PolicyNames || input.PolicyNames.includes(p.PolicyName));
+    });
+    const { items, next } = page(all, size, input.NextToken);
+    return { ScalingPolicies: items.map((p) => ({ ...p, PolicyARN: `arn:fake:${p.ResourceId}:${p.PolicyName}`, Alarms: [] })), NextToken: next };
   }
 
   private dropTarget(id: string): void {

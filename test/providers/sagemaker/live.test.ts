@@ -2,7 +2,7 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelPackageC
 import { resolvePlan } from '../../../lib/plan';
 import { SageMakerLiveState } from '../../../lib/providers/sagemaker/live';
 import { validateProject } from '../../../lib/spec';
-import { FakeSageMaker } from '../../fakes/sagemaker/server';
+import { createModels, FakeSageMaker } from '../../fakes/sagemaker/server';
 import { baseReleases, baseSpec } from '../../helpers';
 
 const plan = resolvePlan(validateProject(baseSpec(), baseReleases()));
@@ -41,6 +41,7 @@ describe('SageMaker live state, against the fake (real SDK client)', () => {
   }
 
   it('dates a version by when its variant\'s image was first resolved, in the environment\'s region', async () => {
+    await createModels(fake, ['m']);
     await sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c', ProductionVariants: [{ VariantName: 'v8', ModelName: 'm', InstanceType: 'ml.m5.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 100 }] }));
     await sm.send(new CreateEndpointCommand({ EndpointName: 'acme-fraud-dev', EndpointConfigName: 'c' }));
     expect(await live.servingSince(dev, fraud, '8')).toEqual(new Date((1700000000 + 60) * 1000));

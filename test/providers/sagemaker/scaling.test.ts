@@ -1,4 +1,4 @@
-import { FakeSageMaker } from '../../fakes/sagemaker/server';
+import { createModels, FakeSageMaker } from '../../fakes/sagemaker/server';
 import { POLICY_NAME, reconcileScaling, removeScaling, type VariantScaling } from '../../../lib/providers/sagemaker/scaling';
 
 const ENDPOINT = 'acme-fraud-detector-prod';
@@ -24,6 +24,8 @@ async function deploy(variants: VariantScaling[], weights?: Record<string, numbe
   const clients = fake.clients();
   const before = await reconcileScaling(clients, ENDPOINT, variants);
   const name = `${ENDPOINT}-c${++configs}`;
+  // CloudFormation makes each model (AWS::SageMaker::Model) before the config that names it.
+  await createModels(fake, variants.map((v) => `m-${v.variantName}`));
   await clients.sagemaker.send(new (await import('@aws-sdk/client-sagemaker')).CreateEndpointConfigCommand({
     EndpointConfigName: name,
     ProductionVariants: variants.map((v) => ({ VariantName: v.variantName, ModelName: `m-${v.variantName}`, InstanceType: v.instanceType as never, InitialInstanceCount: v.minCapacity, InitialVariantWeight: weights?.[v.variantName] ?? 1 })),
@@ -76,7 +78,7 @@ describe('SageMaker variant autoscaling against the fake (real SDK clients, AWS 
     await deploy([scaling('v7'), scaling('v8')]);
     const clients = fake.clients();
     const sm = await import('@aws-sdk/client-sagemaker');
-    await clients.sagemaker.send(new sm.CreateEndpointConfigCommand({ EndpointConfigName: 'only-v8', ProductionVariants: [{ VariantName: 'v8', ModelName: 'm', InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1 }] }));
+    await clients.sagemaker.send(new sm.CreateEndpointConfigCommand({ EndpointConfigName: 'only-v8', ProductionVariants: [{ VariantName: 'v8', ModelName: 'm-v8', InstanceType: 'ml.g5.xlarge', InitialInstanceCount: 1 }] }));
     await expect(clients.sagemaker.send(new sm.UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'only-v8' })))
       .rejects.toThrow('The variant(s) "[v7]" must be deregistered as scalable targets with AWS Application Auto Scaling before they can be removed or have their instance type updated.');
   });
@@ -96,7 +98,8 @@ describe('SageMaker variant autoscaling against the fake (real SDK clients, AWS 
     const { before, after } = await deploy([scaling('v7'), scaling('v8')]);
     expect(before).toEqual({ registered: [], policies: [], deregistered: [], waiting: ['v8'] });
     expect(after.registered).toEqual(['v8']);
-    expect(fake.writes(from)).toEqual(['SageMaker.CreateEndpointConfig', 'SageMaker.UpdateEndpoint', 'AutoScaling.RegisterScalableTarget', 'AutoScaling.PutScalingPolicy']);
+    // v8's model (CloudFormation's), its config, the endpoint update, then v8's scaling.
+    expect(fake.writes(from)).toEqual(['SageMaker.CreateModel', 'SageMaker.CreateEndpointConfig', 'SageMaker.UpdateEndpoint', 'AutoScaling.RegisterScalableTarget', 'AutoScaling.PutScalingPolicy']);
   });
 
   it('new capacity limits are one RegisterScalableTarget; a new target value is one PutScalingPolicy', async () => {
@@ -153,5 +156,56 @@ describe('SageMaker variant autoscaling against the fake (real SDK clients, AWS 
   it('an endpoint that is gone: nothing to scale, every desired variant waits', async () => {
     const out = await reconcileScaling(fake.clients(), 'nope', [scaling('v7')]);
     expect(out).toEqual({ registered: [], policies: [], deregistered: [], waiting: ['v7'] });
+  });
+});
+
+describe('our policy is the one of this variant, also where DescribeScalingPolicies answers more than it was asked (as moto does)', () => {
+  const fast = { ...INVOCATIONS, TargetValue: 70 };
+  const slow = { ...INVOCATIONS, TargetValue: 700 };
+  const policyOf = (variant: string) => (fake.policies.get(`endpoint/${ENDPOINT}/variant/${variant}|${POLICY_NAME}`)?.TargetTrackingScalingPolicyConfiguration as { TargetValue?: number } | undefined)?.TargetValue;
+
+  it.each(['moto', 'namespace'] as const)('v7 and v70 autoscaled with different targets (%s): a re-run writes nothing', async (quirk) => {
+    // v7's resource id is a prefix of v70's: moto answers a question about v70 with v7's policy first.
+    await deploy([scaling('v7', { policy: slow }), scaling('v70', { policy: fast })]);
+    fake.quirks.scalingPolicies = quirk;
+    const from = fake.calls.length;
+    const again = await reconcileScaling(fake.clients(), ENDPOINT, [scaling('v7', { policy: slow }), scaling('v70', { policy: fast })]);
+    expect(again).toEqual({ registered: [], policies: [], deregistered: [], waiting: [] });
+    expect(fake.writes(from)).toEqual([]);
+  });
+
+  it.each(['moto', 'namespace'] as const)('v7 and v70 on the same target, v70\'s changed by hand (%s): v70\'s is put back, v7\'s is left alone', async (quirk) => {
+    await deploy([scaling('v7', { policy: fast }), scaling('v70', { policy: fast })]);
+    fake.policies.get(`endpoint/${ENDPOINT}/variant/v70|${POLICY_NAME}`)!.TargetTrackingScalingPolicyConfiguration = slow;
+    fake.quirks.scalingPolicies = quirk;
+    const from = fake.calls.length;
+    // Taking v7's policy (the first answered) for v70's would see nothing to do.
+    const out = await reconcileScaling(fake.clients(), ENDPOINT, [scaling('v7', { policy: fast }), scaling('v70', { policy: fast })]);
+    expect(out.policies).toEqual(['v70']);
+    expect(fake.writes(from)).toEqual(['AutoScaling.PutScalingPolicy']);
+    expect([policyOf('v7'), policyOf('v70')]).toEqual([70, 70]);
+  });
+
+  it('a policy of another name on the variant (someone else\'s step scaling) is not taken for ours', async () => {
+    await deploy([scaling('v7')]);
+    // A second policy of v7 that sorts first, with another name and another target.
+    const key = `endpoint/${ENDPOINT}/variant/v7|${POLICY_NAME}`;
+    const ours = fake.policies.get(key)!;
+    fake.policies.delete(key);
+    fake.policies.set(`endpoint/${ENDPOINT}/variant/v7|a-team-policy`, { ...ours, PolicyName: 'a-team-policy', TargetTrackingScalingPolicyConfiguration: slow });
+    fake.policies.set(key, ours);
+    fake.quirks.scalingPolicies = 'moto';
+    const from = fake.calls.length;
+    expect((await reconcileScaling(fake.clients(), ENDPOINT, [scaling('v7')])).policies).toEqual([]);
+    expect(fake.writes(from)).toEqual([]);
+  });
+
+  it('twelve autoscaled variants and every policy answered (pages of 10): each finds its own, on whichever page it is', async () => {
+    const variants = Array.from({ length: 12 }, (_, i) => scaling(`v${i + 1}`, { policy: { ...INVOCATIONS, TargetValue: 100 + i } }));
+    await deploy(variants);
+    fake.quirks.scalingPolicies = 'namespace';
+    const from = fake.calls.length;
+    expect((await reconcileScaling(fake.clients(), ENDPOINT, variants)).policies).toEqual([]);
+    expect(fake.writes(from)).toEqual([]);
   });
 });
