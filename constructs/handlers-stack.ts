@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { handlerNames } from '../lib/plan/names';
-import type { EnvironmentPlan } from '../lib/plan/types';
+import type { EnvironmentPlan, ModelPlan } from '../lib/plan/types';
+import { acknowledge, acknowledgeWildcardResource } from './nag';
 import { allowAzureSignIn, AZUREML_NETWORK_REASON } from './azureml/azureml-model';
 import { ReconcilerProvider, reconcilerServiceToken, type IReconcilerHandlers } from './reconciler-provider';
 import { HandlerFunction, SharedSageMakerHandler, type ISageMakerHandler } from './sagemaker/handler-function';
@@ -12,6 +13,8 @@ import { VERTEX_HANDLER_ENVIRONMENT, VERTEX_NETWORK_REASON } from './vertex/vert
 /** The handlers a model stack's custom resources and pipelines use in one environment. */
 export interface EnvironmentHandlers {
   readonly sagemaker: ISageMakerHandler;
+  /** Staged SageMaker rollouts, behind the Provider framework: present where a model walks canary or linear steps. */
+  readonly sagemakerRollout?: { readonly serviceToken: string };
   readonly vertex?: IReconcilerHandlers;
   readonly azureml?: IReconcilerHandlers;
 }
@@ -69,6 +72,28 @@ export class HandlersStack extends Stack {
       ...sageMakerRights(this, project),
     });
 
+    // Staged rollouts on SageMaker: the same bundle behind the Provider framework, whose waiter walks the steps.
+    const sagemakerRollout = environment.models.some(walksOnSageMaker)
+      ? new ReconcilerProvider(this, 'SageMakerRollout', {
+        provider: 'sagemaker',
+        title: 'SageMaker rollouts',
+        model: 'every model',
+        environment: environment.name,
+        name: names.rollout,
+        encryptionKey: this.encryptionKey,
+        entryPoints: { onEvent: 'index.onStagedEvent', isComplete: 'index.isStagedComplete' },
+        networkReason: 'Calls only the SageMaker, Application Auto Scaling and CloudWatch control-plane APIs; a VPC would add NAT or endpoints without isolating anything.',
+      })
+      : undefined;
+    if (sagemakerRollout) {
+      const { statements, wildcards } = rolloutRights(this, project);
+      const policy = new iam.ManagedPolicy(sagemakerRollout, 'RolloutPolicy', { roles: [sagemakerRollout.handlerRole], statements, description: `mlspec staged SageMaker rollouts of ${project} in ${environment.name}` });
+      for (const [resource, reason] of wildcards) {
+        if (resource === '*') acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', reason);
+        else acknowledgeWildcardResource(policy, resource, reason);
+      }
+    }
+
     const vertex = uses('vertex') && environment.gcp
       ? new ReconcilerProvider(this, 'Vertex', {
         provider: 'vertex',
@@ -95,14 +120,14 @@ export class HandlersStack extends Stack {
       });
       allowAzureSignIn(azureml, azureml.handlerRole, environment.azure.clientSecretName, `mlspec Azure ML sign-in of ${project} in ${environment.name}`);
     }
-    this.handlers = { sagemaker, vertex, azureml };
+    this.handlers = { sagemaker, sagemakerRollout, vertex, azureml };
   }
 
   /**
    * An environment's handlers as a stack in the same account and region refers to them: by name,
    * so no export ties the stacks together.
    */
-  public static refs(scope: Construct, project: string, environment: string, uses: { readonly vertex?: boolean; readonly azureml?: boolean } = {}): EnvironmentHandlers {
+  public static refs(scope: Construct, project: string, environment: string, uses: { readonly vertex?: boolean; readonly azureml?: boolean; readonly sagemakerRollout?: boolean } = {}): EnvironmentHandlers {
     const stack = Stack.of(scope);
     const names = handlerNames(project, environment);
     const fn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: names.sagemaker, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -112,6 +137,7 @@ export class HandlersStack extends Stack {
     });
     return {
       sagemaker: new SharedSageMakerHandler(fn),
+      sagemakerRollout: uses.sagemakerRollout ? { serviceToken: reconcilerServiceToken(stack, names.rollout) } : undefined,
       vertex: uses.vertex ? reconciler('VertexHandlerRole', names.vertex) : undefined,
       azureml: uses.azureml ? reconciler('AzureMlHandlerRole', names.azureml) : undefined,
     };
@@ -172,6 +198,44 @@ function sageMakerRights(stack: Stack, project: string): { statements: iam.Polic
     [alarms, 'Target tracking names its alarms with a random suffix; the pattern covers this project\'s endpoints only.'],
     [tuningJobs, 'Tuning jobs are named by SageMaker Pipelines at run time.'],
     [trainingJobs, 'Trial jobs are named by the tuning job at run time.'],
+  ];
+  return { statements, wildcards };
+}
+
+/** Whether a model's SageMaker endpoint walks canary or linear steps through mlspec's staged rollouts. */
+export function walksOnSageMaker(model: ModelPlan): boolean {
+  const strategy = model.sagemaker?.serving?.rollout.strategy;
+  return strategy === 'canary' || strategy === 'linear';
+}
+
+/**
+ * What the staged-rollout handler may do: move this project's endpoints' weights, read their
+ * rollback alarms, and retire the versions a walk left at 0 (a config without them, one endpoint
+ * update, their scaling deregistered first). Nothing else.
+ */
+function rolloutRights(stack: Stack, project: string): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
+  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
+  const endpoints = arn('endpoint', `${project}-*`);
+  const configs = arn('endpoint-config', `${project}-*`);
+  const alarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${project}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const keys = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+  const targets = stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' });
+  const statements = [
+    new iam.PolicyStatement({ sid: 'Walk', actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities', 'sagemaker:UpdateEndpoint', 'sagemaker:ListTags', 'sagemaker:AddTags', 'sagemaker:DeleteTags'], resources: [endpoints] }),
+    new iam.PolicyStatement({ sid: 'RetireConfigs', actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig', 'sagemaker:UpdateEndpoint'], resources: [configs] }),
+    // The rollback alarms are named <endpoint>-<variant>-<signal>.
+    new iam.PolicyStatement({ sid: 'ReadRollbackAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
+    new iam.PolicyStatement({ sid: 'ModelKeys', actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [keys], conditions: { StringEquals: { 'aws:ResourceTag/mlspec:project': project } } }),
+    new iam.PolicyStatement({ sid: 'ReadScalingState', actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'], resources: ['*'] }),
+    new iam.PolicyStatement({ sid: 'DeregisterRetired', actions: ['application-autoscaling:DeregisterScalableTarget'], resources: [targets] }),
+  ];
+  const wildcards: Array<[string, string]> = [
+    [endpoints, 'Endpoints of this project only: <project>-<model>-<env>.'],
+    [configs, 'Endpoint configs of this project only.'],
+    [alarms, 'Rollback alarms of this project\'s endpoints only: <endpoint>-<variant>-<signal>.'],
+    [keys, 'Model stacks\' keys are created per stack; the condition limits the grant to keys tagged with this project.'],
+    ['*', 'DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read.'],
+    [targets, 'Scalable targets are named by random ARNs; the handler deregisters only the variants a walk retired.'],
   ];
   return { statements, wildcards };
 }

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { HandlerFunction } from './sagemaker/handler-function';
-import { HandlersStack, type EnvironmentHandlers } from './handlers-stack';
+import { HandlersStack, walksOnSageMaker, type EnvironmentHandlers } from './handlers-stack';
 import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan, AzureMlModelPlan } from '../lib/plan/types';
 import { AzureMlModel } from './azureml';
 import { VertexModel } from './vertex';
@@ -85,7 +85,7 @@ export class ModelStack extends Stack {
     Tags.of(this).add('mlspec:model', plan.name);
     Tags.of(this).add('mlspec:environment', plan.environment);
 
-    const handlers = sharedHandlers ? HandlersStack.refs(this, project, plan.environment, { vertex: plan.vertex !== undefined, azureml: plan.azureml !== undefined }) : undefined;
+    const handlers = sharedHandlers ? HandlersStack.refs(this, project, plan.environment, { vertex: plan.vertex !== undefined, azureml: plan.azureml !== undefined, sagemakerRollout: walksOnSageMaker(plan) }) : undefined;
     this.handlers = handlers;
     // With shared handlers, one key serves the model: endpoint storage and capture, training output.
     // Kept on delete, so retained captures and trained models stay readable.
@@ -179,6 +179,9 @@ export class ModelStack extends Stack {
       removalPolicy,
       handler: handler ?? this.stackHandler,
       encryptionKey: this.encryptionKey,
+      stagedRollout: this.handlers?.sagemakerRollout && serving.rollout.strategy !== 'all-at-once'
+        ? { serviceToken: this.handlers.sagemakerRollout.serviceToken, strategy: serving.rollout.strategy, steps: serving.rollout.steps }
+        : undefined,
     });
     return { registry, endpoint, training };
   }

@@ -80,6 +80,15 @@ export interface EndpointVariantProps {
   readonly environment?: Record<string, string>;
 }
 
+/** Staged rollouts of new versions, walked by mlspec's handlers. */
+export interface StagedRolloutProps {
+  /** The staged-rollout handlers' service token. */
+  readonly serviceToken: string;
+  readonly strategy: 'canary' | 'linear';
+  /** The new versions' traffic share after each step (ending at 100) and the bake after it. */
+  readonly steps: Array<{ readonly percent: number; readonly bakeSeconds: number }>;
+}
+
 /** CloudWatch alarms that stop a rollout and roll it back. */
 export interface RollbackProps {
   /**
@@ -194,6 +203,13 @@ export interface ModelEndpointProps {
    * @default - a function of the endpoint's own
    */
   readonly handler?: ISageMakerHandler;
+  /**
+   * Walk a change that adds a version in the rollout's steps, with the rollback alarms checked
+   * between steps and the old split restored when one fires (lib/providers/sagemaker/staged.ts).
+   * Needs the staged-rollout handlers behind the Provider framework (a handlers stack has them).
+   * @default - SageMaker's own blue/green guardrails only: a new version gets its share in one update
+   */
+  readonly stagedRollout?: StagedRolloutProps;
 }
 
 /** Options of the endpoint's per-variant metrics. */
@@ -324,6 +340,8 @@ export class ModelEndpoint extends ModelEndpointBase {
   public readonly dataCaptureBucket?: s3.IBucket;
   /** The alarms that roll a deployment back. */
   public readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+  /** Each rollback alarm's name with the variant it watches (literal names, not the alarms' tokens). */
+  private readonly alarmVariants: Array<[string, string]> = [];
   /** Autoscaling of the production variants (two custom resources around the endpoint), when on. */
   public readonly autoscaling?: VariantAutoscaling;
   /** L1 models, by variant name. */
@@ -434,9 +452,13 @@ export class ModelEndpoint extends ModelEndpointBase {
       autoscaling: props.autoscaling !== undefined,
       logRetention: props.logRetention,
     });
+    this.createRollbackAlarms(v.production.map((p) => p.name), props.rollback);
+    const alarmsByVariant: Record<string, string[]> = {};
+    for (const [variant, alarmName] of this.alarmVariants) (alarmsByVariant[variant] ??= []).push(alarmName);
     this.traffic = new EndpointTraffic(this, 'Traffic', {
       endpointName: name,
       serviceToken: this.handler.serviceToken,
+      staged: props.stagedRollout ? { ...props.stagedRollout, alarms: alarmsByVariant } : undefined,
       config: {
         ProductionVariants: v.production.map(renderVariant),
         ShadowProductionVariants: v.shadow ? [renderVariant(v.shadow)] : undefined,
@@ -463,7 +485,6 @@ export class ModelEndpoint extends ModelEndpointBase {
     this.traffic.weights.node.addDependency(...this.handler.ready);
     this.endpointConfigName = this.traffic.endpointConfigName;
 
-    this.createRollbackAlarms(v.production.map((p) => p.name), props.rollback);
     const rollout = props.rollout ?? (props.rollback ? Rollout.allAtOnce() : undefined);
 
     this.resource = new sagemaker.CfnEndpoint(this, 'Endpoint', {
@@ -496,6 +517,13 @@ export class ModelEndpoint extends ModelEndpointBase {
     }
   }
 
+  /** `<endpoint>-<variant>-<signal>`: named after the endpoint, so the staged-rollout handlers may read this project's alarms only. */
+  private rollbackAlarmName(variantName: string, signal: string): string {
+    const name = `${this.endpointName}-${variantName}-${signal}`;
+    this.alarmVariants.push([variantName, name]);
+    return name;
+  }
+
   private createRollbackAlarms(variants: string[], rollback?: RollbackProps): void {
     if (!rollback) return;
     // One alarm per production variant and signal: a 10 % canary failing hard barely moves an endpoint-wide rate.
@@ -503,6 +531,7 @@ export class ModelEndpoint extends ModelEndpointBase {
       const suffix = sanitizeId(variantName);
       if (rollback.errorRatePercent !== undefined) {
         this.rollbackAlarms.push(new cloudwatch.Alarm(this, `ErrorRate${suffix}`, {
+          alarmName: this.rollbackAlarmName(variantName, '5xx-rate'),
           alarmDescription: `Rolls back deployments of ${this.endpointName}: 5xx errors of variant ${variantName} above ${rollback.errorRatePercent}% of invocations`,
           metric: new cloudwatch.MathExpression({
             expression: '100 * FILL(errors, 0) / invocations',
@@ -522,6 +551,7 @@ export class ModelEndpoint extends ModelEndpointBase {
       }
       if (rollback.p99Latency !== undefined) {
         this.rollbackAlarms.push(new cloudwatch.Alarm(this, `P99Latency${suffix}`, {
+          alarmName: this.rollbackAlarmName(variantName, 'p99-latency'),
           alarmDescription: `Rolls back deployments of ${this.endpointName}: p99 model latency of variant ${variantName} above ${rollback.p99Latency.toHumanString()}`,
           metric: this.metricModelLatency({ variantName }),
           // ModelLatency is reported in microseconds.

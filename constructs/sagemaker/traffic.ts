@@ -29,6 +29,23 @@ export interface TrafficProps {
   readonly identity: unknown;
   /** The endpoint's handler (EndpointHandler.serviceToken). */
   readonly serviceToken: string;
+  /**
+   * Walk a change that adds a version in steps (lib/providers/sagemaker/staged.ts): the config keeps
+   * the live versions at their live weights, and a `StagedWeights` resource behind the Provider
+   * framework moves the weights step by step, watching the alarms, then retires what left.
+   * @default - the split is set in one write after the endpoint update
+   */
+  readonly staged?: StagedTrafficProps;
+}
+
+export interface StagedTrafficProps {
+  /** The staged-rollout handlers' service token (the environment's, in its handlers stack). */
+  readonly serviceToken: string;
+  /** The steps: the traffic share on the new versions after each, and the bake after it. */
+  readonly strategy: 'canary' | 'linear';
+  readonly steps: Array<{ readonly percent: number; readonly bakeSeconds: number }>;
+  /** Rollback alarm names per production variant. */
+  readonly alarms: Record<string, string[]>;
 }
 
 /**
@@ -68,14 +85,29 @@ export class EndpointTraffic extends Construct {
         EndpointConfigName: this.endpointConfigName,
         // One JSON string (references resolved by CloudFormation), so numbers stay numbers.
         Config: stack.toJsonString(props.config),
+        // Staged: the new config keeps what serves now at its live weights, so the endpoint update moves no traffic.
+        ...(props.staged ? { KeepLive: 'true', EndpointName: props.endpointName } : {}),
       },
     });
 
     const desired = props.config.ProductionVariants.map((v) => ({ VariantName: v.VariantName, DesiredWeight: v.InitialVariantWeight }));
-    this.weights = new CustomResource(this, `Weights${hash}`, {
-      serviceToken: props.serviceToken,
-      resourceType: 'Custom::SageMakerVariantWeights',
-      properties: { Kind: 'VariantWeights', EndpointName: props.endpointName, Weights: JSON.stringify(desired) },
-    });
+    this.weights = props.staged
+      // One resource per endpoint (a stable id): a version change reaches it as an Update, whose old properties are the baseline.
+      ? new CustomResource(this, 'StagedWeights', {
+        serviceToken: props.staged.serviceToken,
+        resourceType: 'Custom::SageMakerStagedWeights',
+        properties: {
+          Kind: 'StagedWeights',
+          EndpointName: props.endpointName,
+          Weights: JSON.stringify(desired),
+          Rollout: JSON.stringify({ strategy: props.staged.strategy, steps: props.staged.steps }),
+          Alarms: JSON.stringify(props.staged.alarms),
+        },
+      })
+      : new CustomResource(this, `Weights${hash}`, {
+        serviceToken: props.serviceToken,
+        resourceType: 'Custom::SageMakerVariantWeights',
+        properties: { Kind: 'VariantWeights', EndpointName: props.endpointName, Weights: JSON.stringify(desired) },
+      });
   }
 }

@@ -60,8 +60,6 @@ function modelBlock(model: ModelPlan): string[] {
   }
   if (rows.length > 1) lines.push(...table(rows).map((l) => `    ${l}`));
   if (rollout) lines.push(`    rollout: ${describeRollout(rollout)}${rollback ? `; rollback when ${describeRollback(rollback)}` : ''}`);
-  // SageMaker's guardrails need the old variant names in the new config; an mlspec version is a variant.
-  if (rollout && sm && rollout.strategy !== 'all-at-once') lines.push('    sagemaker: these steps guard updates that keep the serving versions (a new instance type); a new version gets its share in one update');
   if (model.sagemaker?.serving) lines.push(`    endpoint: ${model.sagemaker.serving.endpointName} (sagemaker)`);
   if (model.azureml?.serving) lines.push(`    endpoint: ${model.azureml.serving.endpointName} (azureml)`);
   const regs = [

@@ -45,6 +45,8 @@ export function handlerNames(project: string, environment: string) {
     sagemaker: `${base}-sagemaker`,
     vertex: `${base}-vertex`,
     azureml: `${base}-azureml`,
+    /** The staged SageMaker rollouts' handlers (behind the Provider framework, like Vertex's). */
+    rollout: `${base}-rollout`,
   };
 }
 

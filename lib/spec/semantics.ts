@@ -162,11 +162,9 @@ function checkModel(spec: Spec, modelName: string, model: Model, releases: Relea
     }
   }
   const totalWait = (parseDuration(rollout.bake ?? '0s') ?? 0) + (parseDuration(rollout.interval ?? '0s') ?? 0) * Math.max(1, Math.ceil(100 / (rollout.percent ?? 100)) - 1);
-  if (totalWait > 3 * 3600) {
-    out.push({ file: 'spec', path: [...rpath, rollout.bake ? 'bake' : 'interval'], message: `the rollout waits ${Math.round(totalWait / 60)} minutes in all; keep it within 3h (SageMaker stops a deployment after 4h)` });
-  } else if (totalWait > 45 * 60) {
-    // Vertex and Azure rollouts are walked by a custom resource, which CloudFormation waits for at most 1h.
-    const watched = [...used].filter((p) => p === 'vertex' || p === 'azureml');
+  if (totalWait > 45 * 60) {
+    // mlspec walks the steps itself on every provider, from a custom resource CloudFormation waits for at most 1h.
+    const watched = [...used];
     if (watched.length > 0) {
       out.push({ file: 'spec', path: [...rpath, rollout.bake ? 'bake' : 'interval'], message: `the rollout waits ${Math.round(totalWait / 60)} minutes in all; on ${watched.join(' and ')} mlspec walks it from a CloudFormation custom resource, which may take at most 1h with the deployment included: keep the waits within 45m` });
     }

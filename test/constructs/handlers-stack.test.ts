@@ -41,15 +41,19 @@ describe('lean model stacks: the bundled example', () => {
     const dev = Template.fromStack(handlerStacks[0]);
     const names = Object.values(dev.findResources('AWS::Lambda::Function')).map((f) => f.Properties.FunctionName).filter(Boolean).sort();
     // fraud-detector uses Azure ML and search-ranker Vertex in dev: both reconcilers, with fixed names.
+    // The staged SageMaker rollouts run the SageMaker bundle behind the same framework.
     expect(names).toEqual([
       'mlspec-acme-dev-azureml', 'mlspec-acme-dev-azureml-complete', 'mlspec-acme-dev-azureml-provider',
+      'mlspec-acme-dev-rollout', 'mlspec-acme-dev-rollout-complete', 'mlspec-acme-dev-rollout-provider',
       'mlspec-acme-dev-sagemaker',
       'mlspec-acme-dev-vertex', 'mlspec-acme-dev-vertex-complete', 'mlspec-acme-dev-vertex-provider',
     ]);
-    expect(count(handlerStacks[0], 'AWS::StepFunctions::StateMachine')).toBe(2);
+    const handlerOf = (name: string) => Object.values(dev.findResources('AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === name)?.Properties.Handler;
+    expect([handlerOf('mlspec-acme-dev-rollout'), handlerOf('mlspec-acme-dev-rollout-complete')]).toEqual(['index.onStagedEvent', 'index.isStagedComplete']);
+    expect(count(handlerStacks[0], 'AWS::StepFunctions::StateMachine')).toBe(3);
     // The roles the clouds' federation trusts are named before the first deploy.
     const roles = Object.values(dev.findResources('AWS::IAM::Role')).map((r) => r.Properties.RoleName).filter(Boolean).sort();
-    expect(roles).toEqual(['mlspec-acme-dev-azureml', 'mlspec-acme-dev-vertex']);
+    expect(roles).toEqual(['mlspec-acme-dev-azureml', 'mlspec-acme-dev-rollout', 'mlspec-acme-dev-vertex']);
   });
 
   test('model stacks call the handlers by their fixed names: no export ties the stacks', () => {
@@ -57,7 +61,25 @@ describe('lean model stacks: the bundled example', () => {
     expect(JSON.stringify(t)).not.toContain('Fn::ImportValue');
     const tokens = Object.values<any>(t.Resources).filter((r) => r.Type.startsWith('Custom::')).map((r) => JSON.stringify(r.Properties.ServiceToken));
     expect(tokens.length).toBeGreaterThan(0);
-    for (const token of tokens) expect(token).toMatch(/function:mlspec-acme-dev-(sagemaker|azureml-provider)"/);
+    for (const token of tokens) expect(token).toMatch(/function:mlspec-acme-dev-(sagemaker|azureml-provider|rollout-provider)"/);
+  });
+
+  test('a SageMaker canary is walked by mlspec: one StagedWeights resource per endpoint, with the steps and the new versions\' rollback alarms', () => {
+    const t = Template.fromStack(modelStacks.find((s) => s.stackName === 'acme-fraud-detector-staging')!);
+    const staged = Object.values(t.findResources('Custom::SageMakerStagedWeights'));
+    expect(staged).toHaveLength(1);
+    const p = staged[0].Properties;
+    expect(JSON.stringify(p.ServiceToken)).toContain('function:mlspec-acme-staging-rollout-provider');
+    expect(JSON.parse(p.Weights)).toEqual([{ VariantName: 'v7', DesiredWeight: 90 }, { VariantName: 'v8', DesiredWeight: 10 }]);
+    expect(JSON.parse(p.Rollout)).toEqual({ strategy: 'canary', steps: [{ percent: 10, bakeSeconds: 600 }, { percent: 100, bakeSeconds: 0 }] });
+    expect(JSON.parse(p.Alarms)).toEqual({
+      v7: ['acme-fraud-detector-staging-v7-5xx-rate', 'acme-fraud-detector-staging-v7-p99-latency'],
+      v8: ['acme-fraud-detector-staging-v8-5xx-rate', 'acme-fraud-detector-staging-v8-p99-latency'],
+    });
+    // The config keeps what serves now, so the endpoint update moves no traffic before the walk.
+    const config = Object.values(t.findResources('Custom::SageMakerEndpointConfig'))[0].Properties;
+    expect([config.KeepLive, config.EndpointName]).toEqual(['true', 'acme-fraud-detector-staging']);
+    expect(Object.keys(t.findResources('Custom::SageMakerVariantWeights'))).toEqual([]);
   });
 
   test('the handlers may act on this project\'s resources only: by name prefix or tag, never a * action', () => {

@@ -133,17 +133,17 @@ describe('semantic rules', () => {
     });
     it('waits at most 3h in all', () => {
       expect(errorsOf(rollout({ strategy: 'linear', percent: 10, interval: '1h' }))).toEqual([
-        'models.fraud.serving.rollout.interval: the rollout waits 540 minutes in all; keep it within 3h (SageMaker stops a deployment after 4h)',
+        'models.fraud.serving.rollout.interval: the rollout waits 540 minutes in all; on sagemaker mlspec walks it from a CloudFormation custom resource, which may take at most 1h with the deployment included: keep the waits within 45m',
       ]);
     });
-    it('waits at most 45m in all where vertex or azureml walk it (one custom resource, 1h)', () => {
+    it('waits at most 45m in all: mlspec walks it on every provider (one custom resource, 1h)', () => {
       const spec = mutate(rollout({ strategy: 'canary', percent: 10, bake: '50m' }), (s: any) => {
         s.models.fraud.providers = ['sagemaker', 'vertex'];
       });
       expect(errorsOf(spec).filter((e) => e.includes('rollout'))).toEqual([
-        'models.fraud.serving.rollout.bake: the rollout waits 50 minutes in all; on vertex mlspec walks it from a CloudFormation custom resource, which may take at most 1h with the deployment included: keep the waits within 45m',
+        'models.fraud.serving.rollout.bake: the rollout waits 50 minutes in all; on sagemaker and vertex mlspec walks it from a CloudFormation custom resource, which may take at most 1h with the deployment included: keep the waits within 45m',
       ]);
-      expect(errorsOf(rollout({ strategy: 'canary', percent: 10, bake: '50m' })).filter((e) => e.includes('rollout'))).toEqual([]);
+      expect(errorsOf(rollout({ strategy: 'canary', percent: 10, bake: '40m' })).filter((e) => e.includes('rollout'))).toEqual([]);
     });
     it('parses durations and rates', () => {
       const spec = mutate(baseSpec(), (s) => {
