@@ -1,8 +1,9 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { handlerNames } from '../lib/plan/names';
+import { accessLogsBucketName, handlerNames } from '../lib/plan/names';
 import type { EnvironmentPlan, ModelPlan } from '../lib/plan/types';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 import { allowAzureSignIn, AZUREML_NETWORK_REASON } from './azureml/azureml-model';
@@ -42,6 +43,8 @@ export interface HandlersStackProps extends StackProps {
 export class HandlersStack extends Stack {
   public readonly handlers: EnvironmentHandlers;
   public readonly encryptionKey: kms.Key;
+  /** The environment's bucket for the data-capture buckets' server access logs, where a model captures data. */
+  public readonly accessLogsBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: HandlersStackProps) {
     const { project, environment, ...stackProps } = props;
@@ -119,6 +122,33 @@ export class HandlersStack extends Stack {
         networkReason: AZUREML_NETWORK_REASON,
       });
       allowAzureSignIn(azureml, azureml.handlerRole, environment.azure.clientSecretName, `mlspec Azure ML sign-in of ${project} in ${environment.name}`);
+    }
+    // Server access logs of every data-capture bucket of the environment, under <endpoint>/.
+    if (environment.aws && environment.models.some((m) => m.sagemaker?.serving?.dataCapturePercent)) {
+      const name = accessLogsBucketName(project, environment.name, environment.aws.account, environment.aws.region);
+      this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+        bucketName: name,
+        // S3 server access log delivery supports only SSE-S3 on the target bucket.
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned: true,
+        lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      });
+      // The model stacks' capture buckets log here; their stacks cannot add to this policy.
+      this.accessLogsBucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'S3ServerAccessLogs',
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.accessLogsBucket.arnForObjects('*')],
+        conditions: { StringEquals: { 'aws:SourceAccount': environment.aws.account } },
+      }));
+      acknowledge(this.accessLogsBucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'S3 server access log delivery only writes to buckets encrypted with SSE-S3; SSE-KMS targets are not supported.');
+      acknowledge(this.accessLogsBucket, 'NIST.800.53.R5-S3BucketReplicationEnabled', 'Access logs of the data-capture buckets are audit records with a one-year lifecycle; cross-region replication is an account-level backup decision.');
+      acknowledge(this.accessLogsBucket, 'AwsSolutions-S1', 'This bucket is the access-log target itself; logging it to another bucket would only move the question.');
+      acknowledge(this.accessLogsBucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', 'This bucket is the access-log target itself; logging it to another bucket would only move the question.');
     }
     this.handlers = { sagemaker, sagemakerRollout, vertex, azureml };
   }

@@ -1,5 +1,7 @@
 import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { accessLogsBucketName } from '../lib/plan/names';
 import type { Construct } from 'constructs';
 import { HandlerFunction } from './sagemaker/handler-function';
 import { HandlersStack, walksOnSageMaker, type EnvironmentHandlers } from './handlers-stack';
@@ -59,6 +61,7 @@ export interface SageMakerResources {
  */
 export class ModelStack extends Stack {
   public readonly plan: ModelPlan;
+  public readonly project: string;
   /** SageMaker registry and endpoint, when the plan has a SageMaker slice. */
   public readonly sagemaker?: SageMakerResources;
   // Seams for the other providers: their constructs land here when they exist.
@@ -81,6 +84,7 @@ export class ModelStack extends Stack {
       terminationProtection: isProtected || stackProps.terminationProtection,
     });
     this.plan = plan;
+    this.project = project;
     Tags.of(this).add('mlspec:project', project);
     Tags.of(this).add('mlspec:model', plan.name);
     Tags.of(this).add('mlspec:environment', plan.environment);
@@ -175,7 +179,11 @@ export class ModelStack extends Stack {
       autoscaling: serving.autoscaling ? toAutoscaling(serving.autoscaling) : undefined,
       rollout: toRollout(serving.rollout),
       rollback: serving.rollback ? toRollback(serving.rollback) : undefined,
-      dataCapture: serving.dataCapturePercent ? { percent: serving.dataCapturePercent } : undefined,
+      dataCapture: serving.dataCapturePercent ? {
+        percent: serving.dataCapturePercent,
+        // With shared handlers, the environment's access-log bucket (in the handlers stack) takes the capture bucket's logs.
+        accessLogsBucket: this.handlers ? s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogsBucketName(this.project, this.plan.environment, sm.account, sm.region)) : undefined,
+      } : undefined,
       removalPolicy,
       handler: handler ?? this.stackHandler,
       encryptionKey: this.encryptionKey,

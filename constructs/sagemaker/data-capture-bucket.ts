@@ -14,6 +14,11 @@ export interface DataCaptureBucketProps {
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
+   * Key prefix of the server access logs.
+   * @default 'data-capture/'
+   */
+  readonly serverAccessLogsPrefix?: string;
+  /**
    * How long server access logs are kept.
    * @default Duration.days(365)
    */
@@ -63,7 +68,7 @@ export class DataCaptureBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       serverAccessLogsBucket: logs,
-      serverAccessLogsPrefix: 'data-capture/',
+      serverAccessLogsPrefix: props.serverAccessLogsPrefix ?? 'data-capture/',
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     acknowledge(this.bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',

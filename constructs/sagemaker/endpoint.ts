@@ -122,6 +122,12 @@ export interface DataCaptureProps {
    * @default 'data-capture'
    */
   readonly prefix?: string;
+  /**
+   * Where the new capture bucket's server access logs go (an environment's shared access-log
+   * bucket), under `<endpoint name>/`.
+   * @default - a new access-log bucket beside the capture bucket
+   */
+  readonly accessLogsBucket?: s3.IBucket;
 }
 
 export interface ModelEndpointProps {
@@ -379,7 +385,11 @@ export class ModelEndpoint extends ModelEndpointBase {
     let captureBucket: s3.IBucket | undefined;
     const capturePrefix = props.dataCapture?.prefix ?? 'data-capture';
     if (props.dataCapture) {
-      captureBucket = props.dataCapture.bucket ?? new DataCaptureBucket(this, 'DataCapture', { encryptionKey: this.encryptionKey }).bucket;
+      captureBucket = props.dataCapture.bucket ?? new DataCaptureBucket(this, 'DataCapture', {
+        encryptionKey: this.encryptionKey,
+        serverAccessLogsBucket: props.dataCapture.accessLogsBucket,
+        serverAccessLogsPrefix: props.dataCapture.accessLogsBucket ? `${name}/` : undefined,
+      }).bucket;
       this.dataCaptureBucket = captureBucket;
     }
 

@@ -54,3 +54,12 @@ export function handlerNames(project: string, environment: string) {
 export function projectOf(model: { readonly stackName: string; readonly name: string; readonly environment: string }): string {
   return model.stackName.slice(0, model.stackName.length - model.name.length - model.environment.length - 2);
 }
+
+/**
+ * An environment's shared bucket for server access logs (of the data-capture buckets), in its
+ * handlers stack. S3 names are global and at most 63 characters: a stable hash of the project,
+ * environment, account and region keeps it unique and short.
+ */
+export function accessLogsBucketName(project: string, environment: string, account: string, region: string): string {
+  return `mlspec-access-logs-${createHash('sha256').update(`${project}/${environment}/${account}/${region}`).digest('hex').slice(0, 16)}`;
+}
