@@ -99,6 +99,8 @@ export class EndpointTraffic extends Construct {
         properties: {
           Kind: 'StagedWeights',
           EndpointName: props.endpointName,
+          // The config the endpoint moves to: after the walk, the versions it keeps but the manifest dropped are retired from it.
+          EndpointConfigName: this.endpointConfigName,
           Weights: JSON.stringify(desired),
           Rollout: JSON.stringify({ strategy: props.staged.strategy, steps: props.staged.steps }),
           Alarms: JSON.stringify(props.staged.alarms),

@@ -7,8 +7,8 @@ import { reconcileScaling, removeScaling, type SageMakerClients, type VariantSca
 import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, sameVersionModel, updateGroup, updateVersion, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
 import { bestTrial } from '../providers/sagemaker/runs';
 import { STEP_KIND_FIELD } from '../providers/sagemaker/training';
-import { deleteEndpointConfig, ensureEndpointConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
-import { advanceStagedWeights, startStagedWeights, StagedRolloutError, type StagedWeightsProperties } from '../providers/sagemaker/staged';
+import { deleteEndpointConfig, deleteRetiredConfig, ensureEndpointConfig, ensureKeepLiveConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
+import { advanceStagedWeights, retireKeptVariants, startStagedWeights, StagedRetireError, StagedRolloutError, type StagedProgress, type StagedWeightsProperties } from '../providers/sagemaker/staged';
 import type { StagedRollout } from '../rollout/staged';
 
 /**
@@ -17,14 +17,18 @@ import type { StagedRollout } from '../rollout/staged';
  * - `ModelPackageGroup`, `ModelVersion`: the registry, taken back by name and label when a stack
  *   is created again beside it (lib/providers/sagemaker/registry.ts);
  * - `EndpointConfig`: the config named `<endpoint>-<hash of all but the weights>`, created or
- *   adopted when identical, deleted when replaced;
+ *   adopted when identical, deleted when replaced; with `KeepLive`, made so that the endpoint update
+ *   onto it moves no traffic (lib/providers/sagemaker/staged.ts), and its Delete also deletes the
+ *   config a staged rollout retired the endpoint onto, unless the endpoint runs on it;
  * - `VariantWeights`: the live split, one UpdateEndpointWeightsAndCapacities when it differs;
  * - `VariantScaling`: variant autoscaling, `before` the endpoint update (deregisters variants the
  *   update would be refused for) and `after` it (registers the rest); see
  *   lib/providers/sagemaker/scaling.ts for why CloudFormation's own scaling resources cannot.
  * - `StagedWeights`: a staged (canary, linear) walk of the weights with CloudWatch alarm rollback,
- *   behind the CDK Provider framework instead (`onStagedEvent`, `isStagedComplete`; see
- *   lib/providers/sagemaker/staged.ts).
+ *   then the retirement of the versions the manifest dropped (the endpoint moved to a config
+ *   without them), behind the CDK Provider framework instead (`onStagedEvent`, `isStagedComplete`;
+ *   see lib/providers/sagemaker/staged.ts, whose header lists the properties of both Kinds and the
+ *   IAM of the rollout handler role).
  * Every path is safe to run twice: a retried event changes nothing the second time.
  */
 
@@ -33,6 +37,14 @@ export interface ConfigResourceProperties {
   readonly EndpointConfigName: string;
   /** EndpointConfigSpec, JSON (CloudFormation would turn nested numbers into strings). */
   readonly Config: string;
+  /**
+   * `'true'`: keep-live mode (staged rollouts): the config is created with the endpoint's live
+   * weights and keeps its live versions (lib/providers/sagemaker/traffic.ts keepLiveConfig). Needs
+   * EndpointName.
+   */
+  readonly KeepLive?: string;
+  /** The endpoint the config is for; sent with KeepLive. */
+  readonly EndpointName?: string;
 }
 
 export interface WeightsResourceProperties {
@@ -238,10 +250,18 @@ async function onVersionEvent(event: SageMakerEvent<VersionResourceProperties>, 
   }
 }
 
-/** The config's name is its identity: an Update (weights only; they are not part of the name) writes nothing. */
+/**
+ * The config's name is its identity: an Update (weights only; they are not part of the name) writes
+ * nothing. A Delete also deletes the config derived from it when a staged rollout retired versions
+ * (`<name, cut to 61 characters>-r`, lib/providers/sagemaker/traffic.ts retiredConfigName), unless
+ * the endpoint runs on it (a retained endpoint), so nothing is orphaned.
+ */
 async function onConfigEvent(event: SageMakerEvent<ConfigResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
   const props = event.ResourceProperties;
   const name = props.EndpointConfigName;
+  const keepLive = props.KeepLive === 'true';
+  // A Delete never fails on its properties.
+  if (keepLive && !props.EndpointName && event.RequestType !== 'Delete') throw new Error(`${name}: KeepLive needs EndpointName, the endpoint whose live split the config keeps`);
   const clients = (deps.clients ?? defaultClients)();
   try {
     if (event.RequestType === 'Delete') {
@@ -250,11 +270,21 @@ async function onConfigEvent(event: SageMakerEvent<ConfigResourceProperties>, de
       // The physical id is the name CloudFormation created: delete that one (a replaced config).
       const deleted = await deleteEndpointConfig(clients.sagemaker, event.PhysicalResourceId ?? name);
       console.log(`${event.PhysicalResourceId ?? name}: ${deleted ? 'deleted' : 'already gone'}`);
+      if (props.EndpointName) {
+        const retired = await deleteRetiredConfig(clients.sagemaker, event.PhysicalResourceId ?? name, props.EndpointName);
+        console.log(`${event.PhysicalResourceId ?? name}: its retired config ${retired === 'in use' ? `stays (endpoint ${props.EndpointName} runs on it)` : retired}`);
+      }
       return { PhysicalResourceId: event.PhysicalResourceId ?? name };
     }
     if (event.RequestType === 'Create') {
-      const outcome = await ensureEndpointConfig(clients.sagemaker, name, JSON.parse(props.Config) as EndpointConfigSpec);
-      console.log(`${name}: ${outcome}`);
+      const desired = JSON.parse(props.Config) as EndpointConfigSpec;
+      if (keepLive) {
+        const out = await ensureKeepLiveConfig(clients.sagemaker, name, desired, { endpointName: props.EndpointName!, wait: deps.wait });
+        console.log(`${name}: ${out.outcome}, ${out.asIs ? `as desired (${out.asIs})` : `live weights ${JSON.stringify(out.weights)}${out.kept.length ? `, kept ${out.kept.join(', ')}` : ''}`}`);
+      } else {
+        const outcome = await ensureEndpointConfig(clients.sagemaker, name, desired);
+        console.log(`${name}: ${outcome}`);
+      }
     }
     return { PhysicalResourceId: name, Data: { EndpointConfigName: name } };
   } finally {
@@ -353,7 +383,11 @@ function stagedClients(deps: StagedDependencies) {
   let cw: CloudWatchClient | undefined;
   return {
     clients,
-    staged: { sagemaker: clients.sagemaker, cloudwatch: () => (cw ??= (deps.cloudwatch ?? (() => new CloudWatchClient({ maxAttempts: 8 })))()) },
+    staged: {
+      sagemaker: clients.sagemaker,
+      cloudwatch: () => (cw ??= (deps.cloudwatch ?? (() => new CloudWatchClient({ maxAttempts: 8 })))()),
+      autoscaling: () => clients.autoscaling,
+    },
     close: () => {
       destroy(clients);
       cw?.destroy();
@@ -361,7 +395,10 @@ function stagedClients(deps: StagedDependencies) {
   };
 }
 
-/** onEvent: the first step's split (or the final one when the change is not walked); the walk rides along in Data. */
+/**
+ * onEvent: the first step's split (or the final one when the change is not walked); the walk, and
+ * the variants left to retire, ride along in Data.
+ */
 export async function onStagedEvent(event: StagedEvent, deps: StagedDependencies = {}): Promise<SageMakerResponse> {
   const props = event.ResourceProperties;
   const physicalId = `${props.EndpointName}/staged-weights`;
@@ -370,33 +407,44 @@ export async function onStagedEvent(event: StagedEvent, deps: StagedDependencies
   const { staged, close } = stagedClients(deps);
   try {
     const out = await startStagedWeights(staged, event, { now: deps.now, wait: deps.wait });
-    console.log(`${props.EndpointName}: ${out.rollout ? `staged rollout of ${out.rollout.added.join(', ')} started at` : 'no staged rollout; weights'} ${JSON.stringify(out.split)} (${out.written ? 'written' : 'already live'})`);
-    return { PhysicalResourceId: physicalId, Data: { Rollout: out.rollout ? JSON.stringify(out.rollout) : '', Written: String(out.written) } };
+    if (out.skipped) console.log(`${props.EndpointName}: ${out.skipped}`);
+    else console.log(`${props.EndpointName}: ${out.rollout ? `staged rollout of ${out.rollout.added.join(', ')} started at` : 'no staged rollout; weights'} ${JSON.stringify(out.split)} (${out.written ? 'written' : 'already live'})${out.retire.length ? `; to retire: ${out.retire.join(', ')}` : ''}`);
+    return { PhysicalResourceId: physicalId, Data: { Rollout: out.rollout ? JSON.stringify(out.rollout) : '', Written: String(out.written), Retire: out.retire.join(',') } };
   } finally {
     close();
   }
 }
 
 /**
- * isComplete, polled by the framework's waiter: one look at the walk. On a rollback it answers
- * FAILED at the ResponseURL itself before it throws: the waiter retries a thrown isComplete until
- * its timeout, and CloudFormation would otherwise hear of the rollback an hour later, without the
- * reason.
+ * isComplete, polled by the framework's waiter: one look at the walk, or at the retirement of the
+ * versions that left. On a rollback, or a retirement that failed, it answers FAILED at the
+ * ResponseURL itself before it throws: the waiter retries a thrown isComplete until its timeout, and
+ * CloudFormation would otherwise hear of it an hour later, without the reason.
  */
 export async function isStagedComplete(event: StagedIsCompleteEvent, deps: StagedDependencies = {}): Promise<StagedIsCompleteResponse> {
   const rolloutJson = event.Data?.Rollout;
-  if (event.RequestType === 'Delete' || !rolloutJson) return { IsComplete: true };
+  const retire = event.Data?.Retire;
+  if (event.RequestType === 'Delete' || (!rolloutJson && !retire)) return { IsComplete: true };
   const props = event.ResourceProperties;
-  const rollout = JSON.parse(rolloutJson) as StagedRollout;
   const { staged, close } = stagedClients(deps);
   try {
-    const progress = await advanceStagedWeights(staged, props, rollout, event.RequestId, { now: deps.now, wait: deps.wait });
-    const pending = progress.alarms.filter((a) => a.state !== 'OK').map((a) => `${a.name} ${a.state}`);
-    if (progress.inert) console.log(`${props.EndpointName}: ${progress.inert}`);
-    else console.log(`${props.EndpointName}: step ${progress.step + 1} of ${rollout.steps.length}, ${JSON.stringify(progress.split)}${progress.written ? ' (written)' : ''}${pending.length ? `; alarms not OK: ${pending.join(', ')}` : ''}`);
-    return progress.done ? { IsComplete: true, Data: { Rollout: '' } } : { IsComplete: false };
+    let done: boolean;
+    if (rolloutJson) {
+      const rollout = JSON.parse(rolloutJson) as StagedRollout;
+      const progress: StagedProgress = await advanceStagedWeights(staged, props, rollout, event.RequestId, { now: deps.now, wait: deps.wait });
+      const pending = progress.alarms.filter((a) => a.state !== 'OK').map((a) => `${a.name} ${a.state}`);
+      if (progress.inert) console.log(`${props.EndpointName}: ${progress.inert}`);
+      else if (progress.retire) console.log(`${props.EndpointName}: walk complete at ${JSON.stringify(progress.split)}; ${progress.retire.note}`);
+      else console.log(`${props.EndpointName}: step ${progress.step + 1} of ${rollout.steps.length}, ${JSON.stringify(progress.split)}${progress.written ? ' (written)' : ''}${pending.length ? `; alarms not OK: ${pending.join(', ')}` : ''}`);
+      done = progress.done;
+    } else {
+      const progress = await retireKeptVariants(staged, props, event.RequestId, { now: deps.now, wait: deps.wait });
+      console.log(`${props.EndpointName}: ${progress.inert ?? progress.note}`);
+      done = progress.done;
+    }
+    return done ? { IsComplete: true, Data: { Rollout: '' } } : { IsComplete: false };
   } catch (e) {
-    if (e instanceof StagedRolloutError && event.ResponseURL) {
+    if ((e instanceof StagedRolloutError || e instanceof StagedRetireError) && event.ResponseURL) {
       console.error(e.message);
       try {
         await respond(event.ResponseURL, {
@@ -404,7 +452,7 @@ export async function isStagedComplete(event: StagedIsCompleteEvent, deps: Stage
           StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId,
         });
       } catch (put) {
-        // The waiter's timeout answers FAILED in the end; later looks write nothing (the lease says rolled back).
+        // The waiter's timeout answers FAILED in the end; later looks write nothing (the lease says rolled back or failed).
         console.error(`${props.EndpointName}: answering CloudFormation failed: ${(put as Error).message}`);
       }
     }

@@ -71,6 +71,7 @@ describe('lean model stacks: the bundled example', () => {
     const p = staged[0].Properties;
     expect(JSON.stringify(p.ServiceToken)).toContain('function:mlspec-acme-staging-rollout-provider');
     expect(JSON.parse(p.Weights)).toEqual([{ VariantName: 'v7', DesiredWeight: 90 }, { VariantName: 'v8', DesiredWeight: 10 }]);
+    expect(p.EndpointConfigName).toMatch(/^acme-fraud-detector-staging-[0-9a-f]{10}$/);
     expect(JSON.parse(p.Rollout)).toEqual({ strategy: 'canary', steps: [{ percent: 10, bakeSeconds: 600 }, { percent: 100, bakeSeconds: 0 }] });
     expect(JSON.parse(p.Alarms)).toEqual({
       v7: ['acme-fraud-detector-staging-v7-5xx-rate', 'acme-fraud-detector-staging-v7-p99-latency'],

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { isStagedComplete, onEvent, onStagedEvent, type StagedEvent, type StagedIsCompleteEvent } from '../../lib/handlers/sagemaker';
 import type { StagedWeightsProperties } from '../../lib/providers/sagemaker/staged';
+import { ensureKeepLiveConfig } from '../../lib/providers/sagemaker/traffic';
 import { FakeCloudWatch } from '../fakes/cloudwatch/server';
 import { FakeSageMaker } from '../fakes/sagemaker/server';
 
@@ -54,7 +55,8 @@ describe('Kind StagedWeights behind the CDK Provider framework: onStagedEvent an
     };
   }
 
-  async function endpointServes(split: Record<string, number>) {
+  /** What CloudFormation does before the resource: the models, the config (keep-live mode, or `asGiven`), the endpoint on it. */
+  async function endpointServes(split: Record<string, number>, asGiven = false) {
     const { sagemaker } = sm.clients();
     for (const v of Object.keys(split)) {
       try {
@@ -64,7 +66,9 @@ describe('Kind StagedWeights behind the CDK Provider framework: onStagedEvent an
       }
     }
     const name = `${ENDPOINT}-${++configs}`;
-    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: Object.entries(split).map(([v, w]) => ({ VariantName: v, ModelName: `fraud-${v}`, InstanceType: 'ml.g4dn.xlarge', InitialInstanceCount: 1, InitialVariantWeight: w })) }));
+    const desired = { ProductionVariants: Object.entries(split).map(([v, w]) => ({ VariantName: v, ModelName: `fraud-${v}`, InstanceType: 'ml.g4dn.xlarge' as const, InitialInstanceCount: 1, InitialVariantWeight: w })) };
+    if (asGiven) await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ...desired }));
+    else await ensureKeepLiveConfig(sagemaker, name, desired, { endpointName: ENDPOINT });
     if (sm.endpoints.has(ENDPOINT)) await sagemaker.send(new UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
     else await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
     sagemaker.destroy();
@@ -151,11 +155,11 @@ describe('Kind StagedWeights behind the CDK Provider framework: onStagedEvent an
   });
 
   it('a traffic-only Update: one write, nothing for isComplete to walk; a Delete writes nothing', async () => {
-    await endpointServes({ v7: 90, v8: 10 });
+    await endpointServes({ v7: 90, v8: 10 }, true);
     const event = request('Update', props({ v7: 50, v8: 50 }), props({ v7: 90, v8: 10 }));
     const from = sm.calls.length;
     const out = await onStagedEvent(event, deps());
-    expect(out.Data).toEqual({ Rollout: '', Written: 'true' });
+    expect(out.Data).toEqual({ Rollout: '', Written: 'true', Retire: '' });
     expect(await isStagedComplete({ ...event, ...out }, deps())).toEqual({ IsComplete: true });
     expect(sm.writes(from)).toEqual(['SageMaker.UpdateEndpointWeightsAndCapacities']);
     // A retried onEvent writes nothing.
@@ -211,7 +215,8 @@ describe('the bundled handler walks with its own default clients (dist/handlers/
       .concat(w8 === undefined ? [] : [{ VariantName: 'v8', ModelName: 'fraud-v8', InstanceType: 'ml.g4dn.xlarge' as const, InitialInstanceCount: 1, InitialVariantWeight: w8 }]);
     await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: variants(100) }));
     await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c1' }));
-    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c2', ProductionVariants: variants(0, 100) }));
+    // The config in keep-live mode: v7 at its live 100, v8 new at 0 (CloudFormation's update moves no traffic).
+    await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c2', ProductionVariants: variants(100, 0) }));
     await sagemaker.send(new UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: 'c2' }));
     sagemaker.destroy();
     for (const name of alarmsOf('v8')) cw.alarm(name, { variant: 'v8', state: 'ALARM', reason: 'Threshold Crossed' });

@@ -2,89 +2,188 @@ import {
   AddTagsCommand,
   DeleteTagsCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   ListTagsCommand,
+  UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
   type DescribeEndpointCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RolloutPlan } from '../../plan/types';
 import { blend, describeSplit, needsStagedRollout, sameSplit, stepAt, type Split, type StagedRollout } from '../../rollout/staged';
 import { describeAlarmStates, type AlarmState } from './alarms';
-import { waitInService, type VariantWeight, type WaitOptions } from './traffic';
+import { removeScaling } from './scaling';
+import { configInputOf, ensureEndpointConfig, retiredConfigName, waitInService, type VariantWeight, type WaitOptions } from './traffic';
 
 /**
  * Staged rollouts on SageMaker, walked in steps like Vertex AI and Azure ML (lib/rollout/staged.ts).
  *
  * SageMaker's own blue/green guardrails apply only when an update keeps the variant names, and an
- * mlspec version is a variant (`v<label>`). So a change that adds a version goes through
- * CloudFormation's endpoint update first (the new config holds the new variants and keeps the old
- * ones), and this walk then moves the weights, with `UpdateEndpointWeightsAndCapacities` only
- * (DesiredWeight, never DesiredInstanceCount: no fleet is rebuilt, autoscaled counts stay), from the
- * split before the change to the manifest's, in the spec's canary or linear steps. Between steps
- * it reads the new versions' CloudWatch rollback alarms; one in ALARM puts the old split back in one
- * write and fails the resource, and CloudFormation rolls the stack back.
+ * mlspec version is a variant (`v<label>`). So a change of versions goes in three moves:
+ * 1. CloudFormation's endpoint update onto a config made in **keep-live** mode (Kind
+ *    `EndpointConfig`, `KeepLive: 'true'`): the manifest's variants, those already live at their
+ *    live weight and the new ones at 0, plus every live variant the manifest dropped, copied at its
+ *    live weight. The update moves no traffic.
+ * 2. This walk (Kind `StagedWeights`) moves the weights, with `UpdateEndpointWeightsAndCapacities`
+ *    only (DesiredWeight, never DesiredInstanceCount: no fleet is rebuilt, autoscaled counts stay),
+ *    from the split before the change to the manifest's, in the spec's canary or linear steps.
+ *    Between steps it reads the new versions' CloudWatch rollback alarms; one in ALARM puts the old
+ *    split back in one write and fails the resource, and CloudFormation rolls the stack back.
+ * 3. Once the final split is set and its bake is over, the walk **retires** the versions the
+ *    manifest dropped (now at 0, still running and billed): the endpoint moves to a config without
+ *    them (see "Retiring" below).
  *
- * ## The custom resource: Kind `StagedWeights`, behind the CDK Provider framework
+ * ## What the construct sends
  *
- * The handler's entry points are `onStagedEvent` (the framework's onEvent) and `isStagedComplete`
- * (its isComplete, polled every 30 s), exported by lib/handlers/sagemaker.ts: Lambda handler
- * strings `index.onStagedEvent` and `index.isStagedComplete` of dist/handlers/sagemaker.
+ * CloudFormation hands every value over as a string; the JSON ones are `stack.toJsonString(...)`
+ * so numbers stay numbers and names may be tokens.
  *
- * ResourceProperties (CloudFormation hands every value over as a string; the JSON ones are
- * `stack.toJsonString(...)` so numbers stay numbers and alarm names may be tokens):
+ * Kind `EndpointConfig` (lib/handlers/sagemaker.ts `handler`, invoked by CloudFormation directly):
  *
  * ```
- * Kind:         'StagedWeights'
- * EndpointName: 'acme-fraud-prod'
- * Weights:      '[{"VariantName":"v7","DesiredWeight":0},{"VariantName":"v8","DesiredWeight":100}]'
- *               The manifest's split (the final one) over every production variant of the
- *               endpoint's config, the old versions the config keeps included (at 0). Percents,
- *               adding up to 100. Same shape as Kind VariantWeights.
- * Rollout:      '{"strategy":"canary","steps":[{"percent":10,"bakeSeconds":600},{"percent":100,"bakeSeconds":0}]}'
- *               A RolloutPlan (lib/plan/types.ts): `strategy` and `steps` are read. The bakes
- *               add up to at most 45 minutes (the framework waits at most an hour). A last step
- *               with a bake is watched that long after the final split is set.
- * Alarms:       '{"v7":["<ErrorRate alarm of v7>","<P99Latency alarm of v7>"],"v8":[...]}'
- *               Optional: rollback alarm names per production variant. Only the alarms of the
- *               versions this change adds are read (see "Which alarms" below). Absent or {}:
- *               no rollback, the walk only waits.
+ * Kind:               'EndpointConfig'
+ * EndpointConfigName: 'acme-fraud-prod-0123456789'   <endpoint>-<hash of all but the weights>
+ * Config:             '{"ProductionVariants":[{"VariantName":"v8","ModelName":"...","InstanceType":"ml.g5.xlarge",
+ *                      "InitialInstanceCount":1,"InitialVariantWeight":100}],"KmsKeyId":"...","DataCaptureConfig":{...}}'
+ *                     The manifest's config (EndpointConfigSpec, lib/providers/sagemaker/traffic.ts).
+ * KeepLive:           'true'              staged rollouts only; absent: the config as given
+ * EndpointName:       'acme-fraud-prod'   with KeepLive: whose live split to keep, and whose
+ *                                         retired config a Delete may remove
  * ```
+ *
+ * With KeepLive the config is created from `Config` by traffic.ts `keepLiveConfig` (the rule is
+ * there; in short: weights = live weights, new variants 0, dropped live variants kept; the config as
+ * given on the first deploy). A retried Create adopts a same-named config when its desired variants
+ * match (the kept ones and all weights aside; traffic.ts `ensureEndpointConfig`). Its Delete also
+ * deletes the retired config derived from it, unless the endpoint runs on that one.
+ *
+ * Kind `StagedWeights` (behind the CDK Provider framework): the handler's entry points are
+ * `onStagedEvent` (the framework's onEvent) and `isStagedComplete` (its isComplete, polled every
+ * 30 s), exported by lib/handlers/sagemaker.ts: Lambda handler strings `index.onStagedEvent` and
+ * `index.isStagedComplete` of dist/handlers/sagemaker.
+ *
+ * ```
+ * Kind:               'StagedWeights'
+ * EndpointName:       'acme-fraud-prod'
+ * EndpointConfigName: 'acme-fraud-prod-0123456789'
+ *                     The EndpointConfig resource's name: the config this deploy's endpoint
+ *                     update puts the endpoint on (the resource still depends on the endpoint, so
+ *                     it runs after that update). Retiring acts only while the endpoint is on it,
+ *                     and this resource never writes when the endpoint is on any config but it or
+ *                     its retired one (a CloudFormation rollback that reaches this resource before
+ *                     the endpoint's). Absent: nothing is ever retired, and no config is checked
+ *                     (the behaviour before keep-live).
+ * Weights:            '[{"VariantName":"v8","DesiredWeight":100}]'
+ *                     The manifest's split over the manifest's production variants (those of
+ *                     `Config`), percents adding up to 100. Every live production variant it does
+ *                     not list is set to 0 in the final split, and retired. Same shape as Kind
+ *                     VariantWeights.
+ * Rollout:            '{"strategy":"canary","steps":[{"percent":10,"bakeSeconds":600},{"percent":100,"bakeSeconds":0}]}'
+ *                     A RolloutPlan (lib/plan/types.ts): `strategy` and `steps` are read. The bakes
+ *                     add up to at most 45 minutes (the framework waits at most an hour, and the
+ *                     retiring endpoint update needs some of what is left). A last step with a bake
+ *                     is watched that long after the final split is set.
+ * Alarms:             '{"v7":["<ErrorRate alarm of v7>","<P99Latency alarm of v7>"],"v8":[...]}'
+ *                     Optional: rollback alarm names per production variant. Only the alarms of the
+ *                     versions this change adds are read (see "Which alarms" below). Absent or {}:
+ *                     no rollback, the walk only waits.
+ * ```
+ *
+ * ## The baseline and the final split
  *
  * The baseline (the split before the change) is `OldResourceProperties.Weights`: the split the
  * previous deploy of this resource set. So the resource needs a **stable logical id** (one per
  * endpoint, not one per config hash like VariantWeights): a version change must reach it as an
- * Update. A Create, or an Update that moves to another endpoint, has no baseline and goes straight
- * to the final split (writing only when the live split differs), as does a change that adds no
- * version with a share (a traffic-only change: one write, no walk), and `all-at-once`.
+ * Update. The walk starts only when the endpoint serves that baseline: its production variants with
+ * a share are exactly the baseline's, at the baseline's weights (which a keep-live config keeps).
+ * The live weights of kept variants are therefore not added to the baseline: a kept variant is
+ * either in the old Weights (the previous manifest had it) or at 0; one with a share that the old
+ * properties lack means the endpoint does not serve the baseline (traffic moved by hand, an
+ * interrupted deploy), and such a change goes straight to the final split rather than walking from
+ * a split that is not live. The same rule keeps CloudFormation's rollback of this resource after a
+ * walk rolled back (its old properties name the new version, the endpoint serves the old one again)
+ * from walking the new version's share back up.
+ *
+ * The final split is `Weights` plus every other live production variant at 0. A Create, an Update
+ * that moves to another endpoint, a change that adds no version with a share (a traffic-only change:
+ * one write, no walk), `all-at-once`, and a baseline the endpoint does not serve go straight to the
+ * final split (writing only when the live split differs).
  *
  * onEvent answers:
  *
  * ```
  * PhysicalResourceId: '<EndpointName>/staged-weights'
- * Data: { Rollout: '<StagedRollout JSON>' | '', Written: 'true' | 'false' }
+ * Data: { Rollout: '<StagedRollout JSON>' | '', Written: 'true' | 'false', Retire: 'v7' | '' }
  * StagedRollout = { startedAt: <ms since epoch>, baseline: {v7: 100}, final: {v7: 0, v8: 100},
  *                   added: ['v8'], steps: [{percent, bakeSeconds}, ...] }
+ * Retire: the production variants of the endpoint's config that Weights lacks (to be retired).
  * ```
  *
  * The framework hands every isComplete call that same input (the event plus `Data`), so the step
  * is derived from the clock and every call is a repeatable look that writes only when the live
- * split differs. isComplete answers `{ IsComplete: false }` between steps, `{ IsComplete: true,
- * Data: { Rollout: '' } }` once the final split is set (and its bake, if any, is over), or fails
- * after a rollback with `StagedRolloutError` (the message names the alarms, their StateReason and
- * the step).
+ * split differs. isComplete answers `{ IsComplete: false }` between steps and while retiring,
+ * `{ IsComplete: true, Data: { Rollout: '' } }` once the final split is set, its bake (if any) is
+ * over and nothing is left to retire, or fails after a rollback with `StagedRolloutError` (the
+ * message names the alarms, their StateReason and the step), or after a failed retirement with
+ * `StagedRetireError` (SageMaker's FailureReason). A change that is not walked but leaves variants to
+ * retire (Data.Retire set) is retired by its isComplete the same way.
+ *
+ * ## Retiring
+ *
+ * With the final split set (and its bake over), if the endpoint is on `EndpointConfigName` (T) and
+ * T holds production variants that `Weights` lacks, one look per step, each repeatable:
+ * 1. create the retired config R = T without those variants (the rest as T has them, weights of the
+ *    final split), named `retiredConfigName(T)` = `<T, cut to 61 characters>-r` (traffic.ts; a
+ *    same-named config of the same contents, from an earlier look, is adopted: never made twice);
+ * 2. deregister the retired variants' scalable targets (Application Auto Scaling, scaling.ts
+ *    `removeScaling`): SageMaker refuses an UpdateEndpoint that removes an autoscaled variant
+ *    (docs/ARCHITECTURE.md, "variant autoscaling");
+ * 3. `UpdateEndpoint` onto R with `RetainAllVariantProperties: true` (the remaining variants keep
+ *    their weights and autoscaled counts) and `RetainDeploymentConfig: true`, then the lease says
+ *    `:retiring`.
+ * Later looks write nothing while the endpoint is Updating (its current or pending config is R),
+ * and complete once it is InService on R. UpdateEndpoint is called once: a look that finds the
+ * endpoint InService on T with the lease at `:retiring` knows the update failed (SageMaker puts the
+ * endpoint back InService on the old config with a FailureReason), marks the lease `:failed`,
+ * answers FAILED with that reason and writes nothing after. An endpoint that is Failed fails so too.
+ * Nothing is retired after a rollback (the lease says `:rolled-back`), nor when the endpoint is on
+ * another config. No alarm is read while retiring: at 0 the retired versions serve nothing, and the
+ * new ones are past their last bake. The retiring update replaces the fleet as any UpdateEndpoint
+ * does (minutes), within the framework's hour.
+ *
+ * R is unknown to CloudFormation, which still records T: the EndpointConfig resource of T deletes R
+ * with T (when the config is replaced or the stack deleted) unless the endpoint runs on R (a
+ * retained endpoint). The next deploy's keep-live config is made from R, the live config.
+ *
+ * ## CloudFormation's rollback of the endpoint (not solved here)
+ *
+ * A keep-live config's initial weights are the live split of the moment it was made. When
+ * CloudFormation rolls the endpoint back onto an earlier config (a later resource of the stack
+ * failed after this one completed), SageMaker applies that config's initial weights: the split of
+ * that moment, with any version retired since (kept in that config) provisioned again. If the
+ * rollback reaches this resource after the endpoint, its Update (old properties) sets that
+ * config's final split and retires again; if it reaches this resource first (reverse dependency
+ * order), the endpoint is still on the failed deploy's config, this resource writes nothing, and
+ * the endpoint keeps the older config's initial weights. A resource the endpoint depends on (as
+ * VariantScaling `before`), which a rollback reaches after the endpoint, could set the split then.
  *
  * ## The rollout lease (why the walk tags the endpoint)
  *
  * The Provider framework's waiter retries an isComplete that throws exactly as one that answers
  * false (its Step Functions task retries `States.ALL` until the total timeout), and its timeout
  * handler cannot read a thrown message. So (a) the handler answers FAILED at the event's
- * ResponseURL itself when it rolls back (lib/handlers/sagemaker.ts), and (b) the looks that follow,
- * which cannot be stopped, must never move traffic again: not when the alarm clears, not when a
- * later deploy starts a walk of its own. The endpoint's tag `mlspec:rollout` holds the walk that
- * owns its weights: `<RequestId>@<startedAt>` while walking, with `:rolled-back` or `:done` once
- * over. A look acts only for the walk the tag names and writes nothing otherwise; the next deploy's
- * onEvent takes the tag over. A retried onEvent finds its own lease and keeps its start time.
+ * ResponseURL itself when it rolls back or a retirement fails (lib/handlers/sagemaker.ts), and
+ * (b) the looks that follow, which cannot be stopped, must never move traffic again: not when the
+ * alarm clears, not when a later deploy starts a walk of its own. The endpoint's tag
+ * `mlspec:rollout` holds the walk that owns its weights: `<RequestId>@<startedAt>` while walking,
+ * with `:rolled-back`, `:done` (the final split is set; retiring may follow), `:retiring` (the
+ * retiring UpdateEndpoint was accepted) or `:failed` (it failed) once over. A look acts only for
+ * the walk the tag names and writes nothing otherwise. The next deploy's onEvent takes the tag over
+ * (a walk's own, or `:done` for a change that only retires) or removes another deploy's (a change
+ * that neither walks nor retires), so a rolled-back walk's waiter stops putting its baseline back.
+ * A retried onEvent finds its own lease and keeps its start time.
  *
  * ## Which alarms
  *
@@ -97,20 +196,40 @@ import { waitInService, type VariantWeight, type WaitOptions } from './traffic';
  * for SageMaker's own guardrails. Alarms that cannot be read (access denied, throttled past the
  * SDK's retries, an alarm that does not exist) roll back: a rollout nobody can watch does not go on.
  *
- * ## IAM of the handler role
+ * ## IAM
  *
+ * The rollout handler role (onStagedEvent, isStagedComplete):
  * - `sagemaker:DescribeEndpoint`, `sagemaker:UpdateEndpointWeightsAndCapacities`,
- *   `sagemaker:ListTags`, `sagemaker:AddTags`, `sagemaker:DeleteTags` on
- *   `arn:aws:sagemaker:<region>:<account>:endpoint/<endpoint name, lowercase>`;
+ *   `sagemaker:UpdateEndpoint`, `sagemaker:ListTags`, `sagemaker:AddTags`, `sagemaker:DeleteTags`
+ *   on `arn:aws:sagemaker:<region>:<account>:endpoint/<endpoint name, lowercase>`;
+ * - `sagemaker:CreateEndpointConfig`, `sagemaker:DescribeEndpointConfig`,
+ *   `sagemaker:DeleteEndpointConfig` and `sagemaker:UpdateEndpoint` on
+ *   `arn:aws:sagemaker:<region>:<account>:endpoint-config/<endpoint name, lowercase>-*` (T and R;
+ *   UpdateEndpoint is granted on the endpoint and on the config it moves to, as aws-cdk-lib's own
+ *   SageMakerUpdateEndpoint task grants it; DeleteEndpointConfig is not called by the walk today,
+ *   only kept so the role can clean up the configs it makes);
+ * - `kms:CreateGrant` (with `kms:DescribeKey`, as the config handler has) on the model stacks' keys
+ *   (`aws:ResourceTag/mlspec:project`), for a config with a KmsKeyId: creating R and moving the
+ *   endpoint onto it use the key;
+ * - `application-autoscaling:DescribeScalableTargets` on `*` (no resource-level permissions) and
+ *   `application-autoscaling:DeregisterScalableTarget` on
+ *   `arn:aws:application-autoscaling:<region>:<account>:scalable-target/*`, only when the endpoint
+ *   autoscales;
  * - `cloudwatch:DescribeAlarms` on `arn:aws:cloudwatch:<region>:<account>:alarm:<name>` for every
  *   rollback alarm of the endpoint (the alarms' ARNs, `Alarm.alarmArn`), only when `Alarms` is set.
+ * The config handler role (Kind EndpointConfig) needs nothing new: keep-live reads the endpoint
+ * (`sagemaker:DescribeEndpoint`) and its live config (`sagemaker:DescribeEndpointConfig` on the
+ * endpoint's `<endpoint>-*` configs), and the Delete of R is a `sagemaker:DeleteEndpointConfig` on
+ * the same prefix.
  */
 
 /** Properties of a `StagedWeights` custom resource, as CloudFormation hands them over. */
 export interface StagedWeightsProperties {
   readonly Kind: 'StagedWeights';
   readonly EndpointName: string;
-  /** VariantWeight[], JSON: the manifest's split over every production variant of the config. */
+  /** The config this deploy's endpoint update puts the endpoint on (the EndpointConfig resource's name). */
+  readonly EndpointConfigName?: string;
+  /** VariantWeight[], JSON: the manifest's split over the manifest's production variants. */
   readonly Weights: string;
   /** RolloutPlan, JSON. */
   readonly Rollout: string;
@@ -122,6 +241,8 @@ export interface StagedClients {
   readonly sagemaker: SageMakerClient;
   /** Made only when alarms are read. */
   readonly cloudwatch: () => CloudWatchClient;
+  /** Made only when retired variants' scaling is looked up. */
+  readonly autoscaling: () => ApplicationAutoScalingClient;
 }
 
 export interface StagedOptions {
@@ -143,9 +264,14 @@ const DEFAULT_WAIT: WaitOptions = { pollMs: 15_000, timeoutMs: 2 * 60_000 };
 
 /** A rollout that rolled back: traffic is at the baseline again; the message says why. */
 export class StagedRolloutError extends Error {}
+/** Retiring the versions that left failed (SageMaker's FailureReason); traffic is at the final split. */
+export class StagedRetireError extends Error {}
 
 interface Parsed {
   readonly endpointName: string;
+  /** The EndpointConfig resource's name, when sent. */
+  readonly configName?: string;
+  /** The manifest's split, as Weights lists it. */
   readonly final: Split;
   readonly rollout: RolloutPlan;
   readonly alarms: Record<string, string[]>;
@@ -181,7 +307,7 @@ export function parseStagedProperties(props: StagedWeightsProperties): Parsed {
       throw new Error(`${endpointName}: Alarms must map variant names to lists of alarm names, as JSON ({"v8":["<alarm>"]}); got ${props.Alarms}`);
     }
   }
-  return { endpointName, final, rollout, alarms };
+  return { endpointName, configName: props.EndpointConfigName || undefined, final, rollout, alarms };
 }
 
 function parseWeights(json: string | undefined, what: string): Split {
@@ -199,10 +325,12 @@ function parseWeights(json: string | undefined, what: string): Split {
 
 // --- The lease ---------------------------------------------------------------------------------
 
+type LeaseState = 'walking' | 'rolled-back' | 'done' | 'retiring' | 'failed';
+
 interface Lease {
   readonly requestId: string;
   readonly startedAt: number;
-  readonly state: 'walking' | 'rolled-back' | 'done';
+  readonly state: LeaseState;
 }
 
 function formatLease(l: Lease): string {
@@ -210,8 +338,8 @@ function formatLease(l: Lease): string {
 }
 
 function parseLease(value: string | undefined): Lease | undefined {
-  const m = /^([^@]+)@(\d+)(?::(rolled-back|done))?$/.exec(value ?? '');
-  return m ? { requestId: m[1], startedAt: Number(m[2]), state: (m[3] as Lease['state']) ?? 'walking' } : undefined;
+  const m = /^([^@]+)@(\d+)(?::(rolled-back|done|retiring|failed))?$/.exec(value ?? '');
+  return m ? { requestId: m[1], startedAt: Number(m[2]), state: (m[3] as LeaseState) ?? 'walking' } : undefined;
 }
 
 async function readLease(sm: SageMakerClient, arn: string): Promise<{ value?: string; lease?: Lease }> {
@@ -245,6 +373,11 @@ function onEndpoint(live: Split, split: Split): Split {
   return Object.fromEntries(Object.keys(live).map((v) => [v, split[v] ?? 0]));
 }
 
+/** The variants with a share. */
+function shares(split: Split): Split {
+  return Object.fromEntries(Object.entries(split).filter(([, w]) => w > 0));
+}
+
 /**
  * Sets the endpoint's split in one UpdateEndpointWeightsAndCapacities (DesiredWeight of every
  * production variant, 0 for those the split leaves out), unless it is live already. Waits for
@@ -270,6 +403,21 @@ async function applySplit(sm: SageMakerClient, endpointName: string, split: Spli
   return true;
 }
 
+/**
+ * Whether the endpoint is where this resource's properties put it: on `EndpointConfigName` or on
+ * its retired config. Always so when the properties do not name a config.
+ */
+function onOwnConfig(p: Parsed, endpoint: DescribeEndpointCommandOutput): boolean {
+  return !p.configName || endpoint.EndpointConfigName === p.configName || endpoint.EndpointConfigName === retiredConfigName(p.configName);
+}
+
+/** Production variants of the endpoint's config that Weights lacks, when the endpoint is on `EndpointConfigName` itself. */
+async function leftToRetire(sm: SageMakerClient, p: Parsed, endpoint: DescribeEndpointCommandOutput): Promise<string[]> {
+  if (!p.configName || endpoint.EndpointConfigName !== p.configName) return [];
+  const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: p.configName }));
+  return (config.ProductionVariants ?? []).map((v) => v.VariantName!).filter((v) => !(v in p.final));
+}
+
 // --- onEvent ---------------------------------------------------------------------------------------
 
 export interface StagedEventInput {
@@ -286,53 +434,84 @@ export interface StagedStart {
   /** The split set now: the first step's, or the final one. */
   readonly split: Split;
   readonly written: boolean;
+  /** Production variants of the endpoint's config that Weights lacks: isComplete retires them. */
+  readonly retire: string[];
+  /** Set when this onEvent wrote nothing because the endpoint is on another config, and why. */
+  readonly skipped?: string;
 }
 
 /**
  * onEvent of a Create or Update: decides whether the change is walked (a version added with a
- * share, a baseline from the previous deploy that the endpoint still serves, canary or linear
- * steps), takes the endpoint's lease, and sets the first step's split, or the final split when it
- * is not walked. Writes only what differs: a retried onEvent writes nothing.
+ * share, a baseline from the previous deploy that the endpoint serves, canary or linear steps),
+ * takes the endpoint's lease, and sets the first step's split, or the final split when it is not
+ * walked. Writes only what differs: a retried onEvent writes nothing.
  */
 export async function startStagedWeights(clients: StagedClients, event: StagedEventInput, options: StagedOptions = {}): Promise<StagedStart> {
   const p = parseStagedProperties(event.ResourceProperties);
   const sm = clients.sagemaker;
+  const now = (options.now ?? Date.now)();
   const endpoint = await describe(sm, p.endpointName);
+  const arn = endpoint.EndpointArn!;
   const live = liveSplit(endpoint);
-  const { lease } = await readLease(sm, endpoint.EndpointArn!);
+  const { lease } = await readLease(sm, arn);
+  const ours = lease?.requestId === event.RequestId;
 
+  if (!onOwnConfig(p, endpoint)) {
+    // CloudFormation's rollback reaches this resource before it moves the endpoint back: nothing of this deploy is live to walk or retire.
+    if (lease && !ours) await sm.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: [LEASE_TAG] }));
+    return {
+      split: live, written: false, retire: [],
+      skipped: `endpoint ${p.endpointName} is on config ${endpoint.EndpointConfigName}, not ${p.configName} (or its retired ${retiredConfigName(p.configName!)}): nothing written`,
+    };
+  }
+
+  // The final split: the manifest's, and every other live production variant at 0.
+  const final: Split = { ...onEndpoint(live, {}), ...p.final };
   let rollout: StagedRollout | undefined;
+  // A retried onEvent of a walk this request started (its lease says walking, or rolled back).
+  const walking = ours && (lease!.state === 'walking' || lease!.state === 'rolled-back');
   const old = event.RequestType === 'Update' && event.OldResourceProperties?.EndpointName === p.endpointName ? event.OldResourceProperties : undefined;
   if (old) {
     const before = parseWeights(old.Weights, `${p.endpointName}: the previous Weights`);
-    const baseline = Object.fromEntries(Object.entries(before).filter(([, w]) => w > 0));
+    const baseline = shares(before);
     const added = Object.keys(p.final).filter((v) => !(v in before));
-    // A baseline variant the endpoint no longer serves cannot be walked back to: go straight to the final split.
-    const served = Object.keys(baseline).every((v) => v in live);
-    if (served && needsStagedRollout(p.rollout, baseline, p.final, added)) {
-      const startedAt = lease?.requestId === event.RequestId ? lease.startedAt : (options.now ?? Date.now)();
-      rollout = { startedAt, baseline, final: { ...p.final }, added, steps: p.rollout.steps };
+    // The walk starts from what serves: the baseline's variants with a share, at its weights (a keep-live
+    // config keeps them so). A retried onEvent of this walk finds its lease and the first step live instead.
+    const served = walking ? Object.keys(baseline).every((v) => v in live) : sameSplit(shares(live), baseline);
+    if (served && needsStagedRollout(p.rollout, baseline, final, added)) {
+      const startedAt = walking ? lease!.startedAt : now;
+      rollout = { startedAt, baseline, final, added, steps: p.rollout.steps };
     }
   }
+  const retire = await leftToRetire(sm, p, endpoint);
 
   // The lease first, so a walk left over from an earlier deploy stops before this one writes.
-  if (rollout) {
-    if (lease?.requestId !== event.RequestId) await writeLease(sm, endpoint.EndpointArn!, { requestId: event.RequestId, startedAt: rollout.startedAt, state: 'walking' });
-  } else if (lease?.state === 'walking' && lease.requestId !== event.RequestId) {
-    await sm.send(new DeleteTagsCommand({ ResourceArn: endpoint.EndpointArn!, TagKeys: [LEASE_TAG] }));
+  if (rollout || retire.length > 0) {
+    // A change that only retires holds the lease as a finished walk: its isComplete retires under it.
+    if (!ours) await writeLease(sm, arn, { requestId: event.RequestId, startedAt: rollout?.startedAt ?? now, state: rollout ? 'walking' : 'done' });
+  } else if (lease && !ours) {
+    await sm.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: [LEASE_TAG] }));
   }
 
-  // A retried onEvent of a walk that is already over (it cannot be, behind the framework, but Lambda retries) keeps its outcome.
-  const over = rollout && lease?.requestId === event.RequestId ? lease.state : undefined;
-  const split = !rollout ? p.final : over === 'rolled-back' ? rollout.baseline : over === 'done' ? rollout.final : stepAt(rollout, rollout.startedAt).split;
+  // A retried onEvent of a walk that already rolled back (it cannot be, behind the framework, but Lambda retries) keeps the baseline.
+  const split = !rollout ? final : walking && lease!.state === 'rolled-back' ? rollout.baseline : stepAt(rollout, rollout.startedAt).split;
   const written = await applySplit(sm, p.endpointName, split, options.wait ?? DEFAULT_WAIT, endpoint);
-  return { rollout, split, written };
+  return { rollout, split, written, retire };
 }
 
 // --- isComplete ------------------------------------------------------------------------------------
 
+export interface RetireProgress {
+  /** Nothing (more) to retire: the endpoint runs without the variants Weights lacks, or retiring does not apply. */
+  readonly done: boolean;
+  /** The variants this look removed from the endpoint's config (set on the look that asked for the update). */
+  readonly retired: string[];
+  /** What the look saw or did, in words. */
+  readonly note: string;
+}
+
 export interface StagedProgress {
-  /** The final split is set and its bake is over: the resource is complete. */
+  /** The final split is set, its bake is over, and nothing is left to retire: the resource is complete. */
   readonly done: boolean;
   /** Index into the rollout's steps of the step the clock is at. */
   readonly step: number;
@@ -343,14 +522,17 @@ export interface StagedProgress {
   readonly alarms: AlarmState[];
   /** Set when this look acted for nobody: the walk was rolled back or another deploy owns the endpoint. */
   readonly inert?: string;
+  /** Set when this look was past the walk: the retirement's progress. */
+  readonly retire?: RetireProgress;
 }
 
 /**
  * One look at a walk, safe to repeat: reads the watched alarms, rolls back on one in ALARM (or on
  * alarms it cannot read): the lease marked rolled back, the baseline split in one write, then
  * StagedRolloutError with the alarms, their reasons and the step. Else sets the split of the step
- * the clock is at. Writes nothing when the live split is already that, or when the endpoint's lease
- * names another walk (or this one's end).
+ * the clock is at, and once the final split is set and baked, retires what Weights lacks (see
+ * "Retiring" in the header). Writes nothing when the live split is already that, or when the
+ * endpoint's lease names another walk (or this one's failed or rolled-back end).
  */
 export async function advanceStagedWeights(clients: StagedClients, props: StagedWeightsProperties, rollout: StagedRollout, requestId: string, options: StagedOptions = {}): Promise<StagedProgress> {
   const p = parseStagedProperties(props);
@@ -366,7 +548,11 @@ export async function advanceStagedWeights(clients: StagedClients, props: Staged
   if (!lease || lease.requestId !== requestId) {
     return idle(`the endpoint's rollout lease is ${value ? `'${value}'` : 'gone'}, not this walk's (${requestId}): another deploy owns the weights; this look writes nothing`);
   }
-  if (lease.state === 'done') return idle('this walk is complete', true);
+  if (lease.state === 'failed') return idle('retiring the versions that left failed; this look writes nothing');
+  if (lease.state === 'done' || lease.state === 'retiring') {
+    const retire = await retireStep(clients, p, lease, arn, wait);
+    return { done: retire.done, step: clock.index, split: rollout.final, written: retire.retired.length > 0, alarms: [], retire };
+  }
   if (lease.state === 'rolled-back') {
     // Keeps the baseline in place (a write only if the rollback's own write did not happen).
     const written = await applySplit(sm, p.endpointName, rollout.baseline, wait, endpoint);
@@ -403,15 +589,89 @@ export async function advanceStagedWeights(clients: StagedClients, props: Staged
   }
 
   const written = await applySplit(sm, p.endpointName, clock.split, wait, endpoint);
-  // Done once the final split is set, its bake over, and the endpoint in service on it (a write waited for that).
-  const done = clock.done && now >= stepStart(rollout, clock.index) + rollout.steps[clock.index].bakeSeconds * 1000 && (written || endpoint.EndpointStatus === 'InService');
-  if (done) await writeLease(sm, arn, { ...lease, state: 'done' });
-  return { done, step: clock.index, split: clock.split, written, alarms };
+  // The walk is over once the final split is set, its bake over, and the endpoint in service on it (a write waited for that).
+  const walked = clock.done && now >= stepStart(rollout, clock.index) + rollout.steps[clock.index].bakeSeconds * 1000 && (written || endpoint.EndpointStatus === 'InService');
+  if (!walked) return { done: false, step: clock.index, split: clock.split, written, alarms };
+  const finished: Lease = { ...lease, state: 'done' };
+  await writeLease(sm, arn, finished);
+  const retire = await retireStep(clients, p, finished, arn, wait);
+  return { done: retire.done, step: clock.index, split: clock.split, written: written || retire.retired.length > 0, alarms, retire };
+}
+
+/**
+ * isComplete of a change that is not walked but leaves variants to retire (onEvent's Data.Retire):
+ * one retiring look under this request's lease (see "Retiring" in the header).
+ */
+export async function retireKeptVariants(clients: StagedClients, props: StagedWeightsProperties, requestId: string, options: StagedOptions = {}): Promise<RetireProgress & { inert?: string }> {
+  const p = parseStagedProperties(props);
+  const endpoint = await describe(clients.sagemaker, p.endpointName);
+  const { value, lease } = await readLease(clients.sagemaker, endpoint.EndpointArn!);
+  if (!lease || lease.requestId !== requestId || lease.state === 'walking' || lease.state === 'rolled-back' || lease.state === 'failed') {
+    const why = lease?.requestId === requestId ? `this change's lease is '${value}'` : `the endpoint's rollout lease is ${value ? `'${value}'` : 'gone'}, not this change's (${requestId})`;
+    return { done: false, retired: [], note: why, inert: `${why}: this look writes nothing` };
+  }
+  return retireStep(clients, p, lease, endpoint.EndpointArn!, options.wait ?? DEFAULT_WAIT);
+}
+
+/** Endpoint statuses that end by themselves (an update in progress, ours or another). */
+const MOVING = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
+
+/**
+ * One retiring look (the lease is this request's, `:done` or `:retiring`): waits while the endpoint
+ * is Updating, completes on R, fails on a failed update, else makes R, deregisters the retired
+ * variants' scaling and moves the endpoint onto R once. See "Retiring" in the header.
+ */
+async function retireStep(clients: StagedClients, p: Parsed, lease: Lease, arn: string, wait: WaitOptions): Promise<RetireProgress> {
+  const sm = clients.sagemaker;
+  const target = p.configName;
+  if (!target) return { done: true, retired: [], note: 'no EndpointConfigName: nothing is retired' };
+  const retired = retiredConfigName(target);
+  const endpoint = await describe(sm, p.endpointName);
+  const status = String(endpoint.EndpointStatus);
+  const current = endpoint.EndpointConfigName;
+  const pending = endpoint.PendingDeploymentSummary?.EndpointConfigName;
+  const fail = async (message: string): Promise<never> => {
+    await writeLease(sm, arn, { ...lease, state: 'failed' });
+    throw new StagedRetireError(`sagemaker: endpoint ${p.endpointName}: ${message}; traffic stays at ${describeSplit(p.final)}, and the versions that left still run (at 0) until a deploy retires them`);
+  };
+
+  if (MOVING.has(status)) {
+    const ours = pending === retired || current === retired;
+    return { done: false, retired: [], note: ours ? `moving to ${retired} (${status})` : `endpoint is ${status}; waiting before retiring` };
+  }
+  if (status !== 'InService') return fail(`retiring onto ${retired}: the endpoint is ${status}${endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ''}`);
+  if (current === retired) return { done: true, retired: [], note: `in service on ${retired}` };
+  if (current !== target) return { done: true, retired: [], note: `endpoint is on config ${current}, not ${target}: nothing retired` };
+  if (lease.state === 'retiring') {
+    // UpdateEndpoint was accepted, and the endpoint is back InService on T: the update failed (SageMaker puts it back with a FailureReason).
+    return fail(`updating onto ${retired} failed: ${endpoint.FailureReason ?? 'SageMaker gave no FailureReason'}`);
+  }
+
+  const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: target }));
+  const variants = config.ProductionVariants ?? [];
+  const leaving = variants.map((v) => v.VariantName!).filter((v) => !(v in p.final));
+  if (leaving.length === 0) return { done: true, retired: [], note: `${target} holds nothing that Weights lacks` };
+  const staying = variants.filter((v) => v.VariantName! in p.final);
+  if (staying.length === 0) return fail(`${target} holds none of the variants of Weights (${Object.keys(p.final).join(', ')})`);
+
+  // The versions that leave must serve nothing first (the walk's final split did that; a hand-made change is undone).
+  await applySplit(sm, p.endpointName, p.final, wait, endpoint);
+  const outcome = await ensureEndpointConfig(sm, retired, {
+    ...configInputOf(config),
+    ProductionVariants: staying.map((v) => ({ ...v, InitialVariantWeight: p.final[v.VariantName!] })),
+  });
+  const deregistered = await removeScaling({ sagemaker: sm, autoscaling: clients.autoscaling() }, p.endpointName, leaving);
+  await sm.send(new UpdateEndpointCommand({ EndpointName: p.endpointName, EndpointConfigName: retired, RetainAllVariantProperties: true, RetainDeploymentConfig: true }));
+  await writeLease(sm, arn, { ...lease, state: 'retiring' });
+  return {
+    done: false, retired: leaving,
+    note: `retiring ${leaving.join(', ')}: ${retired} ${outcome}${deregistered.length ? `, ${deregistered.join(', ')} deregistered from autoscaling` : ''}, endpoint updating onto it`,
+  };
 }
 
 /** The step whose split is live (the one the alarms judged), else the clock's. */
 function liveStep(rollout: StagedRollout, live: Split, clockIndex: number): number {
-  const positive = Object.fromEntries(Object.entries(live).filter(([, w]) => w > 0));
+  const positive = shares(live);
   for (let i = rollout.steps.length - 1; i >= 0; i--) {
     const last = i === rollout.steps.length - 1 || rollout.steps[i].percent >= 100;
     if (sameSplit(positive, last ? rollout.final : blend(rollout.baseline, rollout.final, rollout.steps[i].percent))) return i;

@@ -12,11 +12,13 @@ import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DeleteModelCommand,
+  DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   ListModelPackagesCommand,
   SearchCommand,
   UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
 import { FakeSageMaker } from './server';
@@ -102,6 +104,59 @@ describe('models, and the configs and endpoints that name them', () => {
     expect((await sm().send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'c' }))).DataCaptureConfig).toBeUndefined();
     fake.quirks.emptyDataCapture = true;
     expect((await sm().send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'c' }))).DataCaptureConfig).toEqual({});
+  });
+});
+
+describe('UpdateEndpoint: Updating until done, retained variant properties, a failed update', () => {
+  const w = (name: string, weight: number, count = 1): ProductionVariant => ({ ...variant(name, 'm'), InitialVariantWeight: weight, InitialInstanceCount: count });
+  const describe_ = () => sm().send(new DescribeEndpointCommand({ EndpointName: 'e' }));
+  const live = async () => Object.fromEntries(((await describe_()).ProductionVariants ?? []).map((v) => [v.VariantName, [v.CurrentWeight, v.CurrentInstanceCount]]));
+
+  beforeEach(async () => {
+    await sm().send(new CreateModelCommand({ ModelName: 'm', PrimaryContainer: container, ExecutionRoleArn: ROLE }));
+    await sm().send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c1', ProductionVariants: [w('v7', 0), w('v8', 100)] }));
+    await sm().send(new CreateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c1' }));
+    // Autoscaling grew v8; the walk set its weight.
+    await sm().send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'e', DesiredWeightsAndCapacities: [{ VariantName: 'v8', DesiredWeight: 70, DesiredInstanceCount: 3 }] }));
+    await sm().send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c2', ProductionVariants: [w('v8', 5), w('v9', 1)] }));
+  });
+
+  it('answers Updating for updateLooks DescribeEndpoint calls, the old config current and the new one pending; refuses another update and weights meanwhile', async () => {
+    fake.updateLooks = 2;
+    await sm().send(new UpdateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c2' }));
+    await expect(sm().send(new UpdateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c1' }))).rejects.toThrow(`Cannot update in-progress endpoint "${ARN}:endpoint/e".`);
+    await expect(sm().send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'e', DesiredWeightsAndCapacities: [{ VariantName: 'v8', DesiredWeight: 1 }] }))).rejects.toThrow('Cannot update in-progress endpoint');
+    for (let i = 0; i < 2; i++) {
+      const during = await describe_();
+      expect(during).toEqual(expect.objectContaining({ EndpointStatus: 'Updating', EndpointConfigName: 'c1', PendingDeploymentSummary: expect.objectContaining({ EndpointConfigName: 'c2' }) }));
+    }
+    const after = await describe_();
+    expect(after).toEqual(expect.objectContaining({ EndpointStatus: 'InService', EndpointConfigName: 'c2' }));
+    expect(after.PendingDeploymentSummary).toBeUndefined();
+  });
+
+  it('RetainAllVariantProperties keeps the weights and counts of the variants that remain; a new variant takes the config\'s; without it, all come from the config', async () => {
+    await sm().send(new UpdateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c2', RetainAllVariantProperties: true }));
+    expect(await live()).toEqual({ v8: [70, 3], v9: [1, 1] });
+    await sm().send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c3', ProductionVariants: [w('v8', 5, 2)] }));
+    await sm().send(new UpdateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c3', RetainAllVariantProperties: true, ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }] }));
+    expect(await live()).toEqual({ v8: [5, 3] });
+    await sm().send(new UpdateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c2' }));
+    expect(await live()).toEqual({ v8: [5, 1], v9: [1, 1] });
+  });
+
+  it('a failed update leaves the endpoint InService on its old config with the FailureReason, until the next update', async () => {
+    fake.updateLooks = 1;
+    fake.updateFailures.set('e', 'Failed to provision the new fleet: insufficient capacity for ml.m5.xlarge.');
+    await sm().send(new UpdateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c2', RetainAllVariantProperties: true }));
+    expect((await describe_()).EndpointStatus).toBe('Updating');
+    expect(await describe_()).toEqual(expect.objectContaining({ EndpointStatus: 'InService', EndpointConfigName: 'c1', FailureReason: 'Failed to provision the new fleet: insufficient capacity for ml.m5.xlarge.' }));
+    expect(await live()).toEqual({ v7: [0, 1], v8: [70, 3] });
+    fake.updateLooks = 0;
+    await sm().send(new UpdateEndpointCommand({ EndpointName: 'e', EndpointConfigName: 'c2', RetainAllVariantProperties: true }));
+    const after = await describe_();
+    expect(after).toEqual(expect.objectContaining({ EndpointStatus: 'InService', EndpointConfigName: 'c2' }));
+    expect(after.FailureReason).toBeUndefined();
   });
 });
 

@@ -14,6 +14,12 @@ import { PipelineEngine } from './pipelines';
  * needs the variant on the endpoint; PutScalingPolicy needs a registered target; deregistering a
  * target deletes its policies; DeleteEndpoint deregisters the endpoint's targets.
  *
+ * UpdateEndpoint goes as SageMaker's does: the endpoint answers Updating (EndpointConfigName the old
+ * config, PendingDeploymentSummary the new one) for `updateLooks` DescribeEndpoint calls (0: done at
+ * once), refuses another update or new weights meanwhile, and keeps the weights and counts of the
+ * variants that remain with RetainAllVariantProperties; an update set to fail (`updateFailures`)
+ * leaves the endpoint InService on its old config with the FailureReason. Sources at smUpdateEndpoint.
+ *
  * And rules of the service it serves, so that no test passes here that AWS would refuse (each with
  * its source where it is enforced): an endpoint config names models that exist (CreateModel first,
  * as CloudFormation's AWS::SageMaker::Model does), and so must the config of a created or updated
@@ -28,7 +34,13 @@ import { PipelineEngine } from './pipelines';
  */
 
 interface Variant { VariantName: string; ModelName?: string; InstanceType?: string; InitialInstanceCount?: number; InitialVariantWeight?: number }
-interface Endpoint { EndpointName: string; EndpointConfigName: string; counts: Map<string, number>; weights: Map<string, number>; created: number }
+interface Endpoint {
+  EndpointName: string; EndpointConfigName: string; counts: Map<string, number>; weights: Map<string, number>; created: number;
+  /** An UpdateEndpoint in progress: where it goes, and how many more DescribeEndpoint calls answer Updating. */
+  pending?: { EndpointConfigName: string; counts: Map<string, number>; weights: Map<string, number>; looks: number; failure?: string; started: number };
+  /** The FailureReason of the last update, which failed (the endpoint stayed InService on its config). */
+  failure?: string;
+}
 interface Target { ServiceNamespace: string; ResourceId: string; ScalableDimension: string; MinCapacity: number; MaxCapacity: number; RoleARN: string; CreationTime: number }
 interface Policy { PolicyName: string; ServiceNamespace: string; ResourceId: string; ScalableDimension: string; PolicyType: string; TargetTrackingScalingPolicyConfiguration?: unknown; CreationTime: number }
 interface Model { ModelName: string; ModelArn: string; PrimaryContainer?: unknown; Containers?: unknown[]; ExecutionRoleArn?: string; VpcConfig?: unknown; EnableNetworkIsolation?: boolean; InferenceExecutionConfig?: unknown; CreationTime: number }
@@ -192,6 +204,10 @@ export class FakeSageMaker {
   readonly failed = new Map<string, string>();
   /** Endpoint name → how many more DescribeEndpoint calls answer Updating (an update in progress). */
   readonly updating = new Map<string, number>();
+  /** How many DescribeEndpoint calls an UpdateEndpoint answers Updating before it is done; 0: done at once. */
+  updateLooks = 0;
+  /** Endpoint name → the FailureReason with which its next UpdateEndpoint fails, once it is done. */
+  readonly updateFailures = new Map<string, string>();
   /** Pipelines, their executions, training and tuning jobs, Lambda functions for Lambda steps, the fake clock. */
   readonly pipelines = new PipelineEngine({
     createModelPackage: (input) => this.smCreateModelPackage(input),
@@ -358,9 +374,28 @@ export class FakeSageMaker {
     return { EndpointArn: this.arn(input.EndpointName) };
   }
 
-  /** Instantly InService (the reconciler never waits on the endpoint itself). */
-  smUpdateEndpoint(input: { EndpointName: string; EndpointConfigName: string; RetainAllVariantProperties?: boolean }) {
+  /**
+   * UpdateEndpoint, as the API reference describes it: "When SageMaker receives the request, it sets
+   * the endpoint status to Updating. After updating the endpoint, it sets the status to InService."
+   * Here the update is done after `updateLooks` DescribeEndpoint calls (0: at once). Meanwhile
+   * DescribeEndpoint answers the current config as EndpointConfigName and the new one in
+   * PendingDeploymentSummary ("only returned when the endpoint is creating or updating with a new
+   * endpoint configuration"), and another UpdateEndpoint, or new weights, are refused.
+   *
+   * RetainAllVariantProperties (API reference): "To retain the variant properties of an endpoint when
+   * updating it, set RetainAllVariantProperties to true" (the instance count and the variant weight);
+   * ExcludeRetainedVariantProperties lists those "to override with the values provided by
+   * EndpointConfig". A variant new to the endpoint takes the config's values.
+   *
+   * A failed update: "If the status of the endpoint is Failed, or the status is InService but update
+   * operation fails, this provides the reason why it failed" (API reference, EndpointMetadata
+   * FailureReason); the endpoint "goes back to InService state with a FailureReason about the error
+   * ... [which] disappears as soon as a new update is applied" (aws-controllers-k8s/
+   * sagemaker-controller#7). `updateFailures` sets one.
+   */
+  smUpdateEndpoint(input: { EndpointName: string; EndpointConfigName: string; RetainAllVariantProperties?: boolean; ExcludeRetainedVariantProperties?: { VariantPropertyType: string }[]; RetainDeploymentConfig?: boolean }) {
     const e = this.endpoint(input.EndpointName);
+    if (e.pending || (this.updating.get(e.EndpointName) ?? 0) > 0) throw new AwsError('ValidationException', `Cannot update in-progress endpoint "${this.arn(e.EndpointName)}".`);
     const next = this.smDescribeEndpointConfig({ EndpointConfigName: input.EndpointConfigName });
     this.requireModels(next);
     const current = this.configs.get(e.EndpointConfigName)!;
@@ -373,28 +408,49 @@ export class FakeSageMaker {
       // SageMaker's refusal, as the "Update endpoints that use auto scaling" guide describes it.
       throw new AwsError('ValidationException', `The variant(s) "[${blocked.map((v) => v.VariantName).join(', ')}]" must be deregistered as scalable targets with AWS Application Auto Scaling before they can be removed or have their instance type updated.`);
     }
-    e.EndpointConfigName = input.EndpointConfigName;
+    const excluded = new Set((input.ExcludeRetainedVariantProperties ?? []).map((x) => x.VariantPropertyType));
+    const retain = (property: string, variant: string, live: Map<string, number>) => Boolean(input.RetainAllVariantProperties) && !excluded.has(property) && live.has(variant);
     const counts = new Map<string, number>();
     const weights = new Map<string, number>();
     for (const v of next.ProductionVariants) {
-      counts.set(v.VariantName, input.RetainAllVariantProperties && e.counts.has(v.VariantName) ? e.counts.get(v.VariantName)! : v.InitialInstanceCount ?? 1);
-      weights.set(v.VariantName, v.InitialVariantWeight ?? 1);
+      counts.set(v.VariantName, retain('DesiredInstanceCount', v.VariantName, e.counts) ? e.counts.get(v.VariantName)! : v.InitialInstanceCount ?? 1);
+      weights.set(v.VariantName, retain('DesiredWeight', v.VariantName, e.weights) ? e.weights.get(v.VariantName)! : v.InitialVariantWeight ?? 1);
     }
-    e.counts = counts;
-    e.weights = weights;
+    const failure = this.updateFailures.get(e.EndpointName);
+    this.updateFailures.delete(e.EndpointName);
+    e.failure = undefined;
+    e.pending = { EndpointConfigName: input.EndpointConfigName, counts, weights, looks: this.updateLooks, failure, started: 1700000000 + this.calls.length };
+    if (this.updateLooks <= 0) this.finishUpdate(e);
     return { EndpointArn: this.arn(e.EndpointName) };
+  }
+
+  /** The update in progress is done: the endpoint on its new config, or back on its old one with the FailureReason. */
+  private finishUpdate(e: Endpoint): void {
+    const p = e.pending!;
+    e.pending = undefined;
+    if (p.failure) {
+      e.failure = p.failure;
+      return;
+    }
+    e.EndpointConfigName = p.EndpointConfigName;
+    e.counts = p.counts;
+    e.weights = p.weights;
   }
 
   smDescribeEndpoint(input: { EndpointName: string }) {
     const e = this.endpoint(input.EndpointName);
+    if (e.pending) {
+      if (e.pending.looks > 0) e.pending.looks -= 1;
+      else this.finishUpdate(e);
+    }
     const updating = this.updating.get(e.EndpointName) ?? 0;
     if (updating > 0) this.updating.set(e.EndpointName, updating - 1);
     return {
       EndpointName: e.EndpointName,
       EndpointArn: this.arn(e.EndpointName),
       EndpointConfigName: e.EndpointConfigName,
-      EndpointStatus: this.failed.has(e.EndpointName) ? 'Failed' : updating > 0 ? 'Updating' : 'InService',
-      FailureReason: this.failed.get(e.EndpointName),
+      EndpointStatus: this.failed.has(e.EndpointName) ? 'Failed' : updating > 0 || e.pending ? 'Updating' : 'InService',
+      FailureReason: this.failed.get(e.EndpointName) ?? e.failure,
       CreationTime: e.created,
       LastModifiedTime: e.created,
       ProductionVariants: [...e.counts.keys()].map((v) => ({
@@ -406,13 +462,20 @@ export class FakeSageMaker {
         // Its fleet resolved the image a minute after the endpoint was made.
         DeployedImages: [{ SpecifiedImage: 'image', ResolvedImage: 'image@sha256:0', ResolutionTime: e.created + 60 }],
       })),
+      PendingDeploymentSummary: e.pending
+        ? {
+          EndpointConfigName: e.pending.EndpointConfigName,
+          StartTime: e.pending.started,
+          ProductionVariants: [...e.pending.counts.keys()].map((v) => ({ VariantName: v, DesiredWeight: e.pending!.weights.get(v), DesiredInstanceCount: e.pending!.counts.get(v) })),
+        }
+        : undefined,
     };
   }
 
   /** SageMaker refuses new weights while an update is in progress, and names of variants it lacks. */
   smUpdateEndpointWeightsAndCapacities(input: { EndpointName: string; DesiredWeightsAndCapacities: { VariantName: string; DesiredWeight?: number; DesiredInstanceCount?: number }[] }) {
     const e = this.endpoint(input.EndpointName);
-    if ((this.updating.get(e.EndpointName) ?? 0) > 0) throw new AwsError('ValidationException', `Cannot update in-progress endpoint "${this.arn(e.EndpointName)}".`);
+    if ((this.updating.get(e.EndpointName) ?? 0) > 0 || e.pending) throw new AwsError('ValidationException', `Cannot update in-progress endpoint "${this.arn(e.EndpointName)}".`);
     for (const d of input.DesiredWeightsAndCapacities) {
       if (!e.counts.has(d.VariantName)) throw new AwsError('ValidationException', `The variant name(s) [${d.VariantName}] is/are not present in the endpoint "${e.EndpointName}".`);
     }

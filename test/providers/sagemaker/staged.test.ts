@@ -2,6 +2,7 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand,
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RolloutPlan } from '../../../lib/plan/types';
 import { advanceStagedWeights, LEASE_TAG, startStagedWeights, StagedRolloutError, type StagedClients, type StagedEventInput, type StagedWeightsProperties } from '../../../lib/providers/sagemaker/staged';
+import { ensureKeepLiveConfig } from '../../../lib/providers/sagemaker/traffic';
 import { FakeCloudWatch } from '../../fakes/cloudwatch/server';
 import { FakeSageMaker } from '../../fakes/sagemaker/server';
 
@@ -40,8 +41,12 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
   const weightWrites = (from: number) => sm.calls.slice(from).filter((c) => c === 'SageMaker.UpdateEndpointWeightsAndCapacities').length;
   const lease = () => sm.tags.get(`arn:aws:sagemaker:us-east-1:111111111111:endpoint/${ENDPOINT}`)?.[LEASE_TAG];
 
-  /** What CloudFormation does before the resource: the models, a config of these variants (initial weights = the manifest's), the endpoint on it. */
-  async function endpointServes(split: Record<string, number>) {
+  /**
+   * What CloudFormation does before the resource: the models, the config of these variants (the
+   * EndpointConfig resource in keep-live mode: the live weights, new versions at 0, dropped live
+   * versions kept; `asGiven`: the manifest's weights, as a config without KeepLive), the endpoint on it.
+   */
+  async function endpointServes(split: Record<string, number>, asGiven = false) {
     for (const v of Object.keys(split)) {
       try {
         await sagemaker.send(new CreateModelCommand({ ModelName: `fraud-${v}`, ExecutionRoleArn: 'arn:aws:iam::111111111111:role/model', PrimaryContainer: { Image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/serve:1', ModelDataUrl: `s3://models/${v}/model.tar.gz` } }));
@@ -51,12 +56,12 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
       }
     }
     const name = `${ENDPOINT}-${++configs}`;
-    await sagemaker.send(new CreateEndpointConfigCommand({
-      EndpointConfigName: name,
-      ProductionVariants: Object.entries(split).map(([v, w]) => ({ VariantName: v, ModelName: `fraud-${v}`, InstanceType: 'ml.g4dn.xlarge', InitialInstanceCount: 1, InitialVariantWeight: w })),
-    }));
+    const desired = { ProductionVariants: Object.entries(split).map(([v, w]) => ({ VariantName: v, ModelName: `fraud-${v}`, InstanceType: 'ml.g4dn.xlarge' as const, InitialInstanceCount: 1, InitialVariantWeight: w })) };
+    if (asGiven) await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ...desired }));
+    else await ensureKeepLiveConfig(sagemaker, name, desired, { endpointName: ENDPOINT });
     if (sm.endpoints.has(ENDPOINT)) await sagemaker.send(new UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
     else await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
+    return name;
   }
 
   beforeEach(async () => {
@@ -67,7 +72,7 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
     await Promise.all([sm.start(), cw.start()]);
     sagemaker = sm.clients().sagemaker;
     cloudwatch = cw.client();
-    clients = { sagemaker, cloudwatch: () => cloudwatch };
+    clients = { sagemaker, cloudwatch: () => cloudwatch, autoscaling: () => sm.clients().autoscaling };
     // v7 serves everything before the change; its alarms are long OK.
     await endpointServes({ v7: 100 });
     for (const name of alarmsOf('v7')) cw.alarm(name, { endpoint: ENDPOINT, variant: 'v7', state: 'OK' });
@@ -77,6 +82,10 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
     cloudwatch.destroy();
     await Promise.all([sm.stop(), cw.stop()]);
   });
+
+  async function createModel(v: string) {
+    await sagemaker.send(new CreateModelCommand({ ModelName: `fraud-${v}`, ExecutionRoleArn: 'arn:aws:iam::111111111111:role/model', PrimaryContainer: { Image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/serve:1' } }));
+  }
 
   /** The change CloudFormation makes before the resource: the config adds v8 and keeps v7; v8's alarms are new. */
   async function addV8(final: Record<string, number> = { v7: 0, v8: 100 }) {
@@ -172,11 +181,13 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
     expect(sm.writes(after)).toEqual([]);
     expect(weights()).toEqual({ v7: 100, v8: 0 });
 
-    // CloudFormation rolls the stack back: the old properties find the split in place, and the endpoint goes back to v7 alone.
+    // CloudFormation rolls the stack back: the old properties find the split in place (no weight written), and the
+    // endpoint goes back to v7 alone. The rolled-back walk's lease goes, so its waiter stops putting its baseline back.
     const rollback = sm.calls.length;
     const back = await startStagedWeights(clients, update('req-2', props({ v7: 100 }, LINEAR), next), options());
-    expect(back).toEqual({ rollout: undefined, split: { v7: 100 }, written: false });
-    expect(sm.writes(rollback)).toEqual([]);
+    expect(back).toEqual({ rollout: undefined, split: { v7: 100, v8: 0 }, written: false, retire: [] });
+    expect(sm.writes(rollback)).toEqual(['SageMaker.DeleteTags']);
+    expect(lease()).toBeUndefined();
   });
 
   it('fails closed when the alarms cannot be read: the baseline back, the reason given', async () => {
@@ -226,11 +237,12 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
   });
 
   it('a change that only moves traffic is not walked: one write, no lease, no alarms read', async () => {
-    await endpointServes({ v7: 90, v8: 10 });
+    // The previous deploy set 90/10.
+    await endpointServes({ v7: 90, v8: 10 }, true);
     for (const name of alarmsOf('v8')) cw.alarm(name, { variant: 'v8', state: 'ALARM' });
     const from = sm.calls.length;
     const out = await startStagedWeights(clients, update('req-1', props({ v7: 50, v8: 50 }), props({ v7: 90, v8: 10 })), options());
-    expect(out).toEqual({ rollout: undefined, split: { v7: 50, v8: 50 }, written: true });
+    expect(out).toEqual({ rollout: undefined, split: { v7: 50, v8: 50 }, written: true, retire: [] });
     expect(sm.writes(from)).toEqual(['SageMaker.UpdateEndpointWeightsAndCapacities']);
     expect(weights()).toEqual({ v7: 50, v8: 50 });
     expect(lease()).toBeUndefined();
@@ -244,11 +256,11 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
   it('no walk without a baseline or steps: a Create, all-at-once, a new version at 0 %', async () => {
     await addV8({ v7: 100, v8: 0 });
     const create = await startStagedWeights(clients, { RequestType: 'Create', RequestId: 'req-1', ResourceProperties: props({ v7: 100, v8: 0 }) }, options());
-    expect(create).toEqual({ rollout: undefined, split: { v7: 100, v8: 0 }, written: false });
+    expect(create).toEqual({ rollout: undefined, split: { v7: 100, v8: 0 }, written: false, retire: [] });
     const zero = await startStagedWeights(clients, update('req-2', props({ v7: 100, v8: 0 }), props({ v7: 100 })), options());
     expect(zero.rollout).toBeUndefined();
     const allAtOnce = await startStagedWeights(clients, update('req-3', props({ v7: 0, v8: 100 }, { strategy: 'all-at-once', steps: [{ percent: 100, bakeSeconds: 0 }] }), props({ v7: 100 })), options());
-    expect(allAtOnce).toEqual({ rollout: undefined, split: { v7: 0, v8: 100 }, written: true });
+    expect(allAtOnce).toEqual({ rollout: undefined, split: { v7: 0, v8: 100 }, written: true, retire: [] });
     expect(weights()).toEqual({ v7: 0, v8: 100 });
   });
 
@@ -295,6 +307,36 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
     sm.updating.set(ENDPOINT, 2);
     await startStagedWeights(clients, update('req-1', props({ v7: 0, v8: 100 }), props({ v7: 100 })), options());
     expect(weights()).toEqual({ v7: 90, v8: 10 });
+  });
+
+  it('the baseline must be live: a kept version with a share that the old properties lack (traffic moved by hand) means no walk, the final split in one write', async () => {
+    await createModel('v6');
+    // By hand, v6 took 20 % beside v7: the endpoint does not serve the old properties' {v7: 100}.
+    await endpointServes({ v6: 20, v7: 80 }, true);
+    // The deploy of v8: the keep-live config keeps v6 and v7 at their live shares, v8 at 0.
+    const config = await endpointServes({ v8: 100 });
+    expect(weights()).toEqual({ v8: 0, v6: 20, v7: 80 });
+    const from = sm.calls.length;
+    const out = await startStagedWeights(clients, update('req-1', { ...props({ v8: 100 }), EndpointConfigName: config }, { ...props({ v7: 100 }), EndpointConfigName: config }), options());
+    expect(out).toEqual({ rollout: undefined, split: { v6: 0, v7: 0, v8: 100 }, written: true, retire: ['v6', 'v7'] });
+    expect(weights()).toEqual({ v8: 100, v6: 0, v7: 0 });
+    // The versions that left are retired by isComplete, under this change's lease.
+    expect(sm.writes(from)).toEqual(['SageMaker.AddTags', 'SageMaker.UpdateEndpointWeightsAndCapacities']);
+    expect(lease()).toBe(`req-1@${T0}:done`);
+  });
+
+  it('without EndpointConfigName nothing is retired, and the walk completes on the final split as before', async () => {
+    await addV8({ v8: 100 });
+    expect(weights()).toEqual({ v7: 100, v8: 0 });
+    const next = props({ v8: 100 });
+    const from = sm.calls.length;
+    const started = await startStagedWeights(clients, update('req-1', next, props({ v7: 100 })), options());
+    expect(started.retire).toEqual([]);
+    now = T0 + 10 * MIN;
+    const look = await advanceStagedWeights(clients, next, started.rollout!, 'req-1', options());
+    expect(look).toEqual(expect.objectContaining({ done: true, retire: { done: true, retired: [], note: 'no EndpointConfigName: nothing is retired' } }));
+    expect(weights()).toEqual({ v7: 0, v8: 100 });
+    expect(sm.calls.slice(from)).not.toContain('SageMaker.UpdateEndpoint');
   });
 
   it('refuses properties it cannot walk, before touching anything', async () => {
