@@ -418,8 +418,8 @@ export async function onStagedEvent(event: StagedEvent, deps: StagedDependencies
 /**
  * isComplete, polled by the framework's waiter: one look at the walk, or at the retirement of the
  * versions that left. On a rollback, or a retirement that failed, it answers FAILED at the
- * ResponseURL itself before it throws: the waiter retries a thrown isComplete until its timeout, and
- * CloudFormation would otherwise hear of it an hour later, without the reason.
+ * ResponseURL itself before it throws, so CloudFormation shows the one-line reason (the Provider
+ * framework would answer FAILED too, with the error's stack trace as the reason).
  */
 export async function isStagedComplete(event: StagedIsCompleteEvent, deps: StagedDependencies = {}): Promise<StagedIsCompleteResponse> {
   const rolloutJson = event.Data?.Rollout;

@@ -171,11 +171,12 @@ import { configInputOf, ensureEndpointConfig, retiredConfigName, waitInService, 
  *
  * ## The rollout lease (why the walk tags the endpoint)
  *
- * The Provider framework's waiter retries an isComplete that throws exactly as one that answers
- * false (its Step Functions task retries `States.ALL` until the total timeout), and its timeout
- * handler cannot read a thrown message. So (a) the handler answers FAILED at the event's
- * ResponseURL itself when it rolls back or a retirement fails (lib/handlers/sagemaker.ts), and
- * (b) the looks that follow, which cannot be stopped, must never move traffic again: not when the
+ * When our isComplete throws, the Provider framework's own isComplete (aws-cdk-lib 2.276,
+ * runtime/framework.js, `safeHandler`) answers CloudFormation FAILED with the error's stack as the
+ * reason, and its waiter stops. (a) The handler answers FAILED at the event's ResponseURL itself
+ * first when it rolls back or a retirement fails (lib/handlers/sagemaker.ts), so the reason
+ * CloudFormation shows is the one-line message, not a stack trace; and (b) looks still under way
+ * from another request (a cancelled update's waiter, a Lambda retry) must never move traffic again: not when the
  * alarm clears, not when a later deploy starts a walk of its own. The endpoint's tag
  * `mlspec:rollout` holds the walk that owns its weights: `<RequestId>@<startedAt>` while walking,
  * with `:rolled-back`, `:done` (the final split is set; retiring may follow), `:retiring` (the
