@@ -37,19 +37,23 @@ function timeApp(entry: string, context: Record<string, string>, env: Record<str
   return median(times);
 }
 
-/** Resources of the templates the last synth wrote: per stack (mean and most), and the training ones in all. */
-function countResources(): { mean: number; most: number; pipelines: number; schedules: number; functions: number; roles: number } {
+/** Resources of the templates the last synth wrote: per model stack (mean and most), handlers stacks apart, and some kinds in all. */
+function countResources(): { mean: number; most: number; handlerStacks: number; handlerMean: number; pipelines: number; schedules: number; functions: number; roles: number } {
   const out = path.join(WORK, `out-${process.pid}`);
   const counts: number[] = [];
+  const handlerCounts: number[] = [];
   const all: Record<string, number> = {};
   for (const file of readdirSync(out).filter((f) => f.endsWith('.template.json'))) {
     const resources = Object.values<{ Type: string }>(JSON.parse(readFileSync(path.join(out, file), 'utf8')).Resources ?? {});
-    counts.push(resources.length);
+    (/-handlers-/.test(file) ? handlerCounts : counts).push(resources.length);
     for (const r of resources) all[r.Type] = (all[r.Type] ?? 0) + 1;
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
-    mean: counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length),
+    mean: mean(counts),
     most: Math.max(0, ...counts),
+    handlerStacks: handlerCounts.length,
+    handlerMean: mean(handlerCounts),
     pipelines: all['AWS::SageMaker::Pipeline'] ?? 0,
     schedules: all['AWS::Scheduler::Schedule'] ?? 0,
     functions: all['AWS::Lambda::Function'] ?? 0,
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
   for (const c of cases) {
     const ours = timeApp('bin/app.ts', { spec: c.spec, releases: c.releases });
     const n = countResources();
-    resourceLines.push(`  ${c.name.padEnd(20)} ${n.mean.toFixed(0)} resources per stack (most ${n.most}); in all ${n.pipelines} training pipelines, ${n.schedules} schedules, ${n.functions} Lambda functions, ${n.roles} IAM roles`);
+    resourceLines.push(`  ${c.name.padEnd(20)} ${n.mean.toFixed(0)} resources per model stack (most ${n.most}); ${n.handlerStacks} handlers stacks of ${n.handlerMean.toFixed(0)}; in all ${n.pipelines} training pipelines, ${n.schedules} schedules, ${n.functions} Lambda functions, ${n.roles} IAM roles`);
     const empty = timeApp('bench/empty-app.ts', {}, { BENCH_STACKS: String(c.stacks) });
     // aws-cdk-lib 2.27x validates every template against the CloudFormation schemas (WASM) at synth;
     // CDK_VALIDATION=false turns that off, showing how much of the time is ours.
