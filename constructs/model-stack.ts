@@ -106,13 +106,8 @@ export class ModelStack extends Stack {
 
   /** The stack's SageMaker handler where it does not own the registry (whose handler it shares otherwise). */
   private ownHandler(): HandlerFunction {
-    this.stackHandler ??= new HandlerFunction(this, 'SageMakerHandler', {
-      name: `${this.plan.stackName}-handler`,
-      description: `SageMaker handler of ${this.plan.stackName}`,
-      encryptionKey: new kms.Key(this, 'HandlerKey', { description: `mlspec handler logs of ${this.plan.stackName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY }),
-      timeout: Duration.minutes(12),
-      statements: [],
-    });
+    // The stack's one SageMaker handler, as the registry and endpoint use when the stack has no handlers stack.
+    this.stackHandler ??= HandlerFunction.forStack(this);
     return this.stackHandler;
   }
 

@@ -63,6 +63,17 @@ export function reconcilerServiceToken(stack: Stack, name: string): string {
  * encrypted with one key; the handlers' role may only write logs until a provider adds to it.
  */
 export class ReconcilerProvider extends Construct implements IReconcilerHandlers {
+  /**
+   * The stack's one set of a provider's handlers for constructs used without a handlers stack,
+   * made on first use (as `CustomResourceProvider.getOrCreate` does).
+   */
+  public static forStack(scope: Construct, props: ReconcilerProviderProps): ReconcilerProvider {
+    const stack = Stack.of(scope);
+    const id = `Mlspec${props.provider}Handlers`;
+    const existing = stack.node.tryFindChild(id);
+    return existing instanceof ReconcilerProvider ? existing : new ReconcilerProvider(stack, id, props);
+  }
+
   public readonly serviceToken: string;
   /** The role both handler functions run as: what the provider's federation trusts. */
   public readonly handlerRole: iam.Role;

@@ -85,10 +85,10 @@ export class AzureMlModel extends Construct {
       // The handlers stack gave its role the environment's Azure sign-in.
       provider = props.handlers;
     } else {
-      const own = new ReconcilerProvider(this, 'Handler', {
+      const own = ReconcilerProvider.forStack(this, {
         provider: 'azureml',
         title: 'Azure ML',
-        model: props.model,
+        model: 'the models of this stack',
         environment: props.environment,
         encryptionKey: props.encryptionKey,
         networkReason: AZUREML_NETWORK_REASON,

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -79,16 +79,9 @@ export class EndpointHandler extends Construct {
       this.serviceToken = props.shared.serviceToken;
       this.ready = props.shared.ready;
     } else {
-      const fn = new HandlerFunction(this, 'Handler', {
-        name: `${name}-handler`,
-        description: `endpoint configs, traffic${props.autoscaling ? ' and autoscaling' : ''} of SageMaker endpoint ${name}`,
-        statements,
-        wildcards,
-        encryptionKey: key,
-        // Moving traffic waits for the endpoint to be InService (at most 10 minutes).
-        timeout: Duration.minutes(12),
-        logRetention: props.logRetention,
-      });
+      // The stack's one handler (made on first use), with this endpoint's rights added.
+      const fn = HandlerFunction.forStack(this, key);
+      fn.allow(statements, wildcards);
       this.serviceToken = fn.serviceToken;
       this.function = fn.function;
       this.ready = fn.ready;

@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IDependable } from 'constructs';
@@ -69,6 +69,27 @@ export interface HandlerFunctionProps {
  * customer-managed policy, one encrypted log group.
  */
 export class HandlerFunction extends Construct implements ISageMakerHandler {
+  /**
+   * The stack's one SageMaker handler for constructs used without a handlers stack, made on first
+   * use (as `CustomResourceProvider.getOrCreate` does); each construct adds its statements with
+   * `allow`. Its logs are encrypted with `encryptionKey` when the first caller passes one.
+   */
+  public static forStack(scope: Construct, encryptionKey?: kms.IKey): HandlerFunction {
+    const stack = Stack.of(scope);
+    const id = 'MlspecSageMakerHandler';
+    const existing = stack.node.tryFindChild(id);
+    if (existing instanceof HandlerFunction) return existing;
+    const key = encryptionKey ?? new kms.Key(stack, `${id}Key`, { description: `mlspec SageMaker handler logs of ${stack.stackName}`, enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
+    return new HandlerFunction(stack, id, {
+      name: `${stack.stackName}-sagemaker`,
+      description: `SageMaker registries, endpoint configs, traffic and autoscaling of ${stack.stackName}`,
+      encryptionKey: key,
+      // Moving traffic waits for the endpoint to be InService (at most 10 minutes).
+      timeout: Duration.minutes(12),
+      statements: [],
+    });
+  }
+
   public readonly serviceToken: string;
   public readonly functionArn: string;
   public readonly ready: IDependable[];

@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, IResource, ITaggableV2, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, IResource, ITaggableV2, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -214,21 +214,10 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
 
   /** A handler function of the registry's own, with its key, where no shared one is given. */
   private ownHandler(props: ModelRegistryProps, statements: iam.PolicyStatement[], wildcards: Array<[string, string]>): HandlerFunction {
-    // Only the handler's logs use it, and they go with the stack: so does the key (after KMS's waiting period).
-    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `mlspec registry handler logs of ${props.modelPackageGroupName}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    return new HandlerFunction(this, 'Handler', {
-      name: `${props.modelPackageGroupName}-registry`,
-      description: `model registry ${props.modelPackageGroupName} (and the endpoint of a ModelStack, which shares it)`,
-      encryptionKey: key,
-      // A shared endpoint's traffic moves wait for InService (at most 10 minutes).
-      timeout: Duration.minutes(12),
-      statements,
-      wildcards,
-    });
+    // The stack's one SageMaker handler (made on first use), with the registry's rights added.
+    const fn = HandlerFunction.forStack(this, props.encryptionKey);
+    fn.allow(statements, wildcards);
+    return fn;
   }
 
   /** The ARN of the versioned model package registered for `label`. */

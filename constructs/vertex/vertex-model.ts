@@ -53,10 +53,10 @@ export class VertexModel extends Construct {
 
   constructor(scope: Construct, id: string, props: VertexModelProps) {
     super(scope, id);
-    const provider = props.handlers ?? new ReconcilerProvider(this, 'Handler', {
+    const provider = props.handlers ?? ReconcilerProvider.forStack(this, {
       provider: 'vertex',
       title: 'Vertex AI',
-      model: props.model,
+      model: 'the models of this stack',
       environment: props.environment,
       encryptionKey: props.encryptionKey,
       environmentVariables: VERTEX_HANDLER_ENVIRONMENT,

@@ -475,7 +475,7 @@ describe('ModelEndpoint options', () => {
     const logs = t.findResources('AWS::Logs::LogGroup');
     const policyOf = (name: string) => Object.values(logs).find((lg) => lg.Properties.LogGroupName === name)?.DeletionPolicy;
     expect(policyOf(`/aws/sagemaker/Endpoints/${NAME}`)).toBe('Retain');
-    expect(policyOf(`/aws/lambda/mlspec-${NAME}-handler`)).toBe('Delete');
+    expect(policyOf(`/aws/lambda/mlspec-${stack.stackName}-sagemaker`)).toBe('Delete');
   });
 
   test('a given role, key and capture bucket are used instead of new ones, and the policy is attached to the role', () => {

@@ -170,3 +170,12 @@ describe('ModelRegistry validation', () => {
     expect(build({ versions: [{ ...version, metrics }] })).toThrow('versions[0].metrics has 50 entries; at most 49 fit in the package metadata');
   });
 });
+
+test('registries and endpoints used alone in one stack share its one SageMaker handler', () => {
+  const { App, Stack } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const stack = new Stack(new App(), 'Two', { env: { account: '111111111111', region: 'us-east-1' } });
+  new ModelRegistry(stack, 'A', { modelPackageGroupName: 'acme-a' });
+  new ModelRegistry(stack, 'B', { modelPackageGroupName: 'acme-b' });
+  const t = Template.fromStack(stack);
+  expect(Object.keys(t.findResources('AWS::Lambda::Function'))).toHaveLength(1);
+});

@@ -96,10 +96,10 @@ describe('ModelStack in a protected environment', () => {
     for (const r of Object.values(template.findResources('AWS::SageMaker::Model'))) expect(r.DeletionPolicy).toBe('Retain');
   });
 
-  test('registry and the endpoint\'s key keep RetainExceptOnCreate; the registry handler\'s log key goes with its logs', () => {
+  test('registry and the endpoint\'s key keep RetainExceptOnCreate; the stack\'s handler\'s log key goes with its logs', () => {
     expect(registry(template).group?.DeletionPolicy).toBe('RetainExceptOnCreate');
     const keys = Object.entries(template.findResources('AWS::KMS::Key'));
-    expect(keys.map(([id, k]) => [id.startsWith('Registry') ? 'registry' : 'endpoint', k.DeletionPolicy]).sort()).toEqual([['endpoint', 'RetainExceptOnCreate'], ['registry', 'Delete']]);
+    expect(keys.map(([id, k]) => [id.startsWith('MlspecSageMakerHandler') ? 'handler' : 'endpoint', k.DeletionPolicy]).sort()).toEqual([['endpoint', 'RetainExceptOnCreate'], ['handler', 'Delete']]);
   });
 
   test('cdk-nag AwsSolutions and NIST 800-53 R5 find nothing', () => {

@@ -25,7 +25,7 @@ describe('AzureMlModel', () => {
     const [resource] = Object.values(t.findResources('Custom::AzureMlModel'));
     expect(JSON.parse(resource.Properties.Plan)).toEqual(fraud.azureml);
     expect(resource.Properties).toEqual(expect.objectContaining({ Model: 'fraud-detector', Environment: 'dev', Protected: 'false', TenantId: identity.tenantId, ClientId: identity.clientId, ClientSecretName: '' }));
-    expect(resource.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AzureMlHandlerProviderframeworkonEvent/), 'Arn'] });
+    expect(resource.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^MlspecazuremlHandlersProviderframeworkonEvent/), 'Arn'] });
     t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.onEvent', Runtime: 'nodejs24.x' });
     t.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.isComplete', Runtime: 'nodejs24.x' });
   });

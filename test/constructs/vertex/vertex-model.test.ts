@@ -28,7 +28,7 @@ describe('VertexModel', () => {
     const [resource] = Object.values(t.findResources('Custom::VertexModel'));
     expect(JSON.parse(resource.Properties.Plan)).toEqual(ranker.vertex);
     expect(resource.Properties).toEqual(expect.objectContaining({ Model: 'search-ranker', Environment: 'prod', Protected: 'true', ServiceAccount: 'mlspec-deploy@acme-ml-prod.iam.gserviceaccount.com' }));
-    expect(resource.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VertexHandlerProviderframeworkonEvent/), 'Arn'] });
+    expect(resource.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^MlspecvertexHandlersProviderframeworkonEvent/), 'Arn'] });
     t.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Handler: 'index.onEvent', Timeout: 900, Environment: { Variables: { METADATA_SERVER_DETECTION: 'none' } } });
     t.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Handler: 'index.isComplete', Timeout: 300 });
     // The waiter asks every 30 s for up to an hour: 120 attempts.
@@ -42,10 +42,10 @@ describe('VertexModel', () => {
   it('no role has a managed AWS policy; the handlers’ role may only write its logs and decrypt its environment', () => {
     const roles = Object.values(t.findResources('AWS::IAM::Role'));
     expect(roles.map((r) => r.Properties.ManagedPolicyArns?.filter((a: unknown) => JSON.stringify(a).includes('arn:aws:iam::aws:policy')) ?? [])).toEqual([[], [], [], []]);
-    const [policy] = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^VertexHandlerRole') }] } }));
+    const [policy] = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^MlspecvertexHandlersRole') }] } }));
     expect(policy.Properties.PolicyDocument.Statement.map((s: { Action: unknown }) => s.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents'], 'kms:Decrypt']);
-    expect(Object.keys(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^VertexHandlerRole') }] } }))).toEqual([]);
-    for (const group of Object.values(t.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^VertexHandlerKey/), 'Arn'] });
+    expect(Object.keys(t.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^MlspecvertexHandlersRole') }] } }))).toEqual([]);
+    for (const group of Object.values(t.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^MlspecvertexHandlersKey/), 'Arn'] });
     expect(Object.keys(t.findResources('AWS::Logs::LogGroup'))).toHaveLength(3);
   });
 
@@ -66,4 +66,14 @@ describe('the bundle the construct ships', () => {
   it('exists after npm ci (prepare)', () => {
     expect(readFileSync(path.join(ROOT, 'dist/handlers/vertex/index.js'), 'utf8').length).toBeGreaterThan(100_000);
   });
+});
+
+test('VertexModels used alone in one stack share its one set of handlers (a stack-wide singleton)', () => {
+  const stack = newStack();
+  for (const id of ['A', 'B']) new VertexModel(stack, id, { plan: ranker.vertex!, model: `search-ranker-${id}`, environment: 'prod' });
+  const t = Template.fromStack(stack);
+  expect(Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.onEvent' } }))).toHaveLength(1);
+  expect(Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))).toHaveLength(1);
+  const tokens = Object.values(t.findResources('Custom::VertexModel')).map((r) => JSON.stringify(r.Properties.ServiceToken));
+  expect(new Set(tokens).size).toBe(1);
 });
