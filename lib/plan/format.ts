@@ -1,3 +1,4 @@
+import { handlerNames } from './names';
 import { formatDuration } from '../spec/values';
 import type { CostPlan, EnvironmentPlan, ModelPlan, Plan, RollbackPlan, RolloutPlan } from './types';
 
@@ -6,6 +7,8 @@ export function formatPlan(plan: Plan): string {
   const out: string[] = [];
   for (const env of plan.environments) {
     out.push(envHeader(env));
+    // mlspec's handlers, once per environment; every model stack below deploys after them.
+    if (env.aws) out.push(`  handlers: stack ${handlerNames(plan.project, env.name).stackName}`, '');
     for (const model of env.models) out.push(...modelBlock(model), '');
     out.push(`  total serving: ${usd(sum(env.models.flatMap((m) => [m.sagemaker?.cost, m.vertex?.cost, m.azureml?.cost]).map((c) => c?.servingPerMonthUsd)))} / month`, '');
   }

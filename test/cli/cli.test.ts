@@ -95,6 +95,7 @@ describe('mlspec plan', () => {
     expect(r.out).toMatch(/azureml +v8 +Standard_NC4as_T4_v3 +1 +1-4 +traffic 10/);
     expect(r.out).toMatch(/vertex +v4 +g2-standard-8 \+ NVIDIA_L4 +1 +2-6 +trafficSplit 25/);
     expect(r.out).toContain('rollout: canary 10% for 10m, then 100%; rollback when errors > 1% or p99 > 800ms');
+    expect(r.out).toContain('\n  handlers: stack acme-handlers-staging\n');
     // mlspec walks these steps on SageMaker too: no note that a new version gets its share in one update.
     expect(r.out).not.toContain('gets its share in one update');
     expect(r.out).not.toContain('prod');
