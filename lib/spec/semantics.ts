@@ -4,6 +4,7 @@ import { describeMiss, resolveSku } from './sku';
 import { suggestion } from '../util/suggest';
 import type { Environment, Model, Releases, Resources, Spec } from './types';
 import { parseDuration } from './values';
+import { isWorkspaceDatastoreUri, workspaceUriInRegistry } from './azure-uris';
 
 /** A cross-field rule broken: in which file, at which path, and what to do. */
 export interface SemanticIssue {
@@ -105,9 +106,16 @@ function checkModel(spec: Spec, modelName: string, model: Model, releases: Relea
 
   if (model.training) checkTraining(spec, modelName, model, used, envsUsing, needPerProvider, out);
 
+  // An Azure ML registry has no datastores: azureml://datastores/... only resolves inside a workspace.
+  const registryEnv = envsUsing('azureml').find(([, env]) => env.azure?.registry !== undefined);
   for (const [label, version] of Object.entries(model.versions)) {
     needPerProvider(version.artifact as Partial<Record<Provider, string>>, [...base, 'versions', label, 'artifact'], 'artifact', used);
     for (const [p, uri] of Object.entries(version.artifact) as [Provider, string][]) checkUri(p, uri, [...base, 'versions', label, 'artifact', p], out);
+    const azureUri = (version.artifact as Partial<Record<Provider, string>>).azureml;
+    if (registryEnv && azureUri && isWorkspaceDatastoreUri(azureUri)) {
+      const [envName, env] = registryEnv;
+      out.push({ file: 'spec', path: [...base, 'versions', label, 'artifact', 'azureml'], message: workspaceUriInRegistry(azureUri, env.azure!.registry!, envName) });
+    }
   }
   for (const [metric] of Object.entries(model.registry.gates)) {
     const known = new Set<string>([...Object.keys(model.training?.metrics ?? {}), ...Object.values(model.versions).flatMap((v) => Object.keys(v.metrics))]);

@@ -313,6 +313,19 @@ describe('semantic rules', () => {
   });
 });
 
+describe('Azure ML registries', () => {
+  it('refuse a workspace datastore path for a model registered in a registry, and accept a storage URI', () => {
+    const withRegistry = (uri: string) =>
+      mutate(withAzure(baseSpec()), (s) => {
+        s.environments.prod.azure.registry = 'acme-models';
+        for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.azureml = uri;
+      });
+    const errors = errorsOf(withRegistry('azureml://datastores/models/paths/fraud/'), baseReleases());
+    expect(errors.some((e) => e.includes('is a path in a workspace datastore') && e.includes('registry "acme-models" (environments.prod.azure.registry)'))).toBe(true);
+    expect(errorsOf(withRegistry('https://acmemodels.blob.core.windows.net/fraud/'), baseReleases()).filter((e) => e.includes('workspace datastore'))).toEqual([]);
+  });
+});
+
 function training() {
   return {
     image: { sagemaker: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.5-gpu' },

@@ -4,6 +4,7 @@ import type { AzureMlDeploymentPlan, AzureMlModelPlan } from '../../plan/types';
 import { describeSplit, rollbackReason, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 import { armRequest, type AzureMlClients } from './clients';
 import { CONTAINER_ROUTES } from '../container';
+import { isWorkspaceDatastoreUri, workspaceUriInRegistry } from '../../spec/azure-uris';
 
 /** Who is being reconciled, for error messages. */
 export interface AzureMlTarget {
@@ -46,7 +47,7 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
   const { resourceGroup: rg, workspace: ws } = plan;
   const lro = { updateIntervalInMs: options.updateIntervalInMs };
 
-  await registerVersions(plan, clients, call);
+  await registerVersions(plan, clients, call, target);
   const serving = plan.serving;
   if (!serving) return {};
 
@@ -197,10 +198,13 @@ export function modelVersionId(plan: AzureMlModelPlan, label: string): string {
 }
 
 /** Declared versions with an artifact become model versions `<label>`, tagged with their metrics; never deleted. */
-async function registerVersions(plan: AzureMlModelPlan, clients: AzureMlClients, call: Call): Promise<void> {
+async function registerVersions(plan: AzureMlModelPlan, clients: AzureMlClients, call: Call, target: AzureMlTarget): Promise<void> {
   const declared = plan.versions.filter((v) => v.path !== undefined);
   const body = (v: (typeof declared)[number]) => ({ properties: { modelUri: v.path!, modelType: 'custom_model', tags: v.tags, description: `mlspec version ${v.label}` } });
   if (plan.registry) {
+    // A registry has no datastores: a workspace-relative azureml://datastores/... path cannot be registered there.
+    const relative = declared.find((v) => isWorkspaceDatastoreUri(v.path!));
+    if (relative) throw new AzureMlError(`azureml: ${target.model} in ${target.environment}: version ${relative.label}: ${workspaceUriInRegistry(relative.path!, plan.registry, target.environment)}`);
     // Registries are not in the 2022-10-01 SDK: raw 2024-04-01 calls through its pipeline.
     const base = `${registryId(plan)}/models/${plan.modelName}/versions`;
     const listed = await call('list registry model versions', () => getOrUndefined(() => armRequest(clients, 'GET', base)));

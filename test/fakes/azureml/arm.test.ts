@@ -13,15 +13,46 @@ describe('the fake ARM holds requests to the real contract', () => {
   });
   afterEach(() => fake.stop());
 
-  it('checks bodies against the SDK’s mappers: unknown, missing, mistyped and enum values, naming the path', async () => {
+  it('checks SDK bodies against the SDK’s mappers, naming the path and api-version', async () => {
     const clients = fakeClients(fake);
     await expect(
-      armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', identity: { type: 'SystemAssigned', principalId: 'x' }, properties: { authMode: 'Key', traffic: { a: '10' }, colour: 'blue' } }),
-    ).rejects.toThrow('BadRequest: identity.principalId is read-only; properties.traffic.a must be a number; properties.colour is not a property of OnlineEndpointProperties');
+      armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', identity: { type: 'SystemAssigned', principalId: 'x' }, properties: { authMode: 'Key', traffic: { a: '10' }, colour: 'blue' } }, '2022-10-01'),
+    ).rejects.toThrow('BadRequest: identity.principalId is read-only; properties.traffic.a must be a number; properties.colour is not a property of OnlineEndpointProperties (api-version 2022-10-01)');
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { properties: {} }, '2022-10-01')).rejects.toThrow('BadRequest: properties.authMode is required; location is required (api-version 2022-10-01)');
+  });
+
+  it('checks raw bodies against Azure’s published specification of their api-version: required, additionalProperties false, read-only, types, enums, kinds', async () => {
+    const clients = fakeClients(fake);
     await expect(
-      armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1/deployments/v7`, { location: 'eastus', properties: { endpointComputeType: 'Serverless' } }),
-    ).rejects.toThrow("BadRequest: properties.endpointComputeType 'Serverless' is not a known kind");
-    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { properties: {} })).rejects.toThrow('BadRequest: properties.authMode is required; location is required');
+      armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', identity: { type: 'SystemAssigned', principalId: 'x' }, properties: { authMode: 'Token', traffic: { a: 10.5 }, colour: 'blue' } }),
+    ).rejects.toThrow('BadRequest: identity.principalId is read-only; properties.authMode must be one of AMLToken, Key, AADToken; properties.traffic.a must be an integer; properties.colour is not a property of OnlineEndpoint (api-version 2024-04-01)');
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1/deployments/v7`, { location: 'eastus', properties: { endpointComputeType: 'Serverless' } })).rejects.toThrow(
+      "BadRequest: properties.endpointComputeType 'Serverless' is not a kind of OnlineDeployment (api-version 2024-04-01)",
+    );
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { properties: {} })).rejects.toThrow('BadRequest: properties.authMode is required; location is required (api-version 2024-04-01)');
+  });
+
+  it('takes a deployment’s dataCollector only where the specification defines it: 2024-04-01 yes, the SDK’s 2022-10-01 no', async () => {
+    const clients = fakeClients(fake);
+    fake.modelVersions.set('m/1', { id: `${WS}/models/m/versions/1` });
+    await armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', properties: { authMode: 'Key' } });
+    const collection = { dataCollectionMode: 'Enabled', samplingRate: 0.2 };
+    const body = (dataCollector: unknown) => ({ location: 'eastus', sku: { name: 'Default', capacity: 1 }, properties: { endpointComputeType: 'Managed', model: `${WS}/models/m/versions/1`, instanceType: 'Standard_DS3_v2', dataCollector } });
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1/deployments/v1`, body({ collections: { request: collection } }), '2022-10-01')).rejects.toThrow(
+      'BadRequest: properties.dataCollector is not a property of ManagedOnlineDeployment (api-version 2022-10-01)',
+    );
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1/deployments/v1`, body({ collections: { request: { ...collection, dataCollectionMode: 'On' } }, rollingRate: 'Week', sampling: 1 }))).rejects.toThrow(
+      'BadRequest: properties.dataCollector.collections.request.dataCollectionMode must be one of Enabled, Disabled; properties.dataCollector.rollingRate must be one of Year, Month, Day, Hour, Minute; properties.dataCollector.sampling is not a property of DataCollector (api-version 2024-04-01)',
+    );
+    await armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1/deployments/v1`, body({ collections: { request: collection, response: collection }, rollingRate: 'Hour' }));
+    expect((await armRequest(clients, 'GET', `${WS}/onlineEndpoints/e1/deployments/v1`)).body?.properties.dataCollector.rollingRate).toBe('Hour');
+  });
+
+  it('refuses a raw api-version whose specification it has not copied, rather than guess', async () => {
+    const clients = fakeClients(fake);
+    await expect(armRequest(clients, 'PUT', `${WS}/onlineEndpoints/e1`, { location: 'eastus', properties: { authMode: 'Key' } }, '2024-10-01')).rejects.toThrow(
+      "InvalidApiVersionParameter: The fake has no copy of the OnlineEndpointTrackedResource definitions of api-version '2024-10-01'",
+    );
   });
 
   it('accepts mirrorTraffic only at 2024-04-01 and enforces ARM’s traffic rules', async () => {

@@ -4,14 +4,17 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { specDefinitions, validateAgainstSpec } from './spec/validate';
 
 /**
  * A stateful fake of Azure Resource Manager for Azure Machine Learning (Microsoft.MachineLearningServices)
  * and Azure Monitor's metrics API, over HTTPS on 127.0.0.1 so the real `AzureMachineLearningWorkspaces`
  * client (whose bearer-token policy refuses plain HTTP) and `MetricsQueryClient` talk to it unchanged.
  *
- * - Bodies are checked against the SDK's own serialization mappers (2022-10-01), plus the fields the
- *   2024-04-01 contract adds that we send raw (`mirrorTraffic`); registries answer at 2024-04-01 only.
+ * - Bodies at the SDK's api-version (2022-10-01) are checked against the SDK's own serialization
+ *   mappers (generated from that version's specification). Raw bodies at a newer api-version are
+ *   checked against Azure's published specification of that version, copied in ./spec (see its
+ *   README); an api-version with no copy there is refused. Registries answer at 2024-04-01 or later.
  * - Long-running operations answer like ARM: PUT 201/200 with `Azure-AsyncOperation`; PATCH and
  *   DELETE 202 with `Location` and `Azure-AsyncOperation`; the status URL says InProgress for
  *   `operationPolls` polls, then Succeeded or Failed.
@@ -22,6 +25,8 @@ import * as vm from 'node:vm';
 const TLS = path.join(__dirname, 'arm-tls');
 const RP = 'Microsoft.MachineLearningServices';
 const NEW_API = '2024-04-01';
+/** The api-version of @azure/arm-machinelearning 2.1.1. */
+const SDK_API = '2022-10-01';
 
 type Obj = Record<string, any>;
 
@@ -228,7 +233,7 @@ export class FakeArm {
       const current = this.get(this.endpoints, name, 'Online endpoint');
       return this.longRunning('PATCH', p, () => Object.assign(current, { tags: body!.tags ?? current.tags, identity: body!.identity ?? current.identity }));
     }
-    this.check('OnlineEndpoint', body, apiVersion, apiVersion >= NEW_API ? { OnlineEndpointProperties: { mirrorTraffic: { serializedName: 'mirrorTraffic', type: { name: 'Dictionary', value: { type: { name: 'Number' } } } } } } : {});
+    this.check('OnlineEndpoint', body, apiVersion, 'OnlineEndpointTrackedResource');
     if (!/^[a-zA-Z][a-zA-Z0-9-]{0,30}[a-zA-Z0-9]$/.test(name)) throw { status: 400, code: 'BadRequest', message: `Endpoint name ${name} is invalid: use 3-32 letters, digits and dashes, starting with a letter.` };
     const existing = this.endpoints.get(name);
     const traffic: Record<string, number> = body!.properties.traffic ?? {};
@@ -246,7 +251,7 @@ export class FakeArm {
     const key = `${endpointName}/${name}`;
     if (method === 'GET') return { status: 200, body: deploymentView(this.get(this.deployments, key, 'Online deployment'), apiVersion) };
     // Like ARM, the body's shape is checked before the resources it names.
-    if (method === 'PUT') this.check('OnlineDeployment', body, apiVersion, apiVersion >= NEW_API ? { ManagedOnlineDeployment: { dataCollector: { serializedName: 'dataCollector', type: { name: 'Composite', className: 'DataCollector' } } } } : {});
+    if (method === 'PUT') this.check('OnlineDeployment', body, apiVersion, 'OnlineDeploymentTrackedResource');
     const endpoint = this.get(this.endpoints, endpointName, 'Online endpoint');
     if (method === 'DELETE') {
       if (!this.deployments.has(key)) return { status: 204 };
@@ -283,7 +288,7 @@ export class FakeArm {
     if (!version) return { status: 200, body: { value: [...this.registryModelVersions].filter(([k]) => k.startsWith(`${registry}/${model}/`)).map(([, v]) => v) } };
     const key = `${registry}/${model}/${version}`;
     if (method === 'GET') return { status: 200, body: this.get(this.registryModelVersions, key, 'Model version') };
-    this.check('ModelVersion', body, apiVersion);
+    this.check('ModelVersion', body, apiVersion, 'ModelVersionResource');
     // Registry writes are long-running (202 + Location); the version exists once the operation is done.
     const resource = this.resource(p, version, `${RP}/registries/models/versions`, body!);
     resource.properties.provisioningState = 'Succeeded';
@@ -433,13 +438,19 @@ export class FakeArm {
     return { ...structuredClone(body), id, name, type, properties: structuredClone(body.properties ?? {}), systemData: { createdAt: at, createdBy: 'mlspec', lastModifiedAt: at } };
   }
 
-  /** Checks a body against the SDK mapper of `className` (with `extra` properties allowed per class). */
-  private check(className: string, body: Obj | undefined, apiVersion: string, extra: Record<string, Record<string, Obj>> = {}): void {
-    if (apiVersion !== '2022-10-01' && apiVersion < NEW_API) throw { status: 400, code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is not supported.` };
+  /**
+   * Checks a body: at the SDK's api-version against its mapper `className`; at any other against the
+   * published specification's `specName` for that api-version (test/fakes/azureml/spec), which must
+   * have been copied. Errors name the path and the api-version.
+   */
+  private check(className: string, body: Obj | undefined, apiVersion: string, specName?: string): void {
+    if (apiVersion !== SDK_API && apiVersion < NEW_API) throw { status: 400, code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is not supported.` };
     if (body === undefined) throw { status: 400, code: 'BadRequest', message: 'The request body is required.' };
-    const errors: string[] = [];
-    checkValue({ ...loadMappers(), ...NEW_MAPPERS }, { type: { name: 'Composite', className } }, body, '', errors, extra);
-    if (errors.length) throw { status: 400, code: 'BadRequest', message: errors.join('; ') };
+    let errors: string[] = [];
+    if (apiVersion === SDK_API) checkValue(loadMappers(), { type: { name: 'Composite', className } }, body, '', errors, {});
+    else if (specName && specDefinitions(apiVersion)) errors = validateAgainstSpec(apiVersion, specName, body);
+    else throw { status: 400, code: 'InvalidApiVersionParameter', message: `The fake has no copy of the ${specName ?? className} definitions of api-version '${apiVersion}' (test/fakes/azureml/spec); copy them from Azure's published specification before sending at that version.` };
+    if (errors.length) throw { status: 400, code: 'BadRequest', message: `${errors.join('; ')} (api-version ${apiVersion})` };
   }
 }
 
@@ -449,34 +460,6 @@ function deploymentView(d: Obj, apiVersion: string): Obj {
   const { dataCollector: _, ...properties } = d.properties;
   return { ...d, properties };
 }
-
-/** The 2024-04-01 classes we send that the 2022-10-01 mappers lack (shapes from the 2024-04-01 reference). */
-const NEW_MAPPERS: Obj = {
-  DataCollector: {
-    type: {
-      name: 'Composite',
-      className: 'DataCollector',
-      modelProperties: {
-        collections: { serializedName: 'collections', required: true, type: { name: 'Dictionary', value: { type: { name: 'Composite', className: 'DataCollectionConfiguration' } } } },
-        requestLogging: { serializedName: 'requestLogging', type: { name: 'Composite', className: 'RequestLogging' } },
-        rollingRate: { serializedName: 'rollingRate', type: { name: 'Enum', allowedValues: ['Year', 'Month', 'Day', 'Hour', 'Minute'] } },
-      },
-    },
-  },
-  DataCollectionConfiguration: {
-    type: {
-      name: 'Composite',
-      className: 'DataCollectionConfiguration',
-      modelProperties: {
-        clientId: { serializedName: 'clientId', type: { name: 'String' } },
-        dataCollectionMode: { serializedName: 'dataCollectionMode', type: { name: 'Enum', allowedValues: ['Enabled', 'Disabled'] } },
-        dataId: { serializedName: 'dataId', type: { name: 'String' } },
-        samplingRate: { serializedName: 'samplingRate', type: { name: 'Number' } },
-      },
-    },
-  },
-  RequestLogging: { type: { name: 'Composite', className: 'RequestLogging', modelProperties: { captureHeaders: { serializedName: 'captureHeaders', type: { name: 'Sequence', element: { type: { name: 'String' } } } } } } },
-};
 
 const ONE_OF = {
   statistic: ['Average', 'Min', 'Max', 'Sum', 'Count'],

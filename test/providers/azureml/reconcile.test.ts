@@ -65,6 +65,24 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     expect(put()).toEqual(['2024-04-01']);
   });
 
+  it('with data capture on, a re-run writes nothing and a traffic-only change is one endpoint PUT (bodies checked against the 2024-04-01 specification)', async () => {
+    const capture = (release: string) => {
+      const plan = azurePlan(release);
+      return { ...plan, serving: { ...plan.serving!, dataCapturePercent: 20 } };
+    };
+    await reconcileAzureMl(capture('{ traffic: { "7": 90, "8": 10 } }'), target, clients, fast);
+    expect(fake.calls.filter((c) => c.method === 'PUT' && /deployments\/v\d$/.test(c.path)).map((c) => c.apiVersion)).toEqual(['2024-04-01', '2024-04-01']);
+    // The deployments are read back at the version they were written at, so the collector compares equal.
+    expect(fake.calls.filter((c) => c.method === 'GET' && /\/deployments$/.test(c.path)).map((c) => c.apiVersion)).toEqual(['2024-04-01']);
+    fake.resetCounts();
+    await reconcileAzureMl(capture('{ traffic: { "7": 90, "8": 10 } }'), target, clients, fast);
+    expect(fake.writes).toBe(0);
+    await reconcileAzureMl(capture('{ traffic: { "7": 50, "8": 50 } }'), target, clients, fast);
+    expect(fake.writes).toBe(1);
+    expect(fake.count('PUT', /\/onlineEndpoints\/[^/]+$/)).toBe(1);
+    expect(endpoint().properties.traffic).toEqual({ v7: 50, v8: 50 });
+  });
+
   it('a plan slice without serving keeps the registry alone', async () => {
     const { serving: _, ...registryOnly } = azurePlan('{ traffic: { "7": 100 } }');
     expect(await reconcileAzureMl(registryOnly, target, clients, fast)).toEqual({});
@@ -186,7 +204,9 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
   });
 
   it('a registry named in the azure block holds the versions (raw 2024-04-01 calls)', async () => {
-    const plan = { ...azurePlan('{ traffic: { "7": 100 } }'), registry: 'acme-models' };
+    // A registry has no datastores: its versions point at storage URIs, not azureml://datastores/... paths.
+    const base = azurePlan('{ traffic: { "7": 100 } }');
+    const plan = { ...base, registry: 'acme-models', versions: base.versions.map((v) => ({ ...v, path: `https://acmemodels.blob.core.windows.net/fraud/${v.label}/` })) };
     await reconcileAzureMl(plan, target, clients, fast);
     expect([...fake.registryModelVersions.keys()].sort()).toEqual(['acme-models/acme-fraud-detector/7', 'acme-models/acme-fraud-detector/8', 'acme-models/acme-fraud-detector/9']);
     expect(fake.calls.filter((c) => c.path.includes('/registries/') && c.method === 'PUT').map((c) => c.apiVersion)).toEqual(['2024-04-01', '2024-04-01', '2024-04-01']);
@@ -194,6 +214,14 @@ describe('Azure ML reconciler against the fake ARM (real arm-machinelearning cli
     expect((fake.deployments.get('acme-fraud-detector-staging/v7') as any).properties.model).toBe('azureml://registries/acme-models/models/acme-fraud-detector/versions/7');
     fake.resetCounts();
     await reconcileAzureMl(plan, target, clients, fast);
+    expect(fake.writes).toBe(0);
+  });
+
+  it('a workspace datastore path is not registered in a registry: the run stops before writing, saying why', async () => {
+    const plan = { ...azurePlan('{ traffic: { "7": 100 } }'), registry: 'acme-models' };
+    await expect(reconcileAzureMl(plan, target, clients, fast)).rejects.toThrow(
+      'azureml: fraud-detector in staging: version 7: "azureml://datastores/models/paths/fraud/7/" is a path in a workspace datastore, and versions of this model are registered in the Azure ML registry "acme-models"',
+    );
     expect(fake.writes).toBe(0);
   });
 });
