@@ -110,6 +110,8 @@ describe('mlspec train --wait, one training run (no tuning)', () => {
     expect(pkg.ModelApprovalStatus).toBe('PendingManualApproval');
     expect(pkg.CustomerMetadataProperties).toEqual(expect.objectContaining({ 'metric:accuracy': '0.97', 'metric:f1': '0.95', 'metric:val_f1': '0.93' }));
     expect(pkg.InferenceSpecification.Containers[0].Image).toBe('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-gpu');
+    // Named by its number, so label lookups leave it out of their scans.
+    expect(fake.tags.get(pkg.ModelPackageArn)).toEqual(expect.objectContaining({ 'mlspec:trained': 'true' }));
 
     // --set reached the job: as a hyperparameter and as the command's argument.
     const described = await fake.clients().sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: [...fake.pipelines.trainingJobs.keys()][0] }));

@@ -15,6 +15,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { unlessMissing } from './missing';
+import { TRAINED_TAG } from './training';
 
 /**
  * The SageMaker model registry, written so a registry kept from a deleted stack is taken back
@@ -105,12 +106,12 @@ const LABEL_TAG = `Tags.${VERSION_KEY}`;
 const SEARCH_PAGE = 100;
 
 /** The group's packages that match `filter`, newest first, a page (one Search call) at a time. */
-async function* searchGroup(sm: SageMakerClient, group: string, filter: Filter): AsyncGenerator<ModelPackage> {
+async function* searchGroup(sm: SageMakerClient, group: string, ...filters: Filter[]): AsyncGenerator<ModelPackage> {
   let token: string | undefined;
   do {
     const page = await sm.send(new SearchCommand({
       Resource: 'ModelPackage',
-      SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'Equals', Value: group }, filter], Operator: 'And' },
+      SearchExpression: { Filters: [{ Name: 'ModelPackageGroupName', Operator: 'Equals', Value: group }, ...filters], Operator: 'And' },
       SortBy: 'CreationTime',
       SortOrder: 'Descending',
       MaxResults: SEARCH_PAGE,
@@ -124,14 +125,16 @@ async function* searchGroup(sm: SageMakerClient, group: string, filter: Filter):
 /**
  * The group's newest package that carries `label` (its `mlspec:version` metadata decides), if any.
  * First by the label's tag: one Search call for what mlspec registered. Then among the packages
- * without that tag (registered by earlier mlspec releases, by hand, or trained by the pipeline),
+ * without that tag (registered by earlier mlspec releases or by hand; trained versions carry
+ * `mlspec:trained` and are left out),
  * newest first, 100 a call: a cost that grows with those alone, and shrinks as ensureVersion tags
  * what it takes back. A tagged package of the label is preferred to an untagged one.
  */
 export async function findVersion(sm: SageMakerClient, group: string, label: string): Promise<ModelPackage | undefined> {
   const labelled = (p: ModelPackage) => p.CustomerMetadataProperties?.[VERSION_KEY] === label;
   for await (const p of searchGroup(sm, group, { Name: LABEL_TAG, Operator: 'Equals', Value: label })) if (labelled(p)) return p;
-  for await (const p of searchGroup(sm, group, { Name: LABEL_TAG, Operator: 'NotExists' })) if (labelled(p)) return p;
+  // Trained versions (tagged mlspec:trained by the training pipeline) carry no label metadata: not scanned.
+  for await (const p of searchGroup(sm, group, { Name: LABEL_TAG, Operator: 'NotExists' }, { Name: `Tags.${TRAINED_TAG}`, Operator: 'NotExists' })) if (labelled(p)) return p;
   return undefined;
 }
 

@@ -48,6 +48,9 @@ export interface RunParameter {
   readonly kind: 'hyperparameter' | 'input';
 }
 
+/** The tag a trained version's package carries (its label is its version number, not `mlspec:version`). */
+export const TRAINED_TAG = 'mlspec:trained';
+
 /** Step names, as `mlspec train --wait` reports them. */
 export const STEPS = { train: 'Train', tune: 'Tune', bestTrial: 'BestTrial', register: 'Register' } as const;
 
@@ -294,6 +297,8 @@ function registerStep(model: ModelPlan, sm: SageMakerModelPlan, t: SageMakerTrai
         'mlspec:pipelineExecution': join(get('Execution.PipelineExecutionArn')),
       },
       MetadataProperties: { GeneratedBy: get('Execution.PipelineExecutionArn') },
+      // Trained versions are named by their package number: the tag keeps them out of the label lookups' scans.
+      Tags: [{ Key: TRAINED_TAG, Value: 'true' }],
     },
   };
 }

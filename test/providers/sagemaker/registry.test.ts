@@ -57,6 +57,19 @@ describe('a version is found by its label at a cost that does not grow with the 
     return fake.calls.slice(from);
   }
 
+  it('1,000 trained versions (tagged mlspec:trained by the pipeline) cost a new label no scan', async () => {
+    for (let i = 0; i < 1000; i++) {
+      fake.smCreateModelPackage({
+        ModelPackageGroupName: GROUP,
+        CustomerMetadataProperties: { 'metric:accuracy': '0.97' },
+        InferenceSpecification: { Containers: [{ Image: IMAGE, ModelDataUrl: `s3://acme-models/fraud/run-${i}/output/model.tar.gz` }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+        Tags: [{ Key: 'mlspec:trained', Value: 'true' }],
+      });
+    }
+    // One Search by the label's tag, one over the untagged packages: empty, since the trained ones are left out.
+    expect(await calls(() => findVersion(fake.clients().sagemaker, GROUP, 'l1'))).toEqual(['SageMaker.Search', 'SageMaker.Search']);
+  });
+
   it('the oldest of 1,000 versions mlspec registered: one call', async () => {
     seed(1000, true);
     let found: Awaited<ReturnType<typeof findVersion>>;
