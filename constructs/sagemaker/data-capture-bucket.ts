@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
@@ -71,6 +71,10 @@ export class DataCaptureBucket extends Construct {
       serverAccessLogsPrefix: props.serverAccessLogsPrefix ?? 'data-capture/',
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    if (props.serverAccessLogsBucket && !(props.serverAccessLogsBucket instanceof s3.Bucket)) {
+      // An imported target (the handlers stack's access-log bucket) grants S3 log delivery in its own policy.
+      Annotations.of(this.bucket).acknowledgeWarning('@aws-cdk/aws-s3:accessLogsPolicyNotAdded', 'The target bucket grants logging.s3.amazonaws.com in its own bucket policy (constructs/handlers-stack.ts).');
+    }
     acknowledge(this.bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
       'Captured inference data is a sample for monitoring, versioned and retained in place; cross-region replication is an account-level backup decision, not made per endpoint.');
   }

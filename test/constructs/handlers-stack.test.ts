@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { addModelStacks, ModelStack } from '../../constructs';
 import { HandlersStack } from '../../constructs/handlers-stack';
 import { resolvePlan } from '../../lib/plan';
@@ -94,6 +94,10 @@ describe('lean model stacks: the bundled example', () => {
     expect(resources('EndpointConfigs')).toContain('endpoint-config/acme-*');
     expect(resources('Traffic')).toContain('endpoint/acme-*');
     expect(sm.find((s) => s.Sid === 'ModelKeys')?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/mlspec:project': 'acme' } });
+  });
+
+  test('no stack carries a warning: the capture buckets log to the handlers stack\'s bucket, whose policy grants S3 log delivery', () => {
+    for (const stack of [...handlerStacks, ...modelStacks]) expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   test('cdk-nag AwsSolutions and NIST 800-53 R5: both kinds of stack are clean', () => {
