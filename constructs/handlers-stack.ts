@@ -8,7 +8,9 @@ import type { EnvironmentPlan, ModelPlan } from '../lib/plan/types';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 import { allowAzureSignIn, AZUREML_NETWORK_REASON } from './azureml/azureml-model';
 import { ReconcilerProvider, reconcilerServiceToken, type IReconcilerHandlers } from './reconciler-provider';
+import { endpointRights } from './sagemaker/endpoint-handler';
 import { HandlerFunction, SharedSageMakerHandler, type ISageMakerHandler } from './sagemaker/handler-function';
+import { registryRights } from './sagemaker/model-registry';
 import { VERTEX_HANDLER_ENVIRONMENT, VERTEX_NETWORK_REASON } from './vertex/vertex-model';
 
 /** The handlers a model stack's custom resources and pipelines use in one environment. */
@@ -179,57 +181,42 @@ export class HandlersStack extends Stack {
  * variant scaling and training steps in the environment's account and region, nothing else.
  */
 function sageMakerRights(stack: Stack, project: string): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
-  const arn = (resource: string, resourceName: string, arnFormat = ArnFormat.SLASH_RESOURCE_NAME) => stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat });
-  const groups = arn('model-package-group', `${project}-*`);
-  const packages = arn('model-package', `${project}-*/*`);
-  const endpoints = arn('endpoint', `${project}-*`);
-  const configs = arn('endpoint-config', `${project}-*`);
+  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
+  const registries = registryRights(arn('model-package-group', `${project}-*`), arn('model-package', `${project}-*/*`));
+  const endpoints = endpointRights(stack, {
+    endpoints: arn('endpoint', `${project}-*`),
+    configs: arn('endpoint-config', `${project}-*`),
+    scalingAlarmsOf: `${project}-*`,
+    autoscaling: true,
+    // CreateEndpointConfig with a KmsKeyId checks that the caller may use the key: the model stacks' keys, by their project tag.
+    keys: modelKeys(stack, project),
+  });
   const tuningJobs = arn('hyper-parameter-tuning-job', '*');
   const trainingJobs = arn('training-job', '*');
-  const keys = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
-  const targets = stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' });
-  const alarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `TargetTracking-endpoint/${project}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-  const statements = [
-    new iam.PolicyStatement({ sid: 'Registries', actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groups] }),
-    new iam.PolicyStatement({ sid: 'Versions', actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'], resources: [groups, packages] }),
-    new iam.PolicyStatement({ sid: 'RegistryTags', actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groups, packages] }),
-    // Finding a version by its label is one Search of the group's packages by their mlspec:version tag.
-    new iam.PolicyStatement({ sid: 'FindRegistryVersions', actions: ['sagemaker:Search'], resources: ['*'] }),
-    new iam.PolicyStatement({ sid: 'EndpointConfigs', actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DescribeEndpointConfig'], resources: [configs] }),
-    new iam.PolicyStatement({ sid: 'Traffic', actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'], resources: [endpoints] }),
-    // CreateEndpointConfig with a KmsKeyId checks that the caller may use the key: the model stacks' keys, by their project tag.
-    new iam.PolicyStatement({ sid: 'ModelKeys', actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [keys], conditions: { StringEquals: { 'aws:ResourceTag/mlspec:project': project } } }),
-    new iam.PolicyStatement({ sid: 'ReadScalingState', actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'], resources: ['*'] }),
-    new iam.PolicyStatement({
-      sid: 'Scaling',
-      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:DeregisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeleteScalingPolicy'],
-      resources: [targets],
-    }),
-    // Target tracking makes its alarms as the caller: TargetTracking-endpoint/<name>/variant/<variant>-AlarmHigh-<id>.
-    new iam.PolicyStatement({ sid: 'ScalingAlarms', actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'], resources: [alarms] }),
-    // The first registration in an account creates Application Auto Scaling's SageMaker role.
-    new iam.PolicyStatement({
-      sid: 'ScalingServiceRole',
-      actions: ['iam:CreateServiceLinkedRole'],
-      resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
-      conditions: { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
-    }),
-    // A tuning pipeline's BestTrial step reads the tuning job and its best trial.
-    new iam.PolicyStatement({ sid: 'ReadBestTrial', actions: ['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:DescribeTrainingJob'], resources: [tuningJobs, trainingJobs] }),
-  ];
-  const wildcards: Array<[string, string]> = [
-    [groups, 'Registries of this project only: every group is named <project>-<model>.'],
-    [packages, 'Versions of this project\'s groups only; SageMaker numbers them at registration.'],
-    ['*', 'Search, DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read (the handler searches this project\'s groups only).'],
-    [configs, 'Endpoint configs of this project only: <project>-<model>-<env>-<hash of their contents>.'],
-    [endpoints, 'Endpoints of this project only: <project>-<model>-<env>.'],
-    [keys, 'Model stacks\' keys are created per stack; the condition limits the grant to keys tagged with this project.'],
-    [targets, 'Scalable targets are named by random ARNs Application Auto Scaling assigns at registration; the handler only calls these actions with this project\'s endpoint variants.'],
-    [alarms, 'Target tracking names its alarms with a random suffix; the pattern covers this project\'s endpoints only.'],
-    [tuningJobs, 'Tuning jobs are named by SageMaker Pipelines at run time.'],
-    [trainingJobs, 'Trial jobs are named by the tuning job at run time.'],
-  ];
-  return { statements, wildcards };
+  return {
+    statements: [
+      ...registries.statements,
+      ...endpoints.statements,
+      // A tuning pipeline's BestTrial step reads the tuning job and its best trial.
+      new iam.PolicyStatement({ actions: ['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:DescribeTrainingJob'], resources: [tuningJobs, trainingJobs] }),
+    ],
+    wildcards: [
+      ...[...registries.wildcards, ...endpoints.wildcards].filter(([r]) => r !== '*'),
+      ['*', 'Search, DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read (the handler searches this project\'s groups only).'],
+      [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' }), 'Model stacks\' keys are created per stack; the condition limits the grant to keys tagged with this project.'],
+      [tuningJobs, 'Tuning jobs are named by SageMaker Pipelines at run time.'],
+      [trainingJobs, 'Trial jobs are named by the tuning job at run time.'],
+    ],
+  };
+}
+
+/** kms:CreateGrant and DescribeKey on the keys tagged with the project (model stacks' keys). */
+function modelKeys(stack: Stack, project: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+    resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+    conditions: { StringEquals: { 'aws:ResourceTag/mlspec:project': project } },
+  });
 }
 
 /** Whether a model's SageMaker endpoint walks canary or linear steps through mlspec's staged rollouts. */
@@ -255,7 +242,7 @@ function rolloutRights(stack: Stack, project: string): { statements: iam.PolicyS
     new iam.PolicyStatement({ sid: 'RetireConfigs', actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig', 'sagemaker:UpdateEndpoint'], resources: [configs] }),
     // The rollback alarms are named <endpoint>-<variant>-<signal>.
     new iam.PolicyStatement({ sid: 'ReadRollbackAlarms', actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
-    new iam.PolicyStatement({ sid: 'ModelKeys', actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [keys], conditions: { StringEquals: { 'aws:ResourceTag/mlspec:project': project } } }),
+    modelKeys(stack, project),
     new iam.PolicyStatement({ sid: 'ReadScalingState', actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'], resources: ['*'] }),
     new iam.PolicyStatement({ sid: 'DeregisterRetired', actions: ['application-autoscaling:DeregisterScalableTarget'], resources: [targets] }),
   ];

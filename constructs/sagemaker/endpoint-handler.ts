@@ -43,37 +43,14 @@ export class EndpointHandler extends Construct {
     const endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: name.toLowerCase() });
     // Configs are named <endpoint>-<hash>; SageMaker lower-cases names in ARNs.
     const configArns = stack.formatArn({ service: 'sagemaker', resource: 'endpoint-config', resourceName: `${name.slice(0, 63 - 11).toLowerCase()}-*` });
-    const statements = [
-      new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DescribeEndpointConfig'], resources: [configArns] }),
-      new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'], resources: [endpointArn] }),
+    const { statements, wildcards } = endpointRights(stack, {
+      endpoints: endpointArn,
+      configs: configArns,
+      scalingAlarmsOf: name,
       // CreateEndpointConfig with a KmsKeyId checks that the caller may use the key.
-      new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [key.keyArn] }),
-    ];
-    const wildcards: Array<[string, string]> = [[configArns, 'Endpoint configs are named <endpoint>-<hash of their contents>: the policy covers this endpoint\'s prefix only.']];
-    if (props.autoscaling) {
-      const targetArns = stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' });
-      const alarmArns = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `TargetTracking-endpoint/${name}/variant/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      statements.push(
-        new iam.PolicyStatement({ sid: 'ReadScalingState', actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'], resources: ['*'] }),
-        new iam.PolicyStatement({
-          actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:DeregisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeleteScalingPolicy'],
-          resources: [targetArns],
-        }),
-        // Target tracking makes its alarms as the caller: TargetTracking-endpoint/<name>/variant/<variant>-AlarmHigh-<id>.
-        new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'], resources: [alarmArns] }),
-        // The first registration in an account creates Application Auto Scaling's SageMaker role.
-        new iam.PolicyStatement({
-          actions: ['iam:CreateServiceLinkedRole'],
-          resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
-          conditions: { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
-        }),
-      );
-      wildcards.push(
-        ['*', 'DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read.'],
-        [targetArns, 'Scalable targets are named by random ARNs Application Auto Scaling assigns at registration; the handler only calls these actions with this endpoint\'s variant resource ids.'],
-        [alarmArns, 'Target tracking names its alarms with a random suffix; the pattern covers this endpoint\'s variants only.'],
-      );
-    }
+      keys: new iam.PolicyStatement({ actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [key.keyArn] }),
+      autoscaling: props.autoscaling,
+    });
     if (props.shared) {
       props.shared.allow(statements, wildcards);
       this.serviceToken = props.shared.serviceToken;
@@ -87,4 +64,54 @@ export class EndpointHandler extends Construct {
       this.ready = fn.ready;
     }
   }
+}
+
+/** Which endpoints a handler serves: ARNs (or patterns) of the endpoints and configs, the endpoint name the scaling alarms carry, the key grant. */
+export interface EndpointScope {
+  readonly endpoints: string;
+  readonly configs: string;
+  /** An endpoint name or name pattern (`<project>-*`): target tracking names its alarms `TargetTracking-endpoint/<name>/...`. */
+  readonly scalingAlarmsOf: string;
+  /** The statement that lets CreateEndpointConfig use the config's key. */
+  readonly keys: iam.PolicyStatement;
+  readonly autoscaling: boolean;
+}
+
+/**
+ * What the SageMaker handler needs for endpoints' configs, traffic and variant scaling: one
+ * endpoint's (`EndpointHandler`) or, by name pattern, a project's (the handlers stack).
+ */
+export function endpointRights(stack: Stack, scope: EndpointScope): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
+  const statements = [
+    new iam.PolicyStatement({ actions: ['sagemaker:CreateEndpointConfig', 'sagemaker:DeleteEndpointConfig', 'sagemaker:DescribeEndpointConfig'], resources: [scope.configs] }),
+    new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'], resources: [scope.endpoints] }),
+    scope.keys,
+  ];
+  const wildcards: Array<[string, string]> = [[scope.configs, 'Endpoint configs are named <endpoint>-<hash of their contents>: the policy covers these endpoints\' prefix only.']];
+  if (scope.endpoints.includes('*')) wildcards.push([scope.endpoints, 'Endpoints of this project only: <project>-<model>-<env>.']);
+  if (!scope.autoscaling) return { statements, wildcards };
+  const targetArns = stack.formatArn({ service: 'application-autoscaling', resource: 'scalable-target', resourceName: '*' });
+  const alarmArns = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `TargetTracking-endpoint/${scope.scalingAlarmsOf}/variant/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  statements.push(
+    // Identical in every endpoint's rights, so a shared handler's policy holds it once (CDK removes duplicate statements).
+    new iam.PolicyStatement({ sid: 'ReadScalingState', actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingPolicies'], resources: ['*'] }),
+    new iam.PolicyStatement({
+      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:DeregisterScalableTarget', 'application-autoscaling:PutScalingPolicy', 'application-autoscaling:DeleteScalingPolicy'],
+      resources: [targetArns],
+    }),
+    // Target tracking makes its alarms as the caller: TargetTracking-endpoint/<name>/variant/<variant>-AlarmHigh-<id>.
+    new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'], resources: [alarmArns] }),
+    // The first registration in an account creates Application Auto Scaling's SageMaker role.
+    new iam.PolicyStatement({
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint' })],
+      conditions: { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
+    }),
+  );
+  wildcards.push(
+    ['*', 'DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read.'],
+    [targetArns, 'Scalable targets are named by random ARNs Application Auto Scaling assigns at registration; the handler only calls these actions with its endpoints\' variant resource ids.'],
+    [alarmArns, 'Target tracking names its alarms with a random suffix; the pattern covers these endpoints\' variants only.'],
+  );
+  return { statements, wildcards };
 }

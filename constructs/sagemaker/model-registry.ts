@@ -171,20 +171,7 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
     const groupArn = stack.formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: arnName(props.modelPackageGroupName) });
     const packagesArn = this.packagesArn();
 
-    const statements = [
-      new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groupArn] }),
-      new iam.PolicyStatement({
-        actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'],
-        resources: [groupArn, packagesArn],
-      }),
-      new iam.PolicyStatement({ actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groupArn, packagesArn] }),
-      // Finding a version by its label is one Search of the group's packages by their mlspec:version tag.
-      new iam.PolicyStatement({ sid: 'FindRegistryVersions', actions: ['sagemaker:Search'], resources: ['*'] }),
-    ];
-    const wildcards: Array<[string, string]> = [
-      [packagesArn, 'Versioned packages are numbered by SageMaker at registration: the pattern covers this group\'s versions only.'],
-      ['*', 'Search has no resource-level permissions; the handler searches this group\'s packages only.'],
-    ];
+    const { statements, wildcards } = registryRights(groupArn, packagesArn);
     if (props.handler) {
       props.handler.allow(statements, wildcards);
       this.handler = props.handler;
@@ -285,4 +272,27 @@ function checkTags(prop: string, tags?: Record<string, string>): void {
     checkMetadataText(`${prop} key`, key, 128);
     if (value !== '') checkMetadataText(`${prop}.${key}`, value, 256);
   }
+}
+
+/**
+ * What the SageMaker handler needs for registries: one group's (`ModelRegistry`) or, by name
+ * pattern, a project's groups (the handlers stack).
+ */
+export function registryRights(groups: string, packages: string): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
+  const statements = [
+    new iam.PolicyStatement({ actions: ['sagemaker:CreateModelPackageGroup', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:DeleteModelPackageGroup'], resources: [groups] }),
+    new iam.PolicyStatement({
+      actions: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage', 'sagemaker:DeleteModelPackage'],
+      resources: [groups, packages],
+    }),
+    new iam.PolicyStatement({ actions: ['sagemaker:AddTags', 'sagemaker:DeleteTags', 'sagemaker:ListTags'], resources: [groups, packages] }),
+    // Finding a version by its label is one Search of the group's packages by their mlspec:version tag.
+    new iam.PolicyStatement({ actions: ['sagemaker:Search'], resources: ['*'] }),
+  ];
+  const wildcards: Array<[string, string]> = [
+    [packages, 'Versioned packages are numbered by SageMaker at registration: the pattern covers these groups\' versions only.'],
+    ['*', 'Search has no resource-level permissions; the handler searches its groups\' packages only.'],
+  ];
+  if (groups.includes('*')) wildcards.push([groups, 'Registries of this project only: every group is named <project>-<model>.']);
+  return { statements, wildcards };
 }

@@ -88,12 +88,12 @@ describe('lean model stacks: the bundled example', () => {
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
     expect(actions).not.toContain('*');
     expect(actions.filter((a) => a.endsWith(':*'))).toEqual([]);
-    const sm = statements.filter((s) => typeof s.Sid === 'string');
-    const resources = (sid: string) => JSON.stringify(sm.find((s) => s.Sid === sid)?.Resource);
-    expect(resources('Registries')).toContain('model-package-group/acme-*');
-    expect(resources('EndpointConfigs')).toContain('endpoint-config/acme-*');
-    expect(resources('Traffic')).toContain('endpoint/acme-*');
-    expect(sm.find((s) => s.Sid === 'ModelKeys')?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/mlspec:project': 'acme' } });
+    const by = (action: string) => statements.find((s) => [s.Action].flat().includes(action));
+    const resources = (action: string) => JSON.stringify(by(action)?.Resource);
+    expect(resources('sagemaker:CreateModelPackageGroup')).toContain('model-package-group/acme-*');
+    expect(resources('sagemaker:CreateEndpointConfig')).toContain('endpoint-config/acme-*');
+    expect(resources('sagemaker:UpdateEndpointWeightsAndCapacities')).toContain('endpoint/acme-*');
+    expect(by('kms:CreateGrant')?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/mlspec:project': 'acme' } });
   });
 
   test('no stack carries a warning: the capture buckets log to the handlers stack\'s bucket, whose policy grants S3 log delivery', () => {

@@ -179,3 +179,20 @@ test('registries and endpoints used alone in one stack share its one SageMaker h
   const t = Template.fromStack(stack);
   expect(Object.keys(t.findResources('AWS::Lambda::Function'))).toHaveLength(1);
 });
+
+test('two autoscaled endpoints used alone in one stack share its handler, whose policy holds each statement once', () => {
+  const { ModelEndpoint, EndpointAutoscaling } = require('../../constructs') as typeof import('../../constructs');
+  const stack = newStack('TwoEndpoints');
+  for (const name of ['acme-a-dev', 'acme-b-dev']) {
+    new ModelEndpoint(stack, name, {
+      endpointName: name,
+      variants: [{ version: '7', image: IMAGE, modelDataUrl: 's3://acme-models/fraud/7/model.tar.gz', instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, maxCapacity: 2, weight: 100 }],
+      autoscaling: EndpointAutoscaling.invocationsPerInstance(100),
+    });
+  }
+  const t = Template.fromStack(stack);
+  expect(Object.keys(t.findResources('AWS::Lambda::Function'))).toHaveLength(1);
+  const sids = policyStatements(t).map((s) => s.Sid).filter(Boolean);
+  expect(sids.filter((s) => s === 'ReadScalingState')).toHaveLength(1);
+  expect(nagFindings(stack)).toEqual([]);
+});
