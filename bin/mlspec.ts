@@ -208,7 +208,7 @@ export function buildProgram(io: Io): Command {
   /** The model's plan in one environment, and the provider it trains on there (`--provider` picks among several). */
   const trainingTarget = (project: LoadedProject, model: string, envName: string, provider: string | undefined): { env: EnvironmentPlan; plan: ModelPlan; runner: TrainingRunner } => {
     const models = Object.keys(project.spec.models);
-    if (!project.spec.models[model]) throw new UsageError(`model "${model}" is not in the spec${suggestion(model, models)}; it has ${models.join(', ')}`);
+    if (!project.spec.models[model]) throw new UsageError(`model "${model}" is not in the spec (it has ${models.join(', ')})${suggestion(model, models)}`);
     const envs = Object.keys(project.spec.environments);
     if (!envs.includes(envName)) throw new UsageError(`--env: environment "${envName}" is not in the spec${suggestion(envName, envs)}`);
     if (!project.spec.models[model].training) throw new UsageError(`${model} has no training section in the spec, so there is nothing to run; add training: to models.${model} (docs/SPEC.md)`);

@@ -238,6 +238,15 @@ describe('mlspec train: errors a user can act on', () => {
     expect(await run(['train', 'search-ranker', '--env', 'dev'], io())).toBe(2);
     expect(err).toBe('error: search-ranker has no training section in the spec, so there is nothing to run; add training: to models.search-ranker (docs/SPEC.md)\n');
     err = '';
+    expect(await run(['train', 'fraud-detektor', '--env', 'dev'], io())).toBe(2);
+    expect(err).toBe('error: model "fraud-detektor" is not in the spec (it has fraud-detector, search-ranker); did you mean "fraud-detector"?\n');
+    err = '';
+    expect(await run(['train', 'fraud-detector', '--env', 'qa'], io())).toBe(2);
+    expect(err).toBe('error: --env: environment "qa" is not in the spec; expected one of dev, staging, prod\n');
+    err = '';
+    expect(await run(['runs', 'fraud-detector', '--env', 'dev', '--max', '0'], io())).toBe(2);
+    expect(err).toBe('error: --max: write a whole number of runs, such as 10\n');
+    err = '';
     // fraud-detector trains on SageMaker and Azure ML in dev; mlspec runs SageMaker's so far, and says so.
     expect(await train('--provider', 'azureml')).toBe(2);
     expect(err).toBe('error: mlspec runs training on sagemaker only so far; fraud-detector trains on azureml in dev\n');
@@ -255,6 +264,13 @@ describe('mlspec train: errors a user can act on', () => {
     expect(err).toBe('error: --set epochs: write key=value, such as epochs=20 or inputs.train=s3://bucket/prefix/\n');
     // None of these started a run.
     expect(fake.calls.filter((c) => c === 'SageMaker.StartPipelineExecution')).toEqual([]);
+  });
+
+  it('a call SageMaker refuses: says which provider refused it, in which environment, and why', async () => {
+    await deploy();
+    fake.faults.set('StartPipelineExecution', { type: 'AccessDeniedException', message: 'User: arn:aws:sts::111111111111:assumed-role/dev/me is not authorized to perform: sagemaker:StartPipelineExecution' });
+    expect(await train()).toBe(1);
+    expect(err).toBe('sagemaker refused the call in dev: User: arn:aws:sts::111111111111:assumed-role/dev/me is not authorized to perform: sagemaker:StartPipelineExecution\n');
   });
 
   it('no AWS credentials: says how to sign in', async () => {

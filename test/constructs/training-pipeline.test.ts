@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { addModelStacks } from '../../constructs';
+import { addModelStacks, TrainingPipeline } from '../../constructs';
 import { resolvePlan } from '../../lib/plan';
 import type { ModelPlan } from '../../lib/plan/types';
 import { declaredDefinition, PLACEHOLDERS } from '../../lib/providers/sagemaker/runs';
@@ -223,5 +223,18 @@ describe('other shapes of training', () => {
       Target: Match.objectLike({ SageMakerPipelineParameters: { PipelineParameterList: [] } }),
     });
     expect(nagFindings(stack).filter((f) => f.includes('/Training/'))).toEqual([]);
+  });
+});
+
+describe('TrainingPipeline refuses what it cannot build', () => {
+  const plan = resolvePlan(loadProject(EXAMPLE));
+  const dev = plan.environments.find((e) => e.name === 'dev')!;
+  it('a model that does not train on SageMaker there', () => {
+    const ranker = dev.models.find((m) => m.name === 'search-ranker')!;
+    expect(() => new TrainingPipeline(new Stack(new App(), 'S1'), 'T', { model: ranker })).toThrow('TrainingPipeline: model search-ranker has no SageMaker training in dev');
+  });
+  it('a tuning plan without the handler that reads the best trial', () => {
+    const fraud = dev.models.find((m) => m.name === 'fraud-detector')!;
+    expect(() => new TrainingPipeline(new Stack(new App(), 'S2'), 'T', { model: fraud })).toThrow('TrainingPipeline: a tuning plan needs `handler` (the bundled SageMaker handler reads the best trial)');
   });
 });
