@@ -169,8 +169,8 @@ export class ModelStack extends Stack {
     if (!serving) return { registry, training };
     const endpoint = new ModelEndpoint(this, 'Endpoint', {
       endpointName: serving.endpointName,
-      variants: serving.variants.map(toVariant),
-      shadowVariant: serving.shadowVariant ? toVariant(serving.shadowVariant) : undefined,
+      variants: serving.variants.map((v) => toVariant(v, serving.container.env)),
+      shadowVariant: serving.shadowVariant ? toVariant(serving.shadowVariant, serving.container.env) : undefined,
       autoscaling: serving.autoscaling ? toAutoscaling(serving.autoscaling) : undefined,
       rollout: toRollout(serving.rollout),
       rollback: serving.rollback ? toRollback(serving.rollback) : undefined,
@@ -190,8 +190,10 @@ export class ModelStack extends Stack {
   }
 }
 
-function toVariant(v: SageMakerVariantPlan): EndpointVariantProps {
+function toVariant(v: SageMakerVariantPlan, environment: Record<string, string>): EndpointVariantProps {
   return {
+    // The serving preset's and the spec's variables (SageMaker's contract needs no routes).
+    environment: Object.keys(environment).length > 0 ? environment : undefined,
     version: v.version,
     variantName: v.variantName,
     image: v.image,

@@ -1,6 +1,6 @@
 import { handlerNames } from './names';
 import { formatDuration } from '../spec/values';
-import type { CostPlan, EnvironmentPlan, ModelPlan, Plan, RollbackPlan, RolloutPlan } from './types';
+import type { CostPlan, EnvironmentPlan, ModelPlan, Plan, RollbackPlan, RolloutPlan, ServingContainerPlan } from './types';
 
 /** The plan as a person reads it: one block per environment, one table per model. */
 export function formatPlan(plan: Plan): string {
@@ -63,6 +63,9 @@ function modelBlock(model: ModelPlan): string[] {
   }
   if (rows.length > 1) lines.push(...table(rows).map((l) => `    ${l}`));
   if (rollout) lines.push(`    rollout: ${describeRollout(rollout)}${rollback ? `; rollback when ${describeRollback(rollback)}` : ''}`);
+  for (const [provider, serving] of [['sagemaker', sm], ['vertex', vx], ['azureml', az]] as const) {
+    if (serving && !isPlainContract(serving.container)) lines.push(`    container (${provider}): ${describeContainer(serving.container)}`);
+  }
   if (model.sagemaker?.serving) lines.push(`    endpoint: ${model.sagemaker.serving.endpointName} (sagemaker)`);
   if (model.azureml?.serving) lines.push(`    endpoint: ${model.azureml.serving.endpointName} (azureml)`);
   const regs = [
@@ -87,6 +90,21 @@ function modelBlock(model: ModelPlan): string[] {
     }
   }
   return lines;
+}
+
+/** SageMaker's contract with no variables: what every container was before presets, not worth a line. */
+function isPlainContract(c: ServingContainerPlan): boolean {
+  return c.server === 'sagemaker' && c.port === 8080 && c.healthRoute === '/ping' && c.predictRoute === '/invocations' && Object.keys(c.env).length === 0 && !c.args?.length;
+}
+
+/** The container in one line; `*` marks what the server preset set (the spec set the rest). */
+function describeContainer(c: ServingContainerPlan): string {
+  const mark = (key: string) => (c.fromPreset.includes(key) ? '*' : '');
+  const parts = [`port ${c.port}${mark('port')}`, `GET ${c.healthRoute}${mark('healthRoute')}`, `POST ${c.predictRoute}${mark('predictRoute')}`];
+  const env = Object.entries(c.env).map(([k, v]) => `${k}=${v}${mark(`env.${k}`)}`);
+  const args = c.args?.length ? `; args ${c.args.join(' ')}*` : '';
+  const preset = c.server === 'sagemaker' && c.fromPreset.length === 0 ? '' : `  (* from the ${c.server} preset)`;
+  return `${parts.join(', ')}${env.length ? `; env ${env.join(' ')}` : ''}${args}${preset}`;
 }
 
 function costText(cost: CostPlan): string {

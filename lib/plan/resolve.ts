@@ -8,6 +8,7 @@ import { hasInstanceStorage } from '../catalog/instance-storage';
 import { estimateCost, type ServingNode } from './cost';
 import * as names from './names';
 import { resolveAutoscaling, resolveRollback, resolveRollout } from './rollout';
+import { TRAINING_MODEL_DIR, envFor as envForProvider, modelDir, resolveContainer, resolveReferences, type ServingContainerSpec } from '../serving';
 import type {
   AzureMlModelPlan,
   EnvironmentPlan,
@@ -17,6 +18,7 @@ import type {
   RegistryPlan,
   SageMakerModelPlan,
   SageMakerVariantPlan,
+  ServingContainerPlan,
   TrainingPlan,
   TuningParameterPlan,
   SageMakerTrainingPlan,
@@ -133,6 +135,7 @@ function resolveTraining(ctx: Ctx, provider: Provider, region: string): (Trainin
     checkpointUri: t.checkpoints?.[provider],
     metrics: Object.entries(t.metrics).map(([name, regex]) => ({ name, regex })),
     schedule: schedule === undefined ? undefined : (parseSchedule(schedule)?.expression ?? schedule),
+    env: trainingEnv(t.env, provider, ctx.modelName, s.acceleratorCount),
     tuning: t.tuning && {
       maxTrials: t.tuning.maxTrials,
       parallelTrials: t.tuning.parallelTrials,
@@ -144,6 +147,30 @@ function resolveTraining(ctx: Ctx, provider: Provider, region: string): (Trainin
           ? { name, kind: 'categorical', values: p.values.map(String) }
           : { name, kind: p.type, min: p.min!, max: p.max!, scale: p.scale }),
     },
+  };
+}
+
+/** `training.env` for one provider: shared variables, then the provider's own, references resolved. */
+function trainingEnv(env: ServingContainerSpec['env'], provider: Provider, modelName: string, gpus: number): Record<string, string> {
+  const refs = { model_dir: TRAINING_MODEL_DIR[provider] ?? '${model_dir}', gpus: String(gpus), model_name: modelName };
+  const own = envForProvider(env, provider);
+  return Object.fromEntries(Object.keys(own).sort().map((k) => [k, resolveReferences(own[k], refs)]));
+}
+
+/** The serving container one provider runs (preset, then the spec's container and env), as the plan shows it. */
+function servingContainer(ctx: Ctx, provider: Provider, acceleratorCount: number, dir: string = modelDir(provider)): ServingContainerPlan {
+  const serving = ctx.model.serving!;
+  const resolved = resolveContainer(serving as ServingContainerSpec, provider, { model_dir: dir, gpus: String(acceleratorCount), model_name: ctx.modelName });
+  return {
+    server: resolved.server,
+    port: resolved.container.port,
+    healthRoute: resolved.container.health,
+    predictRoute: resolved.container.predict,
+    env: resolved.env,
+    args: resolved.args,
+    fromPreset: Object.entries(resolved.origin)
+      .filter(([, o]) => o === 'preset')
+      .map(([k]) => (k === 'health' ? 'healthRoute' : k === 'predict' ? 'predictRoute' : k)),
   };
 }
 
@@ -179,6 +206,7 @@ function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
   let servingPlan: SageMakerModelPlan['serving'];
   const nodes: ServingNode[] = [];
   if (serving && release && servingSku && image) {
+    const container = servingContainer(ctx, 'sagemaker', servingSku.acceleratorCount);
     const variant = (label: string, weight: number): SageMakerVariantPlan => {
       const declared = model.versions[label];
       nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min, pricePerHour: servingSku.pricePerHour });
@@ -200,6 +228,7 @@ function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
     };
     servingPlan = {
       endpointName: names.endpointName(spec.project, modelName, ctx.envName),
+      container,
       variants: Object.entries(release.traffic).map(([label, pct]) => variant(label, pct)),
       shadowVariant: release.shadow ? variant(release.shadow.version, release.shadow.percent) : undefined,
       autoscaling: resolveAutoscaling(serving.autoscaling),
@@ -275,6 +304,7 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
     servingPlan = {
       endpointDisplayName: names.endpointName(spec.project, modelName, ctx.envName),
       image: serving.image.vertex,
+      container: servingContainer(ctx, 'vertex', servingSku.acceleratorCount),
       deployedModels,
       trafficSplit: Object.fromEntries(Object.entries(release.traffic).map(([label, pct]) => [names.deployedModelName(modelName, label), pct])),
       rollout: resolveRollout(serving.rollout),
@@ -308,6 +338,7 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
   let servingPlan: AzureMlModelPlan['serving'];
   if (serving && release && servingSku && serving.image.azureml) {
     const autoscaling = serving.autoscaling;
+    const registeredName = names.registryName(spec.project, modelName);
     const deployment = (label: string) => {
       nodes.push({ instanceType: servingSku.instanceType, replicas: serving.replicas.min, pricePerHour: servingSku.pricePerHour });
       return {
@@ -322,6 +353,8 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
             ? { metricName: 'GpuUtilizationPercentage' as const, target: autoscaling.target, dividePerInstance: false }
             : { metricName: 'RequestsPerMinute' as const, target: autoscaling.target, dividePerInstance: true }
           : undefined,
+        // Azure mounts each version at its own path, so ${model_dir} differs per deployment.
+        environmentVariables: servingContainer(ctx, 'azureml', servingSku.acceleratorCount, modelDir('azureml', { registeredName, version: label, artifact: model.versions[label]?.artifact.azureml })).env,
         pricePerHour: servingSku.pricePerHour,
       };
     };
@@ -329,6 +362,7 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
     servingPlan = {
       endpointName: names.azureEndpointName(spec.project, modelName, ctx.envName),
       image: serving.image.azureml,
+      container: servingContainer(ctx, 'azureml', servingSku.acceleratorCount, modelDir('azureml', { registeredName })),
       deployments: labels.map(deployment),
       traffic: Object.fromEntries(Object.entries(release.traffic).map(([label, pct]) => [names.versionName(label), pct])),
       mirrorTraffic: release.shadow ? { [names.versionName(release.shadow.version)]: release.shadow.percent } : {},

@@ -1,4 +1,5 @@
 import type { Provider } from '../catalog/types';
+import type { ServerName } from '../serving';
 
 /**
  * The resolved plan: what every downstream layer (constructs, CLI, reconcilers) reads.
@@ -119,6 +120,25 @@ export interface AutoscalingPlan {
   readonly target: number;
 }
 
+/**
+ * The serving container as one provider runs it: the model server's preset (`serving.server`)
+ * with the spec's `serving.container` and `serving.env` over it, references resolved.
+ */
+export interface ServingContainerPlan {
+  /** The model server preset; `sagemaker` (SageMaker's contract) when the spec names none. */
+  readonly server: ServerName;
+  /** The port the provider sends health checks and predictions to. */
+  readonly port: number;
+  readonly healthRoute: string;
+  readonly predictRoute: string;
+  /** The container's variables, `${model_dir}`, `${gpus}`, `${model_name}` resolved, sorted by name. */
+  readonly env: Record<string, string>;
+  /** Vertex only: arguments in place of the image's CMD, from the preset. */
+  readonly args?: string[];
+  /** What the preset set and the spec left alone (`port`, `healthRoute`, `predictRoute`, `env.NAME`); the spec set the rest. */
+  readonly fromPreset: string[];
+}
+
 export interface CostPlan {
   /** On-demand USD per hour for the minimum replicas of every serving version (incl. shadow). */
   readonly servingPerHourUsd?: number;
@@ -153,6 +173,8 @@ export interface TrainingPlan {
   readonly metrics: { readonly name: string; readonly regex: string }[];
   /** When the training runs by itself: an EventBridge Scheduler expression (`cron(...)` or `rate(...)`). */
   readonly schedule?: string;
+  /** The training container's variables (`training.env`), references resolved for this provider, sorted by name. */
+  readonly env: Record<string, string>;
   readonly tuning?: TuningPlan;
 }
 
@@ -219,6 +241,8 @@ export interface SageMakerPackagePlan {
 export interface SageMakerServingPlan {
   /** `<project>-<model>-<env>`, at most 63 characters. */
   readonly endpointName: string;
+  /** Always SageMaker's contract (8080, /ping, /invocations); `env` is every model's Environment. */
+  readonly container: ServingContainerPlan;
   readonly variants: SageMakerVariantPlan[];
   readonly shadowVariant?: SageMakerVariantPlan;
   readonly autoscaling?: AutoscalingPlan;
@@ -268,6 +292,8 @@ export interface VertexModelPlan {
 export interface VertexServingPlan {
   readonly endpointDisplayName: string;
   readonly image: string;
+  /** Each uploaded version's containerSpec: ports, predictRoute, healthRoute, env, args. */
+  readonly container: ServingContainerPlan;
   readonly deployedModels: VertexDeployedModelPlan[];
   /**
    * Vertex keys trafficSplit by deployed-model id, which exists only after deployment; the plan
@@ -320,6 +346,8 @@ export interface AzureMlServingPlan {
   /** Online endpoint name: 3-32 characters, unique in the region; shortened with a hash when needed. */
   readonly endpointName: string;
   readonly image: string;
+  /** The environment's inferenceConfig routes (with the port) and each deployment's environmentVariables. */
+  readonly container: ServingContainerPlan;
   readonly deployments: AzureMlDeploymentPlan[];
   /** Endpoint `traffic`, keyed by deployment name. */
   readonly traffic: Record<string, number>;
@@ -343,5 +371,7 @@ export interface AzureMlDeploymentPlan {
    * stays `Default`): RequestsPerMinute divided per instance, or GpuUtilizationPercentage.
    */
   readonly autoscale?: { readonly metricName: 'RequestsPerMinute' | 'GpuUtilizationPercentage'; readonly target: number; readonly dividePerInstance: boolean };
+  /** The container's variables for this version: `${model_dir}` is where Azure mounts this version's files. */
+  readonly environmentVariables: Record<string, string>;
   readonly pricePerHour?: number;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCELERATORS, PROVIDERS } from '../catalog/types';
+import { SERVERS } from '../serving';
 import { DURATION_HINT, parseDuration, parseGate, parseRate, scheduleProblem } from './values';
 import { article, expecting } from './zod-issues';
 
@@ -81,6 +82,39 @@ const uri = (schemes: string) => z.string().min(1).describe(`storage URI (${sche
 const image = z.string().min(1).describe('container image URI');
 const IMAGES = 'a map of container image URIs by provider (sagemaker, vertex, azureml)';
 const URIS = 'a map of storage URIs by provider (sagemaker: s3://..., vertex: gs://..., azureml: azureml://...)';
+
+/** An environment variable's value: text, or a number or boolean YAML wrote unquoted. */
+const envValue = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+
+/**
+ * Environment variables of a container: `NAME: value` for every provider, and maps under
+ * `sagemaker`, `vertex`, `azureml` for one provider only (the same shape as `image`). Values may
+ * hold `${model_dir}`, `${gpus}` and `${model_name}`; names and references are checked in semantics.ts.
+ */
+const envVars = expecting(
+  z.record(z.string(), z.union([envValue, z.record(z.string(), envValue)])).describe('Environment variables: NAME: value for every provider, or sagemaker/vertex/azureml: { NAME: value } for one'),
+  'a map of environment variables (such as HF_MODEL_ID: ${model_dir}), with sagemaker, vertex or azureml maps for one provider only',
+);
+
+const route = expecting(
+  z.string().regex(/^\/\S*$/, { error: (iss) => `${shown(iss.input)} is not a route; write a path that starts with /, such as /health` }),
+  'a route (a path that starts with /, such as /health)',
+);
+
+const routes = {
+  /** The port the server listens on. */
+  port: z.number().int().min(1).max(65535).optional(),
+  /** The route that answers 200 when the server is ready. */
+  health: route.optional(),
+  /** The route predictions are sent to. */
+  predict: route.optional(),
+};
+
+/** Where the serving container listens; `sagemaker`, `vertex`, `azureml` override for one provider. */
+const container = expecting(
+  z.strictObject({ ...routes, sagemaker: z.strictObject(routes).optional(), vertex: z.strictObject(routes).optional(), azureml: z.strictObject(routes).optional() }),
+  'a map with port, health and predict (such as { port: 8000, health: /health, predict: /generate })',
+);
 
 // ------------------------------------------------------------------ environments
 
@@ -209,6 +243,8 @@ const training = z.strictObject({
   /** Metric name → regex with one capture group, matched against the training log. */
   metrics: z.record(z.string(), z.string()).default({}),
   tuning: tuning.optional(),
+  /** Environment variables of the training container. */
+  env: envVars.optional(),
   /** When the training pipeline runs by itself; see values.ts parseSchedule for the normalized expression. */
   schedule: schedule.optional(),
 });
@@ -225,6 +261,10 @@ const version = z.strictObject({
 
 const serving = z.strictObject({
   image: perProvider(image, IMAGES),
+  /** The model server the image runs: fills in the port, routes and environment it needs on each provider (docs/SERVERS.md). */
+  server: z.enum(SERVERS).optional(),
+  container: container.optional(),
+  env: envVars.optional(),
   resources: expecting(resources.omit({ nodes: true }), RESOURCES.replace('A100, count: 8', 'T4, count: 1')),
   replicas: z.strictObject({ min: z.number().int().min(1).max(1000).default(1), max: z.number().int().min(1).max(1000).optional() }).default({ min: 1 }),
   autoscaling: z

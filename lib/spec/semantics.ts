@@ -5,6 +5,7 @@ import { suggestion } from '../util/suggest';
 import type { Environment, Model, Releases, Resources, Spec } from './types';
 import { parseDuration } from './values';
 import { isWorkspaceDatastoreUri, workspaceUriInRegistry } from './azure-uris';
+import { checkEnv, checkServingContainer } from './containers';
 
 /** A cross-field rule broken: in which file, at which path, and what to do. */
 export interface SemanticIssue {
@@ -136,6 +137,7 @@ function checkModel(spec: Spec, modelName: string, model: Model, releases: Relea
   const servingEnvs = releasedTo.map((e) => [e, spec.environments[e]] as const).filter(([, env]) => env !== undefined);
   const servingProviders = new Set<Provider>(servingEnvs.flatMap(([, env]) => modelProviders(model, env!)));
   needPerProvider(serving.image as Partial<Record<Provider, string>>, [...sbase, 'image'], 'serving.image', servingProviders);
+  checkServingContainer(serving as Parameters<typeof checkServingContainer>[0], sbase, used, out);
 
   checkResources('serving', serving.resources, [...sbase, 'resources'], servingEnvs as [string, Environment][], model, out);
 
@@ -191,6 +193,7 @@ function checkTraining(
   const t = model.training!;
   const tbase = ['models', modelName, 'training'];
   needPerProvider(t.image as Partial<Record<Provider, string>>, [...tbase, 'image'], 'training.image', used);
+  checkEnv(t.env, [...tbase, 'env'], out);
   needPerProvider(t.output as Partial<Record<Provider, string>>, [...tbase, 'output'], 'training.output', used);
   for (const [channel, uris] of Object.entries(t.inputs)) needPerProvider(uris as Partial<Record<Provider, string>>, [...tbase, 'inputs', channel], `training.inputs.${channel}`, used);
   for (const [p, uri] of Object.entries(t.output) as [Provider, string][]) checkUri(p, uri, [...tbase, 'output', p], out);

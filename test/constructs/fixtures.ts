@@ -36,6 +36,7 @@ export function sagemakerPlan(overrides: Partial<SageMakerModelPlan> = {}): Sage
     },
     serving: {
       endpointName: 'acme-fraud-detector-staging',
+      container: { server: 'sagemaker', port: 8080, healthRoute: '/ping', predictRoute: '/invocations', env: {}, fromPreset: ['port', 'healthRoute', 'predictRoute'] },
       variants: [variant('7', { weight: 90, minReplicas: 2, maxReplicas: 6 }), variant('8', { weight: 10, image: CUSTOM_IMAGE })],
       autoscaling: { metric: 'invocations', target: 100 },
       rollout: { strategy: 'canary', percent: 10, waitSeconds: 600, steps: [{ percent: 10, bakeSeconds: 600 }, { percent: 100, bakeSeconds: 600 }] },

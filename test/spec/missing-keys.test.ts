@@ -89,9 +89,12 @@ function requiredKeys(schema: z.ZodType, prefix: string[] = [], out: string[][] 
   } else if (def.type === 'record') {
     requiredKeys(def.valueType!, [...prefix, '*'], out);
   } else if (def.type === 'array' || def.type === 'union') {
-    // Lists and alternatives hold no maps in this spec; if one ever does, walk it here.
+    // Lists and alternatives hold no objects in this spec; maps (env's per-provider variables) are walked.
     const inner = def.type === 'array' ? [def.element!] : def.options!;
-    for (const s of inner) expect(['object', 'record']).not.toContain(defOf(unwrap(s)).type);
+    for (const s of inner) {
+      if (defOf(unwrap(s)).type === 'record') requiredKeys(s, prefix, out);
+      else expect(defOf(unwrap(s)).type).not.toBe('object');
+    }
   }
   return out;
 }

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import type { AzureMlDeploymentPlan, AzureMlModelPlan } from '../../plan/types';
 import { describeSplit, rollbackReason, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 import { armRequest, type AzureMlClients } from './clients';
-import { CONTAINER_ROUTES } from '../container';
 import { isWorkspaceDatastoreUri, workspaceUriInRegistry } from '../../spec/azure-uris';
 
 /** Who is being reconciled, for error messages. */
@@ -53,17 +52,19 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
 
   // The serving image as an environment version named by its content.
   const environmentName = `${plan.modelName}-serving`;
-  const environmentVersion = createHash('sha256').update(JSON.stringify([serving.image, CONTAINER_ROUTES])).digest('hex').slice(0, 12);
+  // Keys in this order keep the version of SageMaker's contract what it was before presets existed.
+  const routes = { port: serving.container.port, health: serving.container.healthRoute, scoring: serving.container.predictRoute };
+  const environmentVersion = createHash('sha256').update(JSON.stringify([serving.image, routes])).digest('hex').slice(0, 12);
   const environmentId = `${workspaceId(plan)}/environments/${environmentName}/versions/${environmentVersion}`;
   const haveEnvironment = await call('read the serving environment', () => exists(() => ml.environmentVersions.get(rg, ws, environmentName, environmentVersion)));
   if (!haveEnvironment) {
-    const route = (path: string) => ({ path, port: CONTAINER_ROUTES.port });
+    const route = (path: string) => ({ path, port: routes.port });
     await call('register the serving environment', () =>
       ml.environmentVersions.createOrUpdate(rg, ws, environmentName, environmentVersion, {
         properties: {
           image: serving.image,
           osType: 'Linux',
-          inferenceConfig: { livenessRoute: route(CONTAINER_ROUTES.health), readinessRoute: route(CONTAINER_ROUTES.health), scoringRoute: route(CONTAINER_ROUTES.scoring) },
+          inferenceConfig: { livenessRoute: route(routes.health), readinessRoute: route(routes.health), scoringRoute: route(routes.scoring) },
           tags: { 'managed-by': 'mlspec' },
           description: `mlspec serving image of ${target.model}`,
         },
@@ -286,6 +287,8 @@ function deploymentBody(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan, env
       livenessProbe: { initialDelay: 'PT600S', period: 'PT10S', timeout: 'PT2S', failureThreshold: 30, successThreshold: 1 },
       readinessProbe: { initialDelay: 'PT10S', period: 'PT10S', timeout: 'PT2S', failureThreshold: 30, successThreshold: 1 },
       description: `mlspec version ${want.version}`,
+      // The server preset's and the spec's variables; absent when there are none, as before presets.
+      ...(Object.keys(want.environmentVariables).length > 0 ? { environmentVariables: { ...want.environmentVariables } } : {}),
     } as OnlineDeployment['properties'],
   };
 }
@@ -295,15 +298,17 @@ function deploymentBody(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan, env
  * of `sku.capacity`, unless autoscale owns it; the instance type cannot change on Azure.
  */
 async function updateDeployment(plan: AzureMlModelPlan, want: AzureMlDeploymentPlan, have: OnlineDeployment, environmentId: string, clients: AzureMlClients, call: Call, lro: Lro, target: AzureMlTarget): Promise<void> {
-  const props = have.properties as { instanceType?: string; environmentId?: string };
+  const props = have.properties as { instanceType?: string; environmentId?: string; environmentVariables?: Record<string, string> | null };
   const endpointName = plan.serving!.endpointName;
   if (props.instanceType && props.instanceType !== want.instanceType) {
     throw new AzureMlError(`azureml: ${target.model} in ${target.environment}: deployment ${want.name} runs on ${props.instanceType} and the plan asks for ${want.instanceType}; Azure ML cannot change a deployment's instance type: release the model under a new version label, or remove ${want.name} from releases.yaml first`);
   }
   const collector = JSON.stringify((have.properties as { dataCollector?: unknown }).dataCollector ?? null);
-  if (props.environmentId !== environmentId || collector !== JSON.stringify(dataCollector(plan) ?? null)) {
+  const variables = (v: Record<string, string> | null | undefined) => JSON.stringify(Object.entries(v ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+  const envChanged = variables(props.environmentVariables) !== variables(want.environmentVariables);
+  if (props.environmentId !== environmentId || envChanged || collector !== JSON.stringify(dataCollector(plan) ?? null)) {
     const body = deploymentBody(plan, want, environmentId);
-    // Keep the live instance count: this is an image or data-capture change, not a resize.
+    // Keep the live instance count: this is an image, variables or data-capture change, not a resize.
     await call(`update deployment ${want.name}`, () => putDeployment(plan, want.name, { ...body, sku: { ...body.sku!, capacity: have.sku?.capacity ?? want.instanceCount } }, clients, lro, collector !== 'null'));
   }
   if (!want.autoscale && (have.sku?.capacity ?? want.instanceCount) !== want.instanceCount) {

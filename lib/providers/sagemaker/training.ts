@@ -145,6 +145,8 @@ function jobResources(t: SageMakerTrainingPlan, refs: PipelineRefs) {
   };
 }
 
+const withEnvironment = (environment: Record<string, string>) => (Object.keys(environment).length ? { Environment: environment } : {});
+
 const metricDefinitions = (t: SageMakerTrainingPlan) => t.metrics.map((m) => ({ Name: m.name, Regex: m.regex }));
 
 function trainingStep(t: SageMakerTrainingPlan, refs: PipelineRefs, params: RunParameter[]) {
@@ -164,7 +166,8 @@ function trainingStep(t: SageMakerTrainingPlan, refs: PipelineRefs, params: RunP
       ...jobResources(t, refs),
       HyperParameters: Object.fromEntries(Object.keys(t.hyperparameters).map((name) => [name, get(`Parameters.${byName.get(name)}`)])),
       InputDataConfig: inputChannels(t, params),
-      ...(Object.keys(environment).length ? { Environment: environment } : {}),
+      // training.env, then mlspec's own launcher variables (MLSPEC_* names are refused in the spec).
+      ...withEnvironment({ ...t.env, ...environment }),
     },
     RetryPolicies: RETRIES,
   };
@@ -222,7 +225,7 @@ function tuningStep(t: SageMakerTrainingPlan, refs: PipelineRefs, params: RunPar
           ...toolkitHyperparameters(t),
         },
         InputDataConfig: inputChannels(t, params),
-        ...(t.command ? { Environment: { MLSPEC_COMMAND: JSON.stringify(t.command) } } : {}),
+        ...withEnvironment({ ...t.env, ...(t.command ? { MLSPEC_COMMAND: JSON.stringify(t.command) } : {}) }),
       },
     },
     RetryPolicies: RETRIES,

@@ -1,7 +1,6 @@
 import type { protos } from '@google-cloud/aiplatform';
-import type { VertexDeployedModelPlan, VertexModelPlan } from '../../plan/types';
+import type { ServingContainerPlan, VertexDeployedModelPlan, VertexModelPlan } from '../../plan/types';
 import type { VertexClients } from './clients';
-import { CONTAINER_ROUTES } from '../container';
 import { describeSplit, rollbackReason, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 
 type IModel = protos.google.cloud.aiplatform.v1.IModel;
@@ -50,6 +49,7 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
   const parent = `projects/${plan.project}/locations/${plan.region}`;
   const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, fn, target, options);
   const image = plan.serving?.image;
+  const wantSpec = plan.serving && containerSpec(plan.serving.image, plan.serving.container);
 
   // Registry: one Vertex Model, a version per label (alias v<label>).
   const [found] = await call('list models', () => clients.models.listModels({ parent, filter: `display_name="${plan.modelDisplayName}"` }, { autoPaginate: false }));
@@ -58,6 +58,16 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
   if (modelName) {
     const [versions] = await call('list model versions', () => clients.models.listModelVersions({ name: modelName }, { autoPaginate: false }));
     for (const v of versions as IModel[]) for (const a of v.versionAliases ?? []) aliases.add(a);
+    // A version's containerSpec is immutable: say so rather than serve it with what it was uploaded with.
+    for (const v of versions as IModel[]) {
+      const declared = plan.versions.find((d) => d.artifactUri !== undefined && v.versionAliases?.includes(d.alias));
+      const drift = declared && wantSpec && containerDrift(v.containerSpec, wantSpec);
+      if (drift) {
+        throw new VertexError(
+          `vertex: ${target.model} in ${target.environment}: version ${declared.label} was uploaded with ${drift.have}, and the spec now gives ${drift.want}; a Vertex model version's container cannot change: declare the artifact again under a new label and release that one`,
+        );
+      }
+    }
   }
   for (const version of plan.versions) {
     // Trained versions are registered by the training pipeline; declared ones need their artifact here.
@@ -69,8 +79,8 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
         model: {
           displayName: plan.modelDisplayName,
           artifactUri: version.artifactUri,
-          // The SageMaker container contract (GET /ping, POST /invocations on 8080): one image serves everywhere.
-          containerSpec: { imageUri: image, predictRoute: CONTAINER_ROUTES.scoring, healthRoute: CONTAINER_ROUTES.health, ports: [{ containerPort: CONTAINER_ROUTES.port }] },
+          // The serving container: the server preset's routes, port and variables, with the spec's over them.
+          containerSpec: wantSpec,
           versionAliases: [version.alias],
           labels: versionLabels(version.label, version.metrics),
         },
@@ -291,6 +301,36 @@ export async function advanceVertexRollout(
 }
 
 /** Labels carry the version and its metrics (label values allow no dots: 0.962 → 0_962). */
+/** A version's containerSpec from the plan's serving container (Vertex sends requests to the first port). */
+export function containerSpec(image: string, c: ServingContainerPlan): protos.google.cloud.aiplatform.v1.IModelContainerSpec {
+  return {
+    imageUri: image,
+    predictRoute: c.predictRoute,
+    healthRoute: c.healthRoute,
+    ports: [{ containerPort: c.port }],
+    ...(Object.keys(c.env).length > 0 ? { env: Object.entries(c.env).map(([name, value]) => ({ name, value })) } : {}),
+    ...(c.args?.length ? { args: [...c.args] } : {}),
+  };
+}
+
+/** What differs between a live version's containerSpec and the wanted one, in words; undefined when nothing does. */
+function containerDrift(have: protos.google.cloud.aiplatform.v1.IModelContainerSpec | null | undefined, want: protos.google.cloud.aiplatform.v1.IModelContainerSpec): { have: string; want: string } | undefined {
+  const fields = (c: protos.google.cloud.aiplatform.v1.IModelContainerSpec | null | undefined): Record<string, string> => ({
+    image: c?.imageUri ?? '',
+    port: String(c?.ports?.[0]?.containerPort ?? 8080),
+    predictRoute: c?.predictRoute ?? '',
+    healthRoute: c?.healthRoute ?? '',
+    env: (c?.env ?? []).map((e) => `${e.name}=${e.value}`).join(' '),
+    args: (c?.args ?? []).join(' '),
+  });
+  const h = fields(have);
+  const w = fields(want);
+  const differ = Object.keys(w).filter((k) => h[k] !== w[k]);
+  if (differ.length === 0) return undefined;
+  const show = (f: Record<string, string>) => differ.map((k) => `${k} ${f[k] === '' ? '(none)' : JSON.stringify(f[k])}`).join(', ');
+  return { have: show(h), want: show(w) };
+}
+
 export function versionLabels(label: string, metrics: Record<string, number>): Record<string, string> {
   const labels: Record<string, string> = { 'mlspec-version': label, 'managed-by': 'mlspec' };
   for (const [k, v] of Object.entries(metrics)) labels[`metric-${k.toLowerCase().replace(/[^a-z0-9_-]/g, '_')}`.slice(0, 63)] = String(v).replace(/\./g, '_').replace(/[^0-9a-z_-]/g, '').slice(0, 63);

@@ -18,7 +18,10 @@ import { specDefinitions, validateAgainstSpec } from './spec/validate';
  * - Long-running operations answer like ARM: PUT 201/200 with `Azure-AsyncOperation`; PATCH and
  *   DELETE 202 with `Location` and `Azure-AsyncOperation`; the status URL says InProgress for
  *   `operationPolls` polls, then Succeeded or Failed.
- * - The ML resource provider's rules for traffic, mirror traffic and deletes are enforced.
+ * - The ML resource provider's rules for traffic, mirror traffic and deletes are enforced, and the
+ *   documented custom-container rules (modelMountPath absolute; inferenceConfig without codeConfiguration).
+ * - Environment versions keep their image and inferenceConfig, deployments their environmentVariables
+ *   and modelMountPath, and GET returns them as sent.
  * - Faults: 429 with Retry-After, 500/503, a failed operation, slow operations.
  */
 
@@ -204,9 +207,15 @@ export class FakeArm {
     if ((m = /^\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(rest))) {
       const key = `${m[1]}/${m[2]}`;
       if (method === 'GET') return { status: 200, body: this.get(this.environmentVersions, key, 'Environment version') };
-      this.check('EnvironmentVersion', body, apiVersion);
+      // SDK bodies (2022-10-01) against its mappers; raw bodies (2024-04-01) against the published
+      // EnvironmentVersionResource, whose Route requires `path` (minLength 1, pattern [a-zA-Z0-9_]) and an int32 `port`.
+      this.check('EnvironmentVersion', body, apiVersion, 'EnvironmentVersionResource');
       const created = !this.environmentVersions.has(key);
-      this.environmentVersions.set(key, this.resource(p, m[2], `${RP}/workspaces/environments/versions`, body!));
+      const environment = this.resource(p, m[2], `${RP}/workspaces/environments/versions`, body!);
+      // Kept as sent (image, inferenceConfig, osType, build, ...) and returned on GET; the service adds the
+      // read-only environmentType (UserCreated for a version a user registers) and the published defaults.
+      environment.properties = { osType: 'Linux', autoRebuild: 'Disabled', ...environment.properties, environmentType: 'UserCreated' };
+      this.environmentVersions.set(key, environment);
       return { status: created ? 201 : 200, body: this.environmentVersions.get(key) };
     }
     if ((m = /^\/onlineEndpoints\/([^/]+)$/.exec(rest))) return this.endpoint(method, p, m[1], apiVersion, body);
@@ -271,11 +280,25 @@ export class FakeArm {
     }
     const existing = this.deployments.get(key);
     const props = body!.properties;
+    // "The `model_mount_path` must be a valid absolute path in Linux (the OS of the container image)."
+    // https://learn.microsoft.com/azure/machine-learning/how-to-deploy-custom-container#locating-the-mounted-model
+    // (MicrosoftDocs/azure-ai-docs articles/machine-learning/how-to-deploy-custom-container.md)
+    if (props.modelMountPath !== undefined && props.modelMountPath !== null && !/^\/[^\0]*$/.test(props.modelMountPath)) {
+      throw { status: 400, code: 'BadArgument', message: `modelMountPath '${props.modelMountPath}' is not a valid absolute path in Linux; it must start with '/'.` };
+    }
     if (existing && existing.properties.instanceType !== props.instanceType) {
       throw { status: 400, code: 'BadArgument', message: `Updating instanceType of deployment ${name} is not supported (from ${existing.properties.instanceType} to ${props.instanceType}).` };
     }
     this.checkAsset(props.model, 'model');
     if (props.environmentId) this.checkAsset(props.environmentId, 'environment');
+    // "Inference config is required if you want to run your own container with managed online endpoint."
+    // https://learn.microsoft.com/azure/machine-learning/how-to-deploy-custom-container#inference-config
+    // A deployment without codeConfiguration runs the environment's image as its own container.
+    const envRef = props.environmentId ? /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(props.environmentId) : null;
+    const environment = envRef ? this.environmentVersions.get(`${envRef[1]}/${envRef[2]}`) : undefined;
+    if (props.endpointComputeType === 'Managed' && environment && !props.codeConfiguration && !environment.properties?.inferenceConfig) {
+      throw { status: 400, code: 'BadArgument', message: `Environment ${props.environmentId} has no inferenceConfig: a managed online deployment without codeConfiguration runs the environment's image as a custom container, which needs the liveness, readiness and scoring routes.` };
+    }
     const resource = this.resource(p, name, `${RP}/workspaces/onlineEndpoints/deployments`, body!);
     resource.properties.provisioningState = existing ? 'Updating' : 'Creating';
     if (existing) resource.systemData = existing.systemData;

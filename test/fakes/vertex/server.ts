@@ -7,6 +7,8 @@ import * as path from 'node:path';
  * A stateful fake of Vertex AI's ModelService, EndpointService and google.longrunning.Operations,
  * served over real gRPC on 127.0.0.1 from the .proto files shipped in @google-cloud/aiplatform,
  * so the real v1 clients talk to it unchanged. Counts calls per method and injects faults.
+ * UploadModel holds Model.container_spec to the rules model.proto and env_var.proto publish
+ * (checkContainerSpec, each rule cited), and the stored version returns it as sent.
  */
 
 const AIP = path.join(path.dirname(require.resolve('@google-cloud/aiplatform/package.json')), 'build/protos');
@@ -74,6 +76,10 @@ export class FakeVertex {
       ListModelVersions: (r) => ({ models: this.models.get(r.name) ?? this.notFound(`Model ${r.name}`) }),
       UpdateModel: (r) => {
         const version = this.getModel({ name: r.model.name });
+        // model.proto: every field of ModelContainerSpec is IMMUTABLE, which google/api/field_behavior.proto
+        // defines as "may be set once in a request to create a resource, but may not be changed thereafter".
+        const immutable = (r.updateMask?.paths ?? []).find((p: string) => /^(container_spec|containerSpec)(\.|$)/.test(p));
+        if (immutable) throw { code: grpc.status.INVALID_ARGUMENT, message: foundErrors([{ field: `update_mask.paths`, message: `Field ${immutable} is immutable.` }]) };
         for (const p of r.updateMask?.paths ?? []) version[p] = r.model[p];
         return version;
       },
@@ -208,6 +214,9 @@ export class FakeVertex {
   }
 
   private uploadModel(r: Obj): Obj {
+    // Like Vertex, the request is checked before the operation starts: a bad containerSpec is INVALID_ARGUMENT.
+    const violations = r.model?.containerSpec ? checkContainerSpec(r.model.containerSpec) : [];
+    if (violations.length) throw { code: grpc.status.INVALID_ARGUMENT, message: foundErrors(violations) };
     let name = r.parentModel as string | undefined;
     if (name && !this.models.has(name)) this.notFound(`Model ${name}`);
     name ??= `${r.parent}/models/${this.id()}`;
@@ -216,6 +225,11 @@ export class FakeVertex {
       const aliases = new Set<string>(r.model.versionAliases ?? []);
       for (const v of versions) v.versionAliases = (v.versionAliases ?? []).filter((a: string) => !aliases.has(a));
       const versionId = String(versions.length + 1);
+      // The whole model is kept, containerSpec (image, command, args, env, ports, routes) included, and
+      // GetModel / ListModels / ListModelVersions return it. model.proto marks container_spec INPUT_ONLY,
+      // but the live service does return it (e.g. the ListModels response quoted in
+      // https://github.com/GoogleCloudPlatform/data-science-on-gcp/issues/154 carries "containerSpec"),
+      // and the reconciler reads it back to detect drift.
       versions.push({ ...r.model, name, versionId, versionAliases: ['default', ...(r.model.versionAliases ?? [])].filter((a, i, all) => a !== 'default' || i === all.indexOf(a)) });
       // Only the newest version is `default`.
       versions.forEach((v, i) => (v.versionAliases = v.versionAliases.filter((a: string) => a !== 'default' || i === versions.length - 1)));
@@ -293,6 +307,79 @@ function checkSplit(split: Record<string, number>, deployed: Obj[]): void {
   }
   const sum = Object.values(split).reduce((a, b) => a + b, 0);
   if (deployed.length > 0 && sum !== 100) throw { code: grpc.status.INVALID_ARGUMENT, message: `The traffic split must add up to 100, got ${sum}.` };
+}
+
+interface Violation {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** INVALID_ARGUMENT text modelled on what Vertex returns for request checks (not a published format): `List of found errors:\t1.Field: <path>; Message: <text>\t`. */
+function foundErrors(violations: Violation[]): string {
+  return `List of found errors:\t${violations.map((v, i) => `${i + 1}.Field: ${v.field}; Message: ${v.message}\t`).join('')}`;
+}
+
+// EnvVar.name: "Must be a valid C identifier." A C identifier is a letter or _, then letters, digits and _.
+const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The rules the published API states for `Model.container_spec` (ModelContainerSpec), each with its
+ * source. "model.proto" is google/cloud/aiplatform/v1/model.proto and "env_var.proto" is
+ * google/cloud/aiplatform/v1/env_var.proto, as published in googleapis/googleapis and shipped in
+ * @google-cloud/aiplatform's build/protos (the protos this fake serves). REQUIRED is AIP-203 /
+ * google/api/field_behavior.proto: the field "must be provided ... and failure to do so will cause an
+ * error (usually INVALID_ARGUMENT)"; in proto3 an empty string or 0 is the same as not provided.
+ *
+ * Looked for and not published (so not enforced): a format for predict_route / health_route (the
+ * docs only give examples such as `/foo`), a limit on the number of env entries, ports Vertex
+ * reserves for itself, env names Vertex refuses (AIP_* are set by Vertex, not documented as refused),
+ * duplicate env names, and how many entries `ports` may hold (only the first is used).
+ */
+export function checkContainerSpec(spec: Obj): Violation[] {
+  const out: Violation[] = [];
+  const at = 'model.container_spec';
+  // model.proto ModelContainerSpec.image_uri: [(google.api.field_behavior) = REQUIRED, IMMUTABLE].
+  if (!spec.imageUri) out.push({ field: `${at}.image_uri`, message: 'Required field is not set.' });
+  (spec.env ?? []).forEach((e: Obj, i: number) => {
+    // env_var.proto EnvVar.name: "Required. Name of the environment variable. Must be a valid C identifier."
+    if (!e.name) out.push({ field: `${at}.env[${i}].name`, message: 'Required field is not set.' });
+    else if (!C_IDENTIFIER.test(e.name)) out.push({ field: `${at}.env[${i}].name`, message: `Environment variable name "${e.name}" must be a valid C identifier.` });
+    // env_var.proto EnvVar.value: "Required. Variables that reference a $(VAR_NAME) are expanded ...".
+    if (e.value === undefined || e.value === '') out.push({ field: `${at}.env[${i}].value`, message: 'Required field is not set.' });
+  });
+  // model.proto Port.container_port: "Must be a valid port number, between 1 and 65535 inclusive."
+  // (ports: Vertex sends predictions and health checks to the first; grpc_ports likewise for gRPC.)
+  for (const list of ['ports', 'grpcPorts'] as const) {
+    (spec[list] ?? []).forEach((p: Obj, i: number) => {
+      const port = p.containerPort ?? 0;
+      if (!validPort(port)) out.push({ field: `${at}.${list === 'ports' ? 'ports' : 'grpc_ports'}[${i}].container_port`, message: `Port ${port} is invalid: must be a valid port number, between 1 and 65535 inclusive.` });
+    });
+  }
+  // model.proto ModelContainerSpec.invoke_route_prefix: '"/*" is the only supported value right now.'
+  // and 'Only one of `predict_route` or `invoke_route_prefix` can be set'.
+  if (spec.invokeRoutePrefix !== undefined && spec.invokeRoutePrefix !== '') {
+    if (spec.invokeRoutePrefix !== '/*') out.push({ field: `${at}.invoke_route_prefix`, message: `Invoke route prefix "${spec.invokeRoutePrefix}" is not supported; "/*" is the only supported value.` });
+    if (spec.predictRoute) out.push({ field: `${at}.predict_route`, message: 'Only one of predict_route or invoke_route_prefix can be set.' });
+  }
+  // model.proto ModelContainerSpec.deployment_timeout: "Limit for deployment timeout is 2 hours."
+  const timeout = spec.deploymentTimeout ? Number(spec.deploymentTimeout.seconds ?? 0) + Number(spec.deploymentTimeout.nanos ?? 0) / 1e9 : 0;
+  if (timeout > 2 * 3600) out.push({ field: `${at}.deployment_timeout`, message: `Deployment timeout ${timeout}s exceeds the limit of 2 hours.` });
+  // model.proto Probe.HttpGetAction.port / GrpcAction.port / TcpSocketAction.port: "Number must be in the
+  // range 1 to 65535." (checked when set: the proto says nothing of an unset probe port).
+  for (const probe of ['startupProbe', 'healthProbe', 'livenessProbe'] as const) {
+    for (const action of ['httpGet', 'grpc', 'tcpSocket'] as const) {
+      const port = spec[probe]?.[action]?.port;
+      if (port !== undefined && port !== 0 && !validPort(port)) {
+        const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+        out.push({ field: `${at}.${snake(probe)}.${snake(action)}.port`, message: `Port ${port} is invalid: must be in the range 1 to 65535.` });
+      }
+    }
+  }
+  return out;
+}
+
+function validPort(port: unknown): boolean {
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 /** The filters the reconciler sends: `display_name="x"`. */

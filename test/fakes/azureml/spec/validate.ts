@@ -3,8 +3,10 @@ import * as path from 'node:path';
 
 /**
  * A small structural validator for Azure's published REST specification (swagger 2.0 definitions):
- * `required`, `additionalProperties: false`, `readOnly`, types, enums, `allOf` and
- * `discriminator` / `x-ms-discriminator-value`. Only the definitions copied into this folder are
+ * `required`, `additionalProperties: false`, `readOnly`, types, enums, `allOf`,
+ * `discriminator` / `x-ms-discriminator-value`, and the value keywords `minLength`, `maxLength`,
+ * `pattern` (unanchored, as JSON Schema reads it), `format: int32 / int64` ranges, `minimum` and
+ * `maximum`. Only the definitions copied into this folder are
  * known (see README.md); an api-version without a copy has no spec here.
  */
 
@@ -99,12 +101,22 @@ function check(defs: Record<string, Schema>, schema: Schema, value: unknown, at:
   switch (schema.type) {
     case 'string':
       if (typeof value !== 'string') errors.push(`${where} must be a string`);
+      else {
+        // Swagger 2.0 (JSON Schema) string keywords; `pattern` is an ECMA 262 regex, not anchored.
+        if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${where} must be at least ${schema.minLength} character${schema.minLength === 1 ? '' : 's'} long`);
+        if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${where} must be at most ${schema.maxLength} characters long`);
+        if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) errors.push(`${where} must match the pattern ${schema.pattern}`);
+      }
       return;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) errors.push(`${where} must be an integer`);
+      else if (schema.format === 'int32' && (value < -2147483648 || value > 2147483647)) errors.push(`${where} must be a 32-bit integer (int32)`);
+      else if (schema.format === 'int64' && !Number.isSafeInteger(value)) errors.push(`${where} must be a 64-bit integer (int64)`);
+      else checkRange(schema, value, where, errors);
       return;
     case 'number':
       if (typeof value !== 'number') errors.push(`${where} must be a number`);
+      else checkRange(schema, value, where, errors);
       return;
     case 'boolean':
       if (typeof value !== 'boolean') errors.push(`${where} must be a boolean`);
@@ -127,6 +139,11 @@ function check(defs: Record<string, Schema>, schema: Schema, value: unknown, at:
     default:
       return;
   }
+}
+
+function checkRange(schema: Schema, value: number, where: string, errors: string[]): void {
+  if (schema.minimum !== undefined && (schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum)) errors.push(`${where} must be ${schema.exclusiveMinimum ? 'greater than' : 'at least'} ${schema.minimum}`);
+  if (schema.maximum !== undefined && (schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum)) errors.push(`${where} must be ${schema.exclusiveMaximum ? 'less than' : 'at most'} ${schema.maximum}`);
 }
 
 function checkObject(defs: Record<string, Schema>, name: string, schema: Schema, value: unknown, at: string, errors: string[], apiVersion: string): void {
