@@ -48,6 +48,9 @@ describe('the README\'s "In your own CDK app" example', () => {
       'acme-fraud-detector-dev.template.json', 'acme-fraud-detector-prod.template.json', 'acme-fraud-detector-staging.template.json',
       'acme-handlers-dev.template.json', 'acme-handlers-prod.template.json', 'acme-handlers-staging.template.json',
       'acme-search-ranker-dev.template.json', 'acme-search-ranker-prod.template.json', 'acme-search-ranker-staging.template.json',
+      'acme-support-assistant-dev.template.json',
+      'acme-support-assistant-prod.template.json',
+      'acme-support-assistant-staging.template.json',
     ]);
   });
 });

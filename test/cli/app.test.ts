@@ -30,6 +30,9 @@ describe('the CDK app', () => {
       'acme-search-ranker-dev.template.json',
       'acme-search-ranker-prod.template.json',
       'acme-search-ranker-staging.template.json',
+      'acme-support-assistant-dev.template.json',
+      'acme-support-assistant-prod.template.json',
+      'acme-support-assistant-staging.template.json',
     ]);
   });
 

@@ -37,7 +37,7 @@ models:
 describe('mlspec validate', () => {
   it('exits 0 on the bundled example', async () => {
     const r = await cli('validate', ...EXAMPLE);
-    expect(r).toEqual({ code: 0, out: 'examples/mlspec.yaml: valid (2 model(s), 3 environment(s), 6 release(s))\n', err: '' });
+    expect(r).toEqual({ code: 0, out: 'examples/mlspec.yaml: valid (3 model(s), 3 environment(s), 7 release(s))\n', err: '' });
   });
 
   it('prints every error with file:line:col and exits 1', async () => {

@@ -239,7 +239,7 @@ describe('mlspec train: errors a user can act on', () => {
     expect(err).toBe('error: search-ranker has no training section in the spec, so there is nothing to run; add training: to models.search-ranker (docs/SPEC.md)\n');
     err = '';
     expect(await run(['train', 'fraud-detektor', '--env', 'dev'], io())).toBe(2);
-    expect(err).toBe('error: model "fraud-detektor" is not in the spec (it has fraud-detector, search-ranker); did you mean "fraud-detector"?\n');
+    expect(err).toBe('error: model "fraud-detektor" is not in the spec (it has fraud-detector, search-ranker, support-assistant); did you mean "fraud-detector"?\n');
     err = '';
     expect(await run(['train', 'fraud-detector', '--env', 'qa'], io())).toBe(2);
     expect(err).toBe('error: --env: environment "qa" is not in the spec; expected one of dev, staging, prod\n');

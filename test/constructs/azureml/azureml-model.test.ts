@@ -57,9 +57,9 @@ describe('AzureMlModel', () => {
 });
 
 describe('ModelStack with Azure ML', () => {
-  it('puts the Azure ML custom resource in every environment’s fraud-detector stack, and none in search-ranker’s', () => {
+  it('puts the Azure ML custom resource in every environment’s fraud-detector stack, and support-assistant’s, and none in search-ranker’s', () => {
     const stacks = addModelStacks(new App(), plan);
     const withAzure = stacks.filter((s) => Object.keys(Template.fromStack(s).findResources('Custom::AzureMlModel')).length === 1).map((s) => s.stackName);
-    expect(withAzure).toEqual(['acme-fraud-detector-dev', 'acme-fraud-detector-staging', 'acme-fraud-detector-prod']);
+    expect(withAzure).toEqual(['acme-fraud-detector-dev', 'acme-support-assistant-dev', 'acme-fraud-detector-staging', 'acme-support-assistant-staging', 'acme-fraud-detector-prod', 'acme-support-assistant-prod']);
   });
 });

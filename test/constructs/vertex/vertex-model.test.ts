@@ -55,10 +55,10 @@ describe('VertexModel', () => {
 });
 
 describe('ModelStack with Vertex', () => {
-  it('puts the Vertex custom resource in every environment’s search-ranker stack, and none in fraud-detector’s', () => {
+  it('puts the Vertex custom resource in every environment’s search-ranker stack, and support-assistant’s, and none in fraud-detector’s', () => {
     const stacks = addModelStacks(new App(), plan);
     const withVertex = stacks.filter((s) => Object.keys(Template.fromStack(s).findResources('Custom::VertexModel')).length === 1).map((s) => s.stackName);
-    expect(withVertex).toEqual(['acme-search-ranker-dev', 'acme-search-ranker-staging', 'acme-search-ranker-prod']);
+    expect(withVertex).toEqual(['acme-search-ranker-dev', 'acme-support-assistant-dev', 'acme-search-ranker-staging', 'acme-support-assistant-staging', 'acme-search-ranker-prod', 'acme-support-assistant-prod']);
   });
 });
 
