@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -248,5 +250,23 @@ describe('training.env', () => {
     const definition = pipelineDefinition(plan, { kmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/k', trainingRoleArn: 'arn:aws:iam::111111111111:role/t' }) as any;
     const train = definition.Steps.find((s: any) => s.Type === 'Training');
     expect(train.Arguments.Environment).toEqual({ SAVE_TO: '/opt/ml/model/weights', WORLD: '8', MLSPEC_LAUNCH: expect.stringContaining('torchrun') });
+  });
+});
+
+describe("the README's LLM example", () => {
+  const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Serving an LLM with TGI or vLLM'), readme.indexOf('## Serving on Vertex AI and Azure ML'));
+  const blocks = [...section.matchAll(/```(yaml)?\n([\s\S]*?)```/g)].map((m) => m[2]);
+  const [yaml, planLines, error] = blocks;
+  const releases = 'dev: { chat: { traffic: { "1": 100 } } }\n';
+
+  it('plans as the README shows', () => {
+    const text = formatPlan(resolvePlan(loadProjectText(yaml, 'llm.yaml', releases), { environments: ['dev'] }));
+    for (const line of planLines.trim().split('\n')) expect(text).toContain(line);
+  });
+
+  it('refuses the stock vLLM image on SageMaker with the README\'s message', () => {
+    const stock = yaml.replace(/sagemaker: 763104351884\S+/, 'sagemaker: vllm/vllm-openai:v0.11.0');
+    expect(() => loadProjectText(stock, 'llm.yaml', releases)).toThrow(error.trim());
   });
 });
