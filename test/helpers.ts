@@ -57,3 +57,21 @@ export function mutate<T>(value: T, edit: (draft: any) => void): T {
   edit(copy);
   return copy;
 }
+
+/** The base spec on Vertex AI too: a gcp block in every environment, an image and artifacts. */
+export function withVertex(spec: any) {
+  return mutate(spec, (s) => {
+    for (const env of Object.values<any>(s.environments)) env.gcp = { project: 'acme-ml-dev', region: 'us-central1' };
+    s.models.fraud.serving.image.vertex = 'us-docker.pkg.dev/acme/serve/fraud:1';
+    for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.vertex = 'gs://acme-models/fraud/';
+  });
+}
+
+/** The base spec on Azure ML too: an azure block in every environment, an image and artifacts. */
+export function withAzure(spec: any) {
+  return mutate(spec, (s) => {
+    for (const env of Object.values<any>(s.environments)) env.azure = { subscription: '00000000-0000-0000-0000-000000000001', resourceGroup: 'ml', workspace: 'acme-dev', region: 'eastus' };
+    s.models.fraud.serving.image.azureml = 'acme.azurecr.io/fraud:1';
+    for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.azureml = 'azureml://datastores/models/paths/fraud/';
+  });
+}

@@ -1,4 +1,4 @@
-import { baseSpec, errorsOf, mutate, yamlErrorsOf } from '../helpers';
+import { baseSpec, errorsOf, mutate, withAzure, withVertex, yamlErrorsOf } from '../helpers';
 import { preset } from '../../lib/serving';
 
 /** serving.server, serving.container, serving.env and training.env: every message of lib/spec/containers.ts. */
@@ -160,20 +160,4 @@ function trainingBlock() {
     resources: { accelerator: 'T4', count: 1 },
     metrics: { accuracy: 'acc=([0-9.]+)' },
   };
-}
-
-function withVertex(spec: any) {
-  return mutate(spec, (s) => {
-    for (const env of Object.values<any>(s.environments)) env.gcp = { project: 'acme-ml-dev', region: 'us-central1' };
-    s.models.fraud.serving.image.vertex = 'us-docker.pkg.dev/acme/serve/fraud:1';
-    for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.vertex = 'gs://acme-models/fraud/';
-  });
-}
-
-function withAzure(spec: any) {
-  return mutate(spec, (s) => {
-    for (const env of Object.values<any>(s.environments)) env.azure = { subscription: '00000000-0000-0000-0000-000000000001', resourceGroup: 'ml', workspace: 'acme-dev', region: 'eastus' };
-    s.models.fraud.serving.image.azureml = 'acme.azurecr.io/fraud:1';
-    for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.azureml = 'azureml://datastores/models/paths/fraud/';
-  });
 }

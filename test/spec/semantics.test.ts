@@ -1,4 +1,4 @@
-import { baseReleases, baseSpec, errorsOf, mutate } from '../helpers';
+import { baseReleases, baseSpec, errorsOf, mutate, withAzure, withVertex } from '../helpers';
 
 /** Every rule of SPEC.md's "Semantics": one test per rule and per message. */
 describe('semantic rules', () => {
@@ -338,20 +338,4 @@ function training() {
     metrics: { val_f1: 'val_f1=([0-9.]+)', accuracy: 'acc=([0-9.]+)' },
     tuning: { objective: { metric: 'val_f1', goal: 'maximize' }, parameters: { lr: { min: 1e-5, max: 1e-2, scale: 'log' } }, maxTrials: 20, parallelTrials: 4 },
   };
-}
-
-function withVertex(spec: any) {
-  return mutate(spec, (s) => {
-    for (const env of Object.values<any>(s.environments)) env.gcp = { project: 'acme-ml-dev', region: 'us-central1' };
-    s.models.fraud.serving.image.vertex = 'us-docker.pkg.dev/acme/serve/fraud:1';
-    for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.vertex = 'gs://acme-models/fraud/';
-  });
-}
-
-function withAzure(spec: any) {
-  return mutate(spec, (s) => {
-    for (const env of Object.values<any>(s.environments)) env.azure = { subscription: '00000000-0000-0000-0000-000000000001', resourceGroup: 'ml', workspace: 'acme-dev', region: 'eastus' };
-    s.models.fraud.serving.image.azureml = 'acme.azurecr.io/fraud:1';
-    for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.azureml = 'azureml://datastores/models/paths/fraud/';
-  });
 }
