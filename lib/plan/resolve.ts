@@ -1,6 +1,6 @@
 import type { Provider, Sku } from '../catalog/types';
 import type { LoadedProject } from '../spec/loader';
-import { modelProviders, providerRegion } from '../spec/providers';
+import { modelProviders, providerRegion, trainingProvider } from '../spec/providers';
 import { resolveSku } from '../spec/sku';
 import type { Environment, Model, Release, Spec } from '../spec/types';
 import { parseDuration, parseGate, parseSchedule } from '../spec/values';
@@ -115,7 +115,8 @@ function resolveRegistry(model: Model, release: Release | undefined): RegistryPl
 
 function resolveTraining(ctx: Ctx, provider: Provider, region: string): (TrainingPlan & { sku: Sku }) | undefined {
   const t = ctx.model.training;
-  if (!t) return undefined;
+  // A model trains on one provider (training.provider); the others only serve.
+  if (!t || trainingProvider(ctx.model) !== provider) return undefined;
   const s = sku(provider, 'training', t.resources, region, `models.${ctx.modelName}.training`);
   const schedule = (t as { schedule?: string }).schedule;
   return {
@@ -320,6 +321,7 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
     serviceAccount: env.gcp!.serviceAccount,
     modelDisplayName: names.registryName(spec.project, modelName),
     versions: registry.versions.map((v) => ({ label: v.label, alias: names.versionName(v.label), artifactUri: model.versions[v.label]?.artifact.vertex, metrics: v.metrics })),
+    trainedOn: trainingProvider(model),
     training: vertexTraining,
     serving: servingPlan,
     cost: estimateCost('vertex', region, nodes, training && { ...training, pricePerHour: training.sku.pricePerHour }),
@@ -386,6 +388,7 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
       path: model.versions[v.label]?.artifact.azureml,
       tags: Object.fromEntries([['mlspec:version', v.label], ...Object.entries(v.metrics).map(([k, n]) => [`metric:${k}`, String(n)])]),
     })),
+    trainedOn: trainingProvider(model),
     training: withoutSku(training),
     serving: servingPlan,
     cost: estimateCost('azureml', azure.region, nodes, training && { ...training, pricePerHour: training.sku.pricePerHour }),

@@ -284,6 +284,8 @@ export interface VertexModelPlan {
   /** Display name of the Vertex Model that holds every version: `<project>-<model>`. */
   readonly modelDisplayName: string;
   readonly versions: { readonly label: string; readonly alias: string; readonly artifactUri?: string; readonly metrics: Record<string, number> }[];
+  /** The provider the model trains on (training.provider), where trained labels are registered. */
+  readonly trainedOn?: Provider;
   readonly training?: TrainingPlan & { readonly machineType: string; readonly acceleratorType?: string };
   readonly serving?: VertexServingPlan;
   readonly cost: CostPlan;
@@ -337,6 +339,8 @@ export interface AzureMlModelPlan {
   /** Model name in the workspace or registry: `<project>-<model>`. */
   readonly modelName: string;
   readonly versions: { readonly label: string; readonly path?: string; readonly tags: Record<string, string> }[];
+  /** The provider the model trains on (training.provider), where trained labels are registered. */
+  readonly trainedOn?: Provider;
   readonly training?: TrainingPlan;
   readonly serving?: AzureMlServingPlan;
   readonly cost: CostPlan;

@@ -20,3 +20,16 @@ export function modelProviders(model: Model, env: Environment): Provider[] {
 export function providerRegion(env: Environment, provider: Provider): string | undefined {
   return env[PROVIDER_BLOCK[provider]]?.region;
 }
+
+/**
+ * The provider a model trains on: `training.provider`, else the only provider `training.image`
+ * names. Undefined when the model does not train, or when several images leave it open (validation
+ * then asks for `training.provider`).
+ */
+export function trainingProvider(model: Model): Provider | undefined {
+  const t = model.training;
+  if (!t) return undefined;
+  if (t.provider) return t.provider as Provider;
+  const named = PROVIDERS.filter((p) => t.image[p] !== undefined);
+  return named.length === 1 ? named[0] : undefined;
+}

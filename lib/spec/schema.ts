@@ -230,6 +230,8 @@ const tuning = z.strictObject({
 });
 
 const training = z.strictObject({
+  /** Where the model trains: one provider per model; inferred when training.image names only one. */
+  provider: providerName.optional(),
   image: perProvider(image, IMAGES),
   command: z.array(z.string()).min(1).optional(),
   hyperparameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),

@@ -1,5 +1,5 @@
 import type { Provider, Purpose } from '../catalog/types';
-import { PROVIDER_BLOCK, modelProviders, providerRegion } from './providers';
+import { PROVIDER_BLOCK, modelProviders, providerRegion, trainingProvider } from './providers';
 import { describeMiss, resolveSku } from './sku';
 import { suggestion } from '../util/suggest';
 import type { Environment, Model, Releases, Resources, Spec } from './types';
@@ -192,6 +192,28 @@ function checkTraining(
 ): void {
   const t = model.training!;
   const tbase = ['models', modelName, 'training'];
+  // A model trains on one provider: its checks below concern that provider only.
+  const trainer = trainingProvider(model);
+  const named = (Object.keys(t.image) as Provider[]).filter((p) => t.image[p] !== undefined);
+  if (trainer === undefined) {
+    out.push({
+      file: 'spec',
+      path: [...tbase, 'provider'],
+      message: named.length === 0
+        ? `missing; training.image names no provider: add an image and provider: ${[...used][0] ?? 'sagemaker'} here`
+        : `missing; training.image has ${named.join(' and ')} images and a model trains on one provider: add provider: ${named.join(' or provider: ')} here`,
+    });
+    return;
+  }
+  if (!used.has(trainer)) {
+    out.push({ file: 'spec', path: t.provider ? [...tbase, 'provider'] : [...tbase, 'image', trainer], message: `the model trains on ${trainer}, which it does not use (it uses ${[...used].join(', ')}); train on one of those, or add ${trainer} to providers` });
+    return;
+  }
+  if (t.image[trainer] === undefined) {
+    out.push({ file: 'spec', path: [...tbase, 'image'], atKey: true, message: `training.provider is ${trainer}, which has no training image; add training.image.${trainer}` });
+    return;
+  }
+  used = new Set<Provider>([trainer]);
   needPerProvider(t.image as Partial<Record<Provider, string>>, [...tbase, 'image'], 'training.image', used);
   checkEnv(t.env, [...tbase, 'env'], out);
   needPerProvider(t.output as Partial<Record<Provider, string>>, [...tbase, 'output'], 'training.output', used);

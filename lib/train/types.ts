@@ -119,3 +119,17 @@ export function resolveSets(model: ModelPlan, settable: SettableValue[], sets: R
   }
   return settable.map((s) => ({ ...s, value: sets[s.key] ?? s.default }));
 }
+
+/**
+ * Why a provider cannot serve a label its registry lacks, naming the provider the model trains
+ * on: trained versions are registered only where they were trained.
+ */
+export function missingVersionMessage(provider: Provider, target: { readonly model: string; readonly environment: string }, label: string, trainedOn: Provider | undefined): string {
+  const where = `${provider}: ${target.model} in ${target.environment}: version ${label} is not in the ${provider} registry`;
+  const artifact = `${/^[aeiou]/.test(provider) ? 'an' : 'a'} ${provider} artifact`;
+  if (trainedOn && trainedOn !== provider) {
+    return `${where}; ${target.model} trains on ${trainedOn}, so trained versions are registered there only: serve ${label} on ${trainedOn}, or declare it in versions with ${artifact}`;
+  }
+  if (trainedOn === provider) return `${where}; train it first (mlspec train ${target.model} --env ${target.environment}), or declare it in versions with ${artifact}`;
+  return `${where}; declare it in versions with ${artifact}`;
+}

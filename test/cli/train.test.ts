@@ -247,12 +247,18 @@ describe('mlspec train: errors a user can act on', () => {
     expect(await run(['runs', 'fraud-detector', '--env', 'dev', '--max', '0'], io())).toBe(2);
     expect(err).toBe('error: --max: write a whole number of runs, such as 10\n');
     err = '';
-    // fraud-detector trains on SageMaker and Azure ML in dev; mlspec runs SageMaker's so far, and says so.
+    // fraud-detector trains on SageMaker (training.provider), though it also serves on Azure ML.
     expect(await train('--provider', 'azureml')).toBe(2);
-    expect(err).toBe('error: mlspec runs training on sagemaker only so far; fraud-detector trains on azureml in dev\n');
+    expect(err).toBe('error: --provider: fraud-detector trains on sagemaker in dev, not on "azureml"\n');
     err = '';
     expect(await train('--provider', 'vertex')).toBe(2);
-    expect(err).toBe('error: --provider: fraud-detector trains on sagemaker or azureml in dev, not on "vertex"\n');
+    expect(err).toBe('error: --provider: fraud-detector trains on sagemaker in dev, not on "vertex"\n');
+    err = '';
+    // Training on Azure ML is validated and priced, but mlspec does not run it yet, and says so.
+    writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC.replace('provider: sagemaker ', 'provider: azureml '));
+    expect(await train()).toBe(2);
+    expect(err).toBe('error: mlspec runs training on sagemaker only so far; fraud-detector trains on azureml in dev\n');
+    writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC);
     err = '';
     expect(await train('--set', 'epoch=3')).toBe(2);
     expect(err).toBe('error: --set epoch: fraud-detector has no hyperparameter or input "epoch" (it takes epochs, inputs.train); did you mean "epochs"?\n');

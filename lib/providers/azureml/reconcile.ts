@@ -1,4 +1,5 @@
 import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearning';
+import { missingVersionMessage } from '../../train/types';
 import { createHash } from 'node:crypto';
 import type { AzureMlDeploymentPlan, AzureMlModelPlan } from '../../plan/types';
 import { describeSplit, rollbackReason, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
@@ -46,7 +47,7 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
   const { resourceGroup: rg, workspace: ws } = plan;
   const lro = { updateIntervalInMs: options.updateIntervalInMs };
 
-  await registerVersions(plan, clients, call, target);
+  const registered = await registerVersions(plan, clients, call, target);
   const serving = plan.serving;
   if (!serving) return {};
 
@@ -110,6 +111,8 @@ export async function reconcileAzureMl(plan: AzureMlModelPlan, target: AzureMlTa
         await updateDeployment(plan, want, have, environmentId, clients, call, lro, target);
         continue;
       }
+      // A trained label is registered only where the model trains: say so before Azure refuses the deployment.
+      if (!registered.has(want.version)) throw new AzureMlError(missingVersionMessage('azureml', target, want.version, plan.trainedOn));
       // Counted before the call: a create that fails leaves a Failed deployment to remove.
       if (!have) created.push(want.name);
       await call(`create deployment ${want.name}`, () => putDeployment(plan, want.name, deploymentBody(plan, want, environmentId), clients, lro));
@@ -199,7 +202,7 @@ export function modelVersionId(plan: AzureMlModelPlan, label: string): string {
 }
 
 /** Declared versions with an artifact become model versions `<label>`, tagged with their metrics; never deleted. */
-async function registerVersions(plan: AzureMlModelPlan, clients: AzureMlClients, call: Call, target: AzureMlTarget): Promise<void> {
+async function registerVersions(plan: AzureMlModelPlan, clients: AzureMlClients, call: Call, target: AzureMlTarget): Promise<Set<string>> {
   const declared = plan.versions.filter((v) => v.path !== undefined);
   const body = (v: (typeof declared)[number]) => ({ properties: { modelUri: v.path!, modelType: 'custom_model', tags: v.tags, description: `mlspec version ${v.label}` } });
   if (plan.registry) {
@@ -213,7 +216,7 @@ async function registerVersions(plan: AzureMlModelPlan, clients: AzureMlClients,
     for (const v of declared) {
       if (!have.has(v.label)) await call(`register version ${v.label} in registry ${plan.registry}`, () => armRequest(clients, 'PUT', `${base}/${v.label}`, body(v)));
     }
-    return;
+    return new Set([...have, ...declared.map((v) => v.label)]);
   }
   const { ml } = clients;
   const container = await call('read the model', () => exists(() => ml.modelContainers.get(plan.resourceGroup, plan.workspace, plan.modelName)));
@@ -226,6 +229,7 @@ async function registerVersions(plan: AzureMlModelPlan, clients: AzureMlClients,
   for (const v of declared) {
     if (!have.has(v.label)) await call(`register version ${v.label}`, () => ml.modelVersions.createOrUpdate(plan.resourceGroup, plan.workspace, plan.modelName, v.label, body(v)));
   }
+  return new Set([...have, ...declared.map((v) => v.label)]);
 }
 
 function endpointBody(plan: AzureMlModelPlan, traffic: Traffic): OnlineEndpoint {

@@ -1,6 +1,7 @@
 import type { protos } from '@google-cloud/aiplatform';
 import type { ServingContainerPlan, VertexDeployedModelPlan, VertexModelPlan } from '../../plan/types';
 import type { VertexClients } from './clients';
+import { missingVersionMessage } from '../../train/types';
 import { describeSplit, rollbackReason, needsStagedRollout, sameSplit, stepAt, type SignalSource, type StagedRollout } from '../../rollout/staged';
 
 type IModel = protos.google.cloud.aiplatform.v1.IModel;
@@ -123,6 +124,11 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
       ? { startedAt: (options.now ?? Date.now)(), baseline, final: { ...serving.trafficSplit }, added, steps: serving.rollout.steps }
       : undefined;
 
+  // Every label to deploy must be in the registry: checked before anything is deployed.
+  for (const want of serving.deployedModels) {
+    if (!deployed.has(want.displayName) && !aliases.has(want.versionAlias)) throw new VertexError(missingVersionMessage('vertex', target, want.version, plan.trainedOn));
+  }
+
   try {
     // Deploy what is missing at 0 % (100 % when it is the first): the split is set once below.
     // A version whose machine changed is deployed again beside the old one, which leaves once the split moved:
@@ -131,7 +137,6 @@ export async function reconcileVertex(plan: VertexModelPlan, target: VertexTarge
     for (const want of serving.deployedModels) {
       const have = deployed.get(want.displayName);
       if (have && sameMachine(have, want)) continue;
-      if (!modelName) throw new VertexError(`vertex: ${target.model} in ${target.environment}: version ${want.version} is not in the registry (alias ${want.versionAlias}); declare it in versions or train it first`);
       const first = Object.keys(ids).length === 0;
       const [op] = await call(`deploy ${want.displayName}`, () =>
         clients.endpoints.deployModel({

@@ -128,7 +128,7 @@ describe('Vertex reconciler against the fake Vertex (real v1 clients over gRPC)'
     const p = plan({ '3': 100 });
     const trained = { ...p, versions: [], serving: { ...p.serving!, deployedModels: p.serving!.deployedModels.map((d) => ({ ...d, displayName: 'search-ranker-v12', version: '12', versionAlias: 'v12' })), trafficSplit: { 'search-ranker-v12': 100 } } };
     await expect(reconcileVertex(trained, target, clients, fast)).rejects.toThrow(
-      'vertex: search-ranker in staging: version 12 is not in the registry (alias v12); declare it in versions or train it first',
+      'vertex: search-ranker in staging: version 12 is not in the vertex registry; declare it in versions with a vertex artifact',
     );
     expect(fake.calls.DeployModel).toBeUndefined();
   });
