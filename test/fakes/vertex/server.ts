@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protobuf } from 'google-gax';
 import * as path from 'node:path';
+import { FakeJobService, JOB_WRITES, type JobState, type TrialInput } from './jobs';
 
 /**
  * A stateful fake of Vertex AI's ModelService, EndpointService and google.longrunning.Operations,
@@ -9,6 +10,7 @@ import * as path from 'node:path';
  * so the real v1 clients talk to it unchanged. Counts calls per method and injects faults.
  * UploadModel holds Model.container_spec to the rules model.proto and env_var.proto publish
  * (checkContainerSpec, each rule cited), and the stored version returns it as sent.
+ * JobService (CustomJob, HyperparameterTuningJob) is served on the same port by FakeJobService (./jobs.ts).
  */
 
 const AIP = path.join(path.dirname(require.resolve('@google-cloud/aiplatform/package.json')), 'build/protos');
@@ -18,7 +20,7 @@ const PKG = 'google.cloud.aiplatform.v1';
 const MON = path.join(path.dirname(require.resolve('@google-cloud/monitoring/package.json')), 'build/protos');
 
 /** Methods that change state: the ones a no-op run must not call. */
-export const WRITES = new Set(['UploadModel', 'CreateEndpoint', 'DeployModel', 'UndeployModel', 'UpdateEndpoint', 'DeleteEndpoint', 'MutateDeployedModel']);
+export const WRITES = new Set<string>(['UploadModel', 'CreateEndpoint', 'DeployModel', 'UndeployModel', 'UpdateEndpoint', 'DeleteEndpoint', 'MutateDeployedModel', ...JOB_WRITES]);
 
 type Obj = Record<string, any>;
 
@@ -50,6 +52,8 @@ export class FakeVertex {
   readonly metrics: { type: string; endpointId: string; deployedModelId: string; at: number; value: number }[] = [];
   /** The fake's clock (deployed models' createTime); tests move it. */
   now: () => number = () => Date.now();
+  /** JobService: CustomJobs and HyperparameterTuningJobs, their states driven by the test (./jobs.ts). */
+  readonly jobs = new FakeJobService(() => this.now(), () => this.id());
   private server?: grpc.Server;
   private nextId = 1000;
   private root?: protobuf.Root;
@@ -110,6 +114,7 @@ export class FakeVertex {
         return { type: 'google.protobuf.Empty', value: {} };
       }),
     }));
+    server.addService(this.jobs.service, this.wrap(this.jobs.handlers()));
     server.addService(pkg.google.longrunning.Operations.service, this.wrap({ GetOperation: (r) => this.getOperation(r.name) }));
     const mon = grpc.loadPackageDefinition(protoLoader.loadSync(['google/monitoring/v3/metric_service.proto'], { includeDirs: [MON, GAX], keepCase: false, longs: String, enums: String, defaults: false, oneofs: true })) as any;
     server.addService(mon.google.monitoring.v3.MetricService.service, this.wrap({ ListTimeSeries: (r) => this.listTimeSeries(r) }));
@@ -144,6 +149,21 @@ export class FakeVertex {
       };
     }
     return out;
+  }
+
+  /** Moves a CustomJob or HyperparameterTuningJob to `state` (see FakeJobService.advanceJob). */
+  advanceJob(name: string, state: JobState): Obj {
+    return this.jobs.advanceJob(name, state);
+  }
+
+  /** Ends a job in JOB_STATE_SUCCEEDED, a tuning job with these trials. */
+  succeedJob(name: string, result: { trials?: readonly TrialInput[] } = {}): Obj {
+    return this.jobs.succeedJob(name, result);
+  }
+
+  /** Ends a job in JOB_STATE_FAILED with error { code, message }. */
+  failJob(name: string, message: string, code?: number): Obj {
+    return this.jobs.failJob(name, message, code);
   }
 
   private notFound(what: string): never {
