@@ -23,6 +23,12 @@ import { specDefinitions, validateAgainstSpec } from './spec/validate';
  * - Environment versions keep their image and inferenceConfig, deployments their environmentVariables
  *   and modelMountPath, and GET returns them as sent.
  * - Faults: 429 with Retry-After, 500/503, a failed operation, slow operations.
+ * - Training jobs (`workspaces/{ws}/jobs`, Azure ML issue 11): command and sweep jobs checked against the
+ *   published `JobBaseResource` plus the documented rules (see `checkJobRules`); PUT answers 201 with the
+ *   job and its read-only `status`; a second PUT may only change what the service lets change; GET, list
+ *   (jobType, tag, properties, listViewType, `$skip` pages) and cancel (202 + Location; CancelRequested,
+ *   then Canceled). Tests drive status with `setJobStatus` / `completeJob` / `failJob` or `autoAdvanceJobs`,
+ *   and a sweep's trials and best trial with `setTrials` / `setBestTrial`.
  */
 
 const TLS = path.join(__dirname, 'arm-tls');
@@ -30,6 +36,46 @@ const RP = 'Microsoft.MachineLearningServices';
 const NEW_API = '2024-04-01';
 /** The api-version of @azure/arm-machinelearning 2.1.1. */
 const SDK_API = '2022-10-01';
+
+/** JobStatus, as the published specification enumerates it (mfe.json 2024-04-01, `JobStatus`). */
+export type JobStatus = 'NotStarted' | 'Starting' | 'Provisioning' | 'Preparing' | 'Queued' | 'Running' | 'Finalizing' | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled' | 'NotResponding' | 'Paused' | 'Unknown';
+/**
+ * The path a job takes, one status per GET in `autoAdvanceJobs` mode: the enum's own order, whose
+ * descriptions read NotStarted "Run hasn't started yet", Starting "Run has started", Preparing "The run
+ * environment is being prepared", Queued "queued in the compute target ... waiting for all required nodes",
+ * Running, Finalizing "completed in the target ... output collection", Completed. Provisioning is left out:
+ * "(Not used currently)". NotResponding says the others follow "strict transition orders".
+ */
+const JOB_FLOW: readonly JobStatus[] = ['NotStarted', 'Starting', 'Preparing', 'Queued', 'Running', 'Finalizing', 'Completed'];
+const JOB_TERMINAL: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
+/**
+ * What a PUT of an existing job may change. The service's answer to any other change: "A job with this name
+ * already exists. If you are trying to create a new job, use a different name. If you are trying to update an
+ * existing job, the existing job's {property} cannot be changed. Only description, tags, displayName,
+ * properties, and isArchived can be updated." (code UserError, inner error JobPropertyImmutable; quoted in
+ * MicrosoftDocs/azure-docs#122250, Azure/azure-sdk-for-python#42156 and #47389).
+ */
+const JOB_MUTABLE = ['description', 'tags', 'displayName', 'properties', 'isArchived'];
+/**
+ * searchSpace values as the service receives them: `[type, [arguments]]`, which is what azure-ai-ml sends
+ * (azure/ai/ml/entities/_job/sweep/search_space.py, each distribution's `_to_rest_object`: Choice
+ * `["choice", [[values]]]`, Randint `["randint", [upper]]`, Uniform `["uniform", [min_value, max_value]]`,
+ * QUniform `[..., [min_value, max_value, q]]`, Normal `["normal", [mu, sigma]]`, QNormal `[..., [mu, sigma, q]]`;
+ * the type names are azure/ai/ml/constants/_common.py `SearchSpace`). The published specification types
+ * `searchSpace` only as `object`. Arguments are named as in the sweep job YAML reference's parameter expressions.
+ */
+const SEARCH_SPACE_ARGS: Record<string, readonly string[]> = {
+  choice: ['values'],
+  randint: ['upper'],
+  uniform: ['min_value', 'max_value'],
+  loguniform: ['min_value', 'max_value'],
+  quniform: ['min_value', 'max_value', 'q'],
+  qloguniform: ['min_value', 'max_value', 'q'],
+  normal: ['mu', 'sigma'],
+  lognormal: ['mu', 'sigma'],
+  qnormal: ['mu', 'sigma', 'q'],
+  qlognormal: ['mu', 'sigma', 'q'],
+};
 
 type Obj = Record<string, any>;
 
@@ -91,6 +137,16 @@ export class FakeArm {
   readonly registryModelVersions = new Map<string, Obj>();
   /** Azure Monitor autoscale settings by name. */
   readonly autoscaleSettings = new Map<string, Obj>();
+  /** Training jobs by name (the `{id}` of `jobs/{id}`), as GET returns them; a sweep's trials are here too. */
+  readonly jobs = new Map<string, Obj>();
+  /** Metrics a test reported (`completeJob`, `setTrials`): ARM's job resource has no field for them (MLflow does). */
+  readonly jobMetrics = new Map<string, Record<string, number>>();
+  /** Why a job failed (`failJob`): the 2024-04-01 JobBase has no error field, so GET cannot show it. */
+  readonly jobErrors = new Map<string, string>();
+  /** Each GET of a job moves it one status forward (JOB_FLOW; CancelRequested goes to Canceled). */
+  autoAdvanceJobs = false;
+  /** Jobs per page of `GET jobs` (0: all on one page); further pages through `nextLink` with `$skip`. */
+  jobsPageSize = 0;
   /** Azure Monitor points per endpoint, metric and dimensions. */
   readonly metrics: { endpoint: string; metric: string; dims: Record<string, string>; timeStamp: number; total?: number; maximum?: number }[] = [];
   now: () => number = () => Date.now();
@@ -99,6 +155,11 @@ export class FakeArm {
   private server?: https.Server;
   private readonly operations = new Map<string, Operation>();
   private nextId = 1;
+  /** Each job's `properties` as first sent, to hold later PUTs to what may change. */
+  private readonly jobSent = new Map<string, Obj>();
+  /** A sweep's trial names, and each trial's sweep. */
+  private readonly jobTrials = new Map<string, string[]>();
+  private readonly trialParent = new Map<string, string>();
 
   /** Requests that change state (operation polls excluded). */
   get writes(): number {
@@ -160,7 +221,8 @@ export class FakeArm {
     } catch (e) {
       const err = e as { status?: number; code?: string; message: string };
       if (!err.status) throw e;
-      send(err.status, { error: { code: err.code ?? 'BadRequest', message: err.message } });
+      const inner = (e as { innerError?: unknown }).innerError;
+      send(err.status, { error: { code: err.code ?? 'BadRequest', message: err.message, ...(inner ? { innerError: inner } : {}) } });
     }
   }
 
@@ -176,14 +238,17 @@ export class FakeArm {
     }
     if ((m = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.Insights\/autoscalesettings\/([^/]+)$/i.exec(p))) return this.autoscale(method, p, m[1], apiVersion, body);
     const ws = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)(\/.*)?$/.exec(p);
-    if (ws) return this.workspace(method, p, ws[4] ?? '', apiVersion, body);
+    if (ws) return this.workspace(method, p, ws[4] ?? '', apiVersion, body, query);
     const reg = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/registries\/([^/]+)\/models\/([^/]+)\/versions(?:\/([^/]+))?$/.exec(p);
     if (reg) return this.registry(method, p, reg[1], reg[2], reg[3], apiVersion, body);
     throw { status: 404, code: 'NoRegisteredProviderFound', message: `No route for ${method} ${p}` };
   }
 
-  private workspace(method: string, p: string, rest: string, apiVersion: string, body: Obj | undefined) {
+  private workspace(method: string, p: string, rest: string, apiVersion: string, body: Obj | undefined, query: URLSearchParams = new URLSearchParams()) {
     let m: RegExpExecArray | null;
+    if (rest === '/jobs' && method === 'GET') return this.listJobs(p, apiVersion, query);
+    if ((m = /^\/jobs\/([^/]+)\/cancel$/.exec(rest)) && method === 'POST') return this.cancelJob(p, m[1], apiVersion);
+    if ((m = /^\/jobs\/([^/]+)$/.exec(rest)) && (method === 'GET' || method === 'PUT')) return this.job(method, p, m[1], apiVersion, body);
     if ((m = /^\/models\/([^/]+)$/.exec(rest))) {
       if (method === 'GET') return { status: 200, body: this.get(this.modelContainers, m[1], 'Model container') };
       this.check('ModelContainer', body, apiVersion);
@@ -335,6 +400,270 @@ export class FakeArm {
     return { status: created ? 201 : 200, body: this.autoscaleSettings.get(name) };
   }
 
+  // ---------------------------------------------------------------- training jobs
+
+  /**
+   * Sets a job's status (any JobStatus of the specification). Canceled also cancels a sweep's unfinished
+   * trials, as the service does when it cancels a sweep ("the system cancels the sweep job, including all
+   * of its trials", reference-yaml-job-sweep, limits.timeout).
+   */
+  setJobStatus(name: string, status: JobStatus): void {
+    const statuses = specDefinitions(NEW_API)!.JobStatus.enum as string[];
+    if (!statuses.includes(status)) throw new Error(`${status} is not a JobStatus (${statuses.join(', ')})`);
+    const job = this.jobs.get(name);
+    if (!job) throw new Error(`No job ${name}`);
+    job.properties.status = status;
+    if (status === 'Canceled') for (const t of this.jobTrials.get(name) ?? []) if (!JOB_TERMINAL.includes(this.jobs.get(t)!.properties.status)) this.jobs.get(t)!.properties.status = 'Canceled';
+  }
+
+  /**
+   * Completes a job: `outputs` gives the URI of named outputs (each must be one of the job's outputs);
+   * `metrics` are kept in `jobMetrics` (ARM's job carries none).
+   */
+  completeJob(name: string, result: { outputs?: Record<string, string>; metrics?: Record<string, number> } = {}): void {
+    const job = this.testJob(name);
+    for (const [output, uri] of Object.entries(result.outputs ?? {})) {
+      const declared = job.properties.outputs?.[output];
+      if (!declared) throw new Error(`Job ${name} has no output ${output} (it has ${Object.keys(job.properties.outputs ?? {}).join(', ') || 'none'})`);
+      declared.uri = uri;
+    }
+    if (result.metrics) this.jobMetrics.set(name, { ...this.jobMetrics.get(name), ...result.metrics });
+    this.setJobStatus(name, 'Completed');
+  }
+
+  /** Fails a job; the message is kept in `jobErrors` (the 2024-04-01 job resource has no error field). */
+  failJob(name: string, message: string): void {
+    this.jobErrors.set(name, message);
+    this.setJobStatus(name, 'Failed');
+  }
+
+  /**
+   * Gives a sweep its trial jobs: Command jobs named `<sweep>_<n>` unless named, each from the sweep's
+   * `trial` (command, environment, distribution, resources), GET-able like any job but not listed by
+   * `GET jobs` (whether ARM's list shows a sweep's children is not documented). Returns their names.
+   */
+  setTrials(sweep: string, trials: { name?: string; status?: JobStatus; metrics?: Record<string, number> }[]): string[] {
+    const parent = this.testJob(sweep);
+    if (parent.properties.jobType !== 'Sweep') throw new Error(`Job ${sweep} is a ${parent.properties.jobType} job, not a sweep`);
+    for (const t of this.jobTrials.get(sweep) ?? []) {
+      this.jobs.delete(t);
+      this.trialParent.delete(t);
+    }
+    const names = trials.map((t, i) => t.name ?? `${sweep}_${i}`);
+    for (const n of names) if (this.jobs.has(n)) throw new Error(`A job named ${n} exists already; name the trial otherwise`);
+    const base = String(parent.id).replace(/\/jobs\/[^/]+$/, '/jobs');
+    trials.forEach((t, i) => {
+      const name = names[i];
+      const { trial, experimentName } = parent.properties;
+      const properties: Obj = { ...structuredClone(trial), jobType: 'Command', experimentName, displayName: name, isArchived: false, tags: {}, properties: {}, status: t.status ?? 'Completed' };
+      properties.services = this.jobServices(name, base);
+      this.jobs.set(name, { id: `${base}/${name}`, name, type: `${RP}/workspaces/jobs`, properties, systemData: parent.systemData });
+      this.trialParent.set(name, sweep);
+      if (t.metrics) this.jobMetrics.set(name, t.metrics);
+    });
+    this.jobTrials.set(sweep, names);
+    return names;
+  }
+
+  /** A sweep's trial names. */
+  trialsOf(sweep: string): string[] {
+    return [...(this.jobTrials.get(sweep) ?? [])];
+  }
+
+  /**
+   * Names a sweep's best trial the way the service does: in the sweep's `properties.properties` under
+   * `best_child_run_id`, which azure-ai-ml reads to download a sweep's best outputs
+   * (azure/ai/ml/operations/_job_operations.py `download`: `job_details.properties.get(SWEEP_JOB_BEST_CHILD_RUN_ID_PROPERTY_NAME)`,
+   * constants/_common.py `SWEEP_JOB_BEST_CHILD_RUN_ID_PROPERTY_NAME = "best_child_run_id"`). `score` (the
+   * best primary metric, as a string) sits beside it in a sweep (HyperDrive) run's recorded properties.
+   */
+  setBestTrial(sweep: string, trial: string, score?: number): void {
+    const parent = this.testJob(sweep);
+    if (!(this.jobTrials.get(sweep) ?? []).includes(trial)) throw new Error(`${trial} is not a trial of sweep ${sweep} (setTrials first)`);
+    parent.properties.properties = { ...parent.properties.properties, best_child_run_id: trial, ...(score !== undefined ? { score: String(score) } : {}) };
+  }
+
+  /**
+   * The values a sweep samples one hyperparameter from, as the documentation defines each expression
+   * (reference-yaml-job-sweep, Parameter expressions): loguniform's bounds are natural logs, "The minimum
+   * value in the range is exp(min_value)", so its range is [exp(min_value), exp(max_value)]; randint's
+   * `upper` is exclusive; choice lists its values; (log)normal gives mu and sigma.
+   */
+  sweepSearchRange(sweep: string, parameter: string): { type: string; low?: number; high?: number; highExclusive?: boolean; values?: unknown[]; mu?: number; sigma?: number; q?: number } {
+    const expr = this.testJob(sweep).properties.searchSpace?.[parameter];
+    if (!Array.isArray(expr)) throw new Error(`Sweep ${sweep} has no search space parameter ${parameter}`);
+    const [type, args] = expr as [string, any[]];
+    switch (type) {
+      case 'choice':
+        return { type, values: args[0] };
+      case 'randint':
+        return { type, low: 0, high: args[0], highExclusive: true };
+      case 'uniform':
+      case 'quniform':
+        return { type, low: args[0], high: args[1], ...(args[2] !== undefined ? { q: args[2] } : {}) };
+      case 'loguniform':
+      case 'qloguniform':
+        return { type, low: Math.exp(args[0]), high: Math.exp(args[1]), ...(args[2] !== undefined ? { q: args[2] } : {}) };
+      default:
+        return { type, mu: args[0], sigma: args[1], ...(args[2] !== undefined ? { q: args[2] } : {}) };
+    }
+  }
+
+  private testJob(name: string): Obj {
+    const job = this.jobs.get(name);
+    if (!job) throw new Error(`No job ${name} (PUT it first)`);
+    return job;
+  }
+
+  /** Jobs are raw ARM calls: at the SDK's api-version, or at one whose job definitions were copied into ./spec. */
+  private checkJobApi(apiVersion: string): void {
+    if (apiVersion === SDK_API || (apiVersion >= NEW_API && specDefinitions(apiVersion)?.JobBaseResource)) return;
+    throw { status: 400, code: 'InvalidApiVersionParameter', message: `The fake has no copy of the job definitions (JobBaseResource) of api-version '${apiVersion}' (test/fakes/azureml/spec); copy them from Azure's published specification before sending at that version.` };
+  }
+
+  private job(method: string, p: string, name: string, apiVersion: string, body: Obj | undefined) {
+    this.checkJobApi(apiVersion);
+    if (method === 'GET') {
+      const job = this.get(this.jobs, name, 'Job');
+      if (this.autoAdvanceJobs) this.advanceJob(job);
+      return { status: 200, body: jobView(job, apiVersion) };
+    }
+    // The `id` path parameter of Jobs_CreateOrUpdate (mfe.json 2024-04-01): "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$".
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/.test(name)) {
+      throw { status: 400, code: 'BadRequest', message: `The job name '${name}' must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]{0,254}$: a letter or digit, then up to 254 letters, digits, '-' or '_'.` };
+    }
+    this.check('JobBase', body, apiVersion, 'JobBaseResource');
+    const props: Obj = body!.properties;
+    const errors = checkJobRules(props);
+    if (errors.length) throw { status: 400, code: 'UserError', message: errors.join('; ') };
+    const existing = this.jobs.get(name);
+    if (existing) {
+      if (this.trialParent.has(name)) throw { status: 400, code: 'UserError', message: `Job ${name} is a trial of sweep ${this.trialParent.get(name)}; it cannot be submitted again.` };
+      const changed = immutableChanges(this.jobSent.get(name)!, props);
+      if (changed.length) {
+        throw {
+          status: 400,
+          code: 'UserError',
+          message: `A job with this name already exists. If you are trying to create a new job, use a different name. If you are trying to update an existing job, the existing job's ${changed.join(', ')} cannot be changed. Only description, tags, displayName, properties, and isArchived can be updated.`,
+          innerError: { code: 'Immutable', innerError: { code: 'JobPropertyImmutable' } },
+        };
+      }
+      // "For update case, the Tags in the definition passed in will replace Tags in the existing job."
+      // (Jobs_CreateOrUpdate summary); the other updatable fields likewise take the sent value when sent.
+      for (const k of ['description', 'tags', 'displayName', 'isArchived']) if (props[k] !== undefined) existing.properties[k] = structuredClone(props[k]);
+      // Properties the service set (best_child_run_id) stay; sent ones are added or replaced.
+      if (props.properties) existing.properties.properties = { ...existing.properties.properties, ...structuredClone(props.properties) };
+      existing.systemData = { ...existing.systemData, lastModifiedAt: new Date(this.now()).toISOString() };
+      return { status: 200, body: jobView(existing, apiVersion) };
+    }
+    const job = this.resource(p, name, `${RP}/workspaces/jobs`, body!);
+    job.systemData.createdByType = 'User';
+    job.properties = this.jobProperties(name, p.replace(/\/[^/]+$/, ''), props);
+    this.jobs.set(name, job);
+    this.jobSent.set(name, structuredClone(props));
+    // Jobs_CreateOrUpdate is not a long-running operation: 201 with the job, whose status starts NotStarted.
+    return { status: 201, body: jobView(job, apiVersion) };
+  }
+
+  /** A new job's properties as the service returns them: as sent, the specification's defaults, status and services. */
+  private jobProperties(name: string, jobsPath: string, sent: Obj): Obj {
+    const props: Obj = { experimentName: 'Default', isArchived: false, tags: {}, properties: {}, ...structuredClone(sent), status: 'NotStarted' };
+    // Defaults of the published definitions: ResourceConfiguration.instanceCount 1, JobResourceConfiguration.shmSize "2g",
+    // AssetJobInput.mode ReadOnlyMount, AssetJobOutput.mode ReadWriteMount, QueueSettings.jobTier "Null".
+    const resources = (r: Obj | undefined) => ({ instanceCount: 1, shmSize: '2g', ...(r ?? {}) });
+    if (props.jobType === 'Command') props.resources = resources(props.resources);
+    if (props.jobType === 'Sweep') props.trial = { ...props.trial, resources: resources(props.trial?.resources) };
+    for (const input of Object.values<Obj>(props.inputs ?? {})) if (input && input.jobInputType !== 'literal') input.mode ??= 'ReadOnlyMount';
+    for (const output of Object.values<Obj>(props.outputs ?? {})) if (output) output.mode ??= 'ReadWriteMount';
+    if (props.queueSettings) props.queueSettings = { jobTier: 'Null', ...props.queueSettings };
+    props.services = { ...(props.services ?? {}), ...this.jobServices(name, jobsPath) };
+    return props;
+  }
+
+  /**
+   * The Studio service the service adds to every job: how-to-tune-hyperparameters reads
+   * `returned_sweep_job.services["Studio"].endpoint` for the job's URL, which is
+   * https://ml.azure.com/runs/<job>?wsid=<workspace id> (as quoted in Azure/azure-sdk-for-python#29077).
+   */
+  private jobServices(name: string, jobsPath: string): Obj {
+    return { Studio: { jobServiceType: 'Studio', endpoint: `https://ml.azure.com/runs/${name}?wsid=${jobsPath.replace(/\/jobs$/, '')}` } };
+  }
+
+  private advanceJob(job: Obj): void {
+    const status: JobStatus = job.properties.status;
+    if (status === 'CancelRequested') return this.setJobStatus(job.name, 'Canceled');
+    if (status === 'Provisioning') return this.setJobStatus(job.name, 'Preparing');
+    const i = JOB_FLOW.indexOf(status);
+    if (i >= 0 && i < JOB_FLOW.length - 1) this.setJobStatus(job.name, JOB_FLOW[i + 1]);
+  }
+
+  /**
+   * Jobs_List: `jobType`, `tag` ("Jobs returned will have this tag key"), `properties` ("Comma-separated list
+   * of user property names (and optionally values). Example: prop1,prop2=value2"), `listViewType`
+   * (ActiveOnly by default, ArchivedOnly, All) and `$skip` (the continuation token), as mfe.json 2024-04-01
+   * defines them; answers a JobBaseResourceArmPaginatedResult (`value`, `nextLink`).
+   */
+  private listJobs(p: string, apiVersion: string, query: URLSearchParams) {
+    this.checkJobApi(apiVersion);
+    const view = query.get('listViewType') ?? 'ActiveOnly';
+    if (!['ActiveOnly', 'ArchivedOnly', 'All'].includes(view)) throw { status: 400, code: 'BadRequest', message: `listViewType '${view}' must be one of ActiveOnly, ArchivedOnly, All.` };
+    const jobType = query.get('jobType');
+    const tag = query.get('tag');
+    const wanted = (query.get('properties') ?? '').split(',').filter(Boolean).map((s) => s.split('=') as [string, string?]);
+    const jobs = [...this.jobs.values()].filter((j) => {
+      const props = j.properties;
+      if (this.trialParent.has(j.name)) return false;
+      if (view === 'ActiveOnly' && props.isArchived) return false;
+      if (view === 'ArchivedOnly' && !props.isArchived) return false;
+      if (jobType && props.jobType !== jobType) return false;
+      if (tag && !(tag in (props.tags ?? {}))) return false;
+      return wanted.every(([k, v]) => k in (props.properties ?? {}) && (v === undefined || props.properties[k] === v));
+    });
+    const skip = Number(query.get('$skip') ?? 0) || 0;
+    const size = this.jobsPageSize > 0 ? this.jobsPageSize : jobs.length;
+    const page = jobs.slice(skip, skip + size);
+    let nextLink: string | undefined;
+    if (skip + size < jobs.length) {
+      const next = new URLSearchParams(query);
+      next.set('$skip', String(skip + size));
+      nextLink = `${this.url}${p}?${next}`;
+    }
+    return { status: 200, body: { value: page.map((j) => jobView(j, apiVersion)), ...(nextLink ? { nextLink } : {}) } };
+  }
+
+  /**
+   * Jobs_Cancel: 202 with `Location` (and Retry-After), the only headers the specification gives it
+   * ("x-ms-long-running-operation", "final-state-via": "location"); the job is CancelRequested at once and
+   * Canceled when the operation ends. A job that has finished, or is Finalizing, is refused: the service
+   * errors on cancelling a Finalizing job (Azure/azureml-assets#2496 treats Finalizing as terminal for that
+   * reason); its status code and message are not documented, so the fake answers 400 UserError naming the status.
+   */
+  private cancelJob(p: string, name: string, apiVersion: string) {
+    this.checkJobApi(apiVersion);
+    const job = this.get(this.jobs, name, 'Job');
+    const previous: JobStatus = job.properties.status;
+    if (JOB_TERMINAL.includes(previous) || previous === 'Finalizing') {
+      throw { status: 400, code: 'UserError', message: `Job ${name} is ${previous}: a job can be canceled only before it finishes (not when Finalizing, Completed, Failed or Canceled).` };
+    }
+    this.setJobStatus(name, 'CancelRequested');
+    const id = `op-${this.nextId++}`;
+    const failure = this.failOperation && this.failOperation.path.test(p) ? this.failOperation : undefined;
+    if (failure) this.failOperation = undefined;
+    this.operations.set(id, {
+      pollsLeft: this.operationPolls,
+      complete: () => {
+        const now = this.jobs.get(name);
+        if (failure) {
+          if (now?.properties.status === 'CancelRequested') now.properties.status = previous;
+          return { code: failure.code ?? 'UserError', message: failure.message };
+        }
+        if (now?.properties.status === 'CancelRequested') this.setJobStatus(name, 'Canceled');
+        return undefined;
+      },
+    });
+    return { status: 202, headers: { location: this.opUrl('mfeOperationResults', id), 'retry-after': String(this.retryAfterSeconds) } };
+  }
+
   // ---------------------------------------------------------------- rules
 
   private checkTraffic(endpoint: string, traffic: Record<string, number>, mirror: Record<string, number>): void {
@@ -482,6 +811,89 @@ function deploymentView(d: Obj, apiVersion: string): Obj {
   if (apiVersion >= NEW_API || !d.properties.dataCollector) return d;
   const { dataCollector: _, ...properties } = d.properties;
   return { ...d, properties };
+}
+
+/** A job as an api-version sees it: queueSettings exists from 2023-10-01 on (absent from the 2023-04-01 and 2022-10-01 specifications). */
+function jobView(job: Obj, apiVersion: string): Obj {
+  if (apiVersion >= '2023-10-01' || !job.properties.queueSettings) return job;
+  const { queueSettings: _, ...properties } = job.properties;
+  return { ...job, properties };
+}
+
+/** JSON with sorted keys, to compare what was sent with what is sent again. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().filter((k) => (value as Obj)[k] !== undefined && (value as Obj)[k] !== null).map((k) => `${JSON.stringify(k)}:${canonical((value as Obj)[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** The job properties a second PUT changes that the service does not let change (JOB_MUTABLE aside). */
+function immutableChanges(before: Obj, after: Obj): string[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !JOB_MUTABLE.includes(k));
+  return keys.filter((k) => canonical(before[k] ?? null) !== canonical(after[k] ?? null));
+}
+
+/**
+ * The documented rules of command and sweep jobs beyond the published schema. Each names its source;
+ * messages name the property. Checked after the schema, so shapes are as the specification says.
+ */
+function checkJobRules(props: Obj): string[] {
+  const errors: string[] = [];
+  if (props.jobType !== 'Sweep') return errors;
+  // "max_total_trials: Maximum number of trial jobs. Must be an integer between 1 and 1000." and
+  // "max_concurrent_trials: ... If specified, must be an integer between 1 and 1000."
+  // https://learn.microsoft.com/azure/machine-learning/how-to-tune-hyperparameters#set-limits-for-your-sweep-job
+  for (const k of ['maxTotalTrials', 'maxConcurrentTrials']) {
+    const v = props.limits?.[k];
+    if (v !== undefined && v !== null && (v < 1 || v > 1000)) errors.push(`properties.limits.${k} must be an integer between 1 and 1000 (it is ${v})`);
+  }
+  // searchSpace: each value an expression azure-ai-ml sends as [type, [arguments]] (SEARCH_SPACE_ARGS); the
+  // argument types are the sweep job YAML reference's ("Parameter expressions": values array; upper and q
+  // integer; min_value, max_value, mu, sigma number), and min_value / max_value bound a range ("The minimum
+  // value in the range", "The maximum value in the range"), so min_value may not exceed max_value.
+  // https://learn.microsoft.com/azure/machine-learning/reference-yaml-job-sweep#parameter-expressions
+  const types: Record<string, string> = {};
+  for (const [name, expr] of Object.entries<unknown>(props.searchSpace ?? {})) {
+    const at = `properties.searchSpace.${name}`;
+    const args = SEARCH_SPACE_ARGS[Array.isArray(expr) ? String(expr[0]) : ''];
+    if (!Array.isArray(expr) || !args) {
+      errors.push(`${at} must be [type, [arguments]] with type one of ${Object.keys(SEARCH_SPACE_ARGS).join(', ')} (as azure-ai-ml sends it, for example ["uniform", [0.01, 0.9]])`);
+      continue;
+    }
+    const type = String(expr[0]);
+    types[name] = type;
+    const values = expr[1];
+    if (expr.length !== 2 || !Array.isArray(values) || values.length !== args.length) {
+      errors.push(`${at}: ${type} takes [${args.join(', ')}]`);
+      continue;
+    }
+    args.forEach((arg, i) => {
+      const v = values[i];
+      if (arg === 'values' ? !Array.isArray(v) : arg === 'upper' || arg === 'q' ? !Number.isInteger(v) : typeof v !== 'number') {
+        errors.push(`${at}: ${type}'s ${arg} must be ${arg === 'values' ? 'an array' : arg === 'upper' || arg === 'q' ? 'an integer' : 'a number'}`);
+      }
+    });
+    if (args[0] === 'min_value' && typeof values[0] === 'number' && typeof values[1] === 'number' && values[0] > values[1]) {
+      errors.push(`${at}: ${type}'s min_value ${values[0]} exceeds its max_value ${values[1]}${type.endsWith('loguniform') ? ' (loguniform bounds are natural logarithms: the range is exp(min_value) to exp(max_value))' : ''}`);
+    }
+  }
+  // "Grid sampling can only be used with choice hyperparameters." "Bayesian sampling supports choice,
+  // uniform, and quniform distributions." https://learn.microsoft.com/azure/machine-learning/how-to-tune-hyperparameters#sampling-the-hyperparameter-space
+  const algorithm = props.samplingAlgorithm?.samplingAlgorithmType;
+  const allowed = algorithm === 'Grid' ? ['choice'] : algorithm === 'Bayesian' ? ['choice', 'uniform', 'quniform'] : undefined;
+  if (allowed) for (const [name, type] of Object.entries(types)) if (!allowed.includes(type)) errors.push(`properties.searchSpace.${name}: ${algorithm} sampling supports only ${allowed.join(', ')} (not ${type})`);
+  const policy = props.earlyTermination;
+  // "truncation_percentage: the percentage of lowest performing jobs to terminate at each evaluation interval.
+  // An integer value between 1 and 99." (how-to-tune-hyperparameters#truncation-selection-policy); **Required**
+  // in the sweep job YAML reference (TruncationSelectionPolicy).
+  if (policy?.policyType === 'TruncationSelection' && !(Number.isInteger(policy.truncationPercentage) && policy.truncationPercentage >= 1 && policy.truncationPercentage <= 99)) {
+    errors.push(`properties.earlyTermination.truncationPercentage must be an integer between 1 and 99 (it is ${policy.truncationPercentage ?? 'missing'})`);
+  }
+  // BanditPolicy: "One of slack_factor or slack_amount is required." (reference-yaml-job-sweep#banditpolicy)
+  if (policy?.policyType === 'Bandit' && (policy.slackFactor === undefined || policy.slackFactor === null) && (policy.slackAmount === undefined || policy.slackAmount === null)) {
+    errors.push('properties.earlyTermination: a Bandit policy needs slackFactor or slackAmount');
+  }
+  return errors;
 }
 
 const ONE_OF = {

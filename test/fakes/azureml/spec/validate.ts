@@ -5,8 +5,8 @@ import * as path from 'node:path';
  * A small structural validator for Azure's published REST specification (swagger 2.0 definitions):
  * `required`, `additionalProperties: false`, `readOnly`, types, enums, `allOf`,
  * `discriminator` / `x-ms-discriminator-value`, and the value keywords `minLength`, `maxLength`,
- * `pattern` (unanchored, as JSON Schema reads it), `format: int32 / int64` ranges, `minimum` and
- * `maximum`. Only the definitions copied into this folder are
+ * `pattern` (unanchored, as JSON Schema reads it), `format: int32 / int64` ranges, `format: duration`
+ * (ISO 8601), `minimum` and `maximum`. Only the definitions copied into this folder are
  * known (see README.md); an api-version without a copy has no spec here.
  */
 
@@ -82,7 +82,11 @@ function check(defs: Record<string, Schema>, schema: Schema, value: unknown, at:
       const sub = Object.entries(defs).find(([, s]) => s['x-ms-discriminator-value'] === kind && (s.allOf ?? []).some((p: Schema) => p.$ref === `#/definitions/${name}`));
       if (kind !== undefined) {
         if (!sub) {
-          errors.push(`${at ? at + '.' : ''}${d.property} '${String(kind)}' is not a kind of ${name}`);
+          // A kind the specification names (in the discriminator's enum) whose definition was not copied is
+          // not the caller's error: say that, rather than that the kind does not exist.
+          const values = enumOf(defs, flatten(defs, target).properties[d.property]);
+          if (values?.includes(kind)) errors.push(`${at ? at + '.' : ''}${d.property} '${String(kind)}': that kind of ${name} is not among the fake's copied definitions of api-version ${apiVersion} (test/fakes/azureml/spec)`);
+          else errors.push(`${at ? at + '.' : ''}${d.property} '${String(kind)}' is not a kind of ${name}`);
           return;
         }
         [name, target] = sub;
@@ -106,6 +110,8 @@ function check(defs: Record<string, Schema>, schema: Schema, value: unknown, at:
         if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${where} must be at least ${schema.minLength} character${schema.minLength === 1 ? '' : 's'} long`);
         if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${where} must be at most ${schema.maxLength} characters long`);
         if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) errors.push(`${where} must match the pattern ${schema.pattern}`);
+        // `format: duration` is an ISO 8601 duration in Azure's specifications (for example PT30M, P1DT2H).
+        if (schema.format === 'duration' && !ISO_DURATION.test(value)) errors.push(`${where} must be an ISO 8601 duration (format: duration), for example PT1H30M`);
       }
       return;
     case 'integer':
@@ -139,6 +145,15 @@ function check(defs: Record<string, Schema>, schema: Schema, value: unknown, at:
     default:
       return;
   }
+}
+
+const ISO_DURATION = /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+
+/** The enum of a property schema, through its $ref. */
+function enumOf(defs: Record<string, Schema>, schema: Schema | undefined): unknown[] | undefined {
+  if (!schema) return undefined;
+  if (schema.enum) return schema.enum;
+  return schema.$ref ? resolve(defs, schema.$ref).schema.enum : undefined;
 }
 
 function checkRange(schema: Schema, value: number, where: string, errors: string[]): void {

@@ -1,0 +1,69 @@
+/**
+ * The launcher mlspec puts around `training.command` on Vertex AI and Azure ML, so that
+ * `training.metrics` mean there what they mean on SageMaker: the last match of each regex's first
+ * group over the command's output. It passes every line through, starts the command under
+ * torchrun for `distribution: pytorch` (as on SageMaker), and reports what it matched:
+ * - to `MLSPEC_METRICS_FILE` (JSON: metric → number), written by the chief node only;
+ * - with `MLSPEC_HYPERTUNE_METRIC`, as a line of Vertex's hyperparameter-tuning metric file
+ *   (`CLOUD_ML_HP_METRIC_FILE`, default /tmp/hypertune/output.metrics), which Vertex reads for
+ *   the trial's objective, the format the cloudml-hypertune library writes.
+ *
+ * It is Python because training images have Python and its `re` reads the regexes as SageMaker's
+ * users write them; it needs nothing beyond the standard library, so the image need not know mlspec.
+ * The script travels in the `MLSPEC_LAUNCH` variable and runs as `python3 -c "$MLSPEC_LAUNCH" CMD...`.
+ */
+export const LAUNCHER = String.raw`import json, os, re, signal, subprocess, sys, time
+env = os.environ
+metrics = json.loads(env.get("MLSPEC_METRICS", "{}"))
+cmd = sys.argv[1:]
+chief = True
+if env.get("MLSPEC_DISTRIBUTION") == "pytorch":
+    nproc = env.get("MLSPEC_NPROC", "1")
+    spec = json.loads(env.get("CLUSTER_SPEC", "{}"))
+    if len(spec.get("cluster", {}).get("workerpool1", [])) > 0:
+        # Vertex: workerpool0 is the chief, workerpool1 the other nodes (CLUSTER_SPEC).
+        pools = spec["cluster"]
+        task = spec["task"]
+        rank = 0 if task["type"] == "workerpool0" else 1 + int(task["index"])
+        master = pools["workerpool0"][0].split(":")[0]
+        nodes = len(pools["workerpool0"]) + len(pools["workerpool1"])
+        chief = rank == 0
+        cmd = ["torchrun", "--nnodes=%d" % nodes, "--nproc_per_node=" + nproc, "--node_rank=%d" % rank, "--master_addr=" + master, "--master_port=29500", "--no-python"] + cmd
+    elif env.get("MLSPEC_STARTS_PROCESSES") != "provider":
+        cmd = ["torchrun", "--standalone", "--nnodes=1", "--nproc_per_node=" + nproc, "--no-python"] + cmd
+if env.get("RANK") not in (None, "", "0") and env.get("MLSPEC_STARTS_PROCESSES") == "provider":
+    chief = False
+patterns = {name: re.compile(rx) for name, rx in metrics.items()}
+found = {}
+child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=1, universal_newlines=True)
+for sig in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(sig, lambda s, f: child.send_signal(s))
+for line in child.stdout:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+    for name, pattern in patterns.items():
+        m = pattern.search(line)
+        if m:
+            try:
+                found[name] = float(m.group(1))
+            except (IndexError, TypeError, ValueError):
+                pass
+code = child.wait()
+if chief and found:
+    path = env.get("MLSPEC_METRICS_FILE")
+    if path:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(found, f)
+    objective = env.get("MLSPEC_HYPERTUNE_METRIC")
+    if objective and objective in found:
+        target = env.get("CLOUD_ML_HP_METRIC_FILE", "/tmp/hypertune/output.metrics")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "a") as f:
+            f.write(json.dumps({objective: found[objective], "global_step": "0", "checkpoint_path": "", "trial": env.get("CLOUD_ML_TRIAL_ID", "0"), "timestamp": time.time()}) + "\n")
+sys.exit(code)
+`;
+
+/** The variable that carries the launcher, and the command line that runs it around `command`. */
+export const LAUNCH_ENV = 'MLSPEC_LAUNCH';
+export const LAUNCH_COMMAND = ['python3', '-c', `import os; exec(os.environ["${LAUNCH_ENV}"])`];
