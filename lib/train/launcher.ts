@@ -14,6 +14,18 @@
  */
 export const LAUNCHER = String.raw`import json, os, re, signal, subprocess, sys, time
 env = os.environ
+def local(uri):
+    # Vertex mounts Cloud Storage at /gcs/<bucket>/ (Cloud Storage FUSE) in custom training.
+    return "/gcs/" + uri[5:] if uri.startswith("gs://") else uri
+if env.get("AIP_MODEL_DIR") and not env.get("MLSPEC_MODEL_DIR"):
+    env["MLSPEC_MODEL_DIR"] = local(env["AIP_MODEL_DIR"])
+    env.setdefault("MLSPEC_METRICS_FILE", env["MLSPEC_MODEL_DIR"].rstrip("/").rsplit("/", 1)[0] + "/mlspec-metrics.json")
+if env.get("AIP_CHECKPOINT_DIR") and not env.get("MLSPEC_CHECKPOINT_DIR"):
+    env["MLSPEC_CHECKPOINT_DIR"] = local(env["AIP_CHECKPOINT_DIR"])
+for name, value in list(env.items()):
+    # training.env references resolved where the provider knows them only at run time.
+    if "$" + "{model_dir}" in value and env.get("MLSPEC_MODEL_DIR"):
+        env[name] = value.replace("$" + "{model_dir}", env["MLSPEC_MODEL_DIR"].rstrip("/"))
 metrics = json.loads(env.get("MLSPEC_METRICS", "{}"))
 cmd = sys.argv[1:]
 chief = True

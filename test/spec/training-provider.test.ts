@@ -8,6 +8,7 @@ describe('where a model trains', () => {
     image: images,
     output: { sagemaker: 's3://acme-models/fraud/', azureml: 'azureml://datastores/models/paths/fraud/' },
     resources: { accelerator: 'A100', count: 8 },
+    command: ['python', 'train.py'],
     metrics: { accuracy: 'acc=([0-9.]+)' },
     ...extra,
   });
@@ -67,5 +68,16 @@ models:
     expect(model.azureml!.cost.trainingRunUsd).toBeGreaterThan(0);
     expect(model.sagemaker!.training).toBeUndefined();
     expect(model.sagemaker!.cost.trainingRunUsd).toBeUndefined();
+  });
+});
+
+describe('training on Vertex AI and Azure ML', () => {
+  it('needs the command, which runs inside mlspec\'s launcher', () => {
+    const spec = mutate(withAzure(baseSpec()), (s) => {
+      s.models.fraud.training = { image: { azureml: 'acme.azurecr.io/fraud-train:1' }, output: { azureml: 'azureml://datastores/models/paths/fraud/' }, resources: { accelerator: 'A100', count: 8 }, metrics: { accuracy: 'acc=([0-9.]+)' } };
+    });
+    expect(errorsOf(spec)).toEqual([
+      'models.fraud.training.command: missing; on azureml mlspec runs training.command in its launcher, which reads training.metrics from the output and starts torchrun: add the command here, such as command: [python, train.py]',
+    ]);
   });
 });

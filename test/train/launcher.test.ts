@@ -68,3 +68,13 @@ describe('the training launcher', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ val_f1: 0.5 });
   });
 });
+
+describe("the training launcher on Vertex's directories", () => {
+  it('turns AIP_MODEL_DIR into the /gcs mount, resolves ${model_dir} in variables, and reports beside the model', () => {
+    const r = spawnSync(LAUNCH_COMMAND[0], [...LAUNCH_COMMAND.slice(1), 'sh', '-c', 'echo "$MLSPEC_MODEL_DIR $MLSPEC_CHECKPOINT_DIR $SAVE_TO"'], {
+      env: { PATH: process.env.PATH, [LAUNCH_ENV]: LAUNCHER, AIP_MODEL_DIR: 'gs://acme-models/fraud/run-1/model/', AIP_CHECKPOINT_DIR: 'gs://acme-models/fraud/run-1/checkpoints/', SAVE_TO: '${model_dir}/weights' },
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('/gcs/acme-models/fraud/run-1/model/ /gcs/acme-models/fraud/run-1/checkpoints/ /gcs/acme-models/fraud/run-1/model/weights\n');
+  });
+});
