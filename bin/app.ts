@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { addModelStacks } from '../constructs/app';
 import { resolvePlan } from '../lib/plan';
-import { loadProject, SpecError } from '../lib/spec';
+import { formatSpecError, formatWarnings, loadProject, SpecError } from '../lib/spec';
 
 /**
  * The CDK app: one stack per model per environment, from a spec.
@@ -24,9 +24,11 @@ try {
 } catch (e) {
   if (!(e instanceof SpecError)) throw e;
   // Bad input is reported like `mlspec validate` does, not as a stack trace from synth.
-  process.stderr.write(`${e.message}\n${e.issues.length} error${e.issues.length === 1 ? '' : 's'}\n`);
+  process.stderr.write(formatSpecError(e));
   process.exit(1);
 }
+// Warnings (such as a pinned SKU in a region mlspec's table does not list) are printed and do not stop synth.
+if (project.warnings?.length) process.stderr.write(formatWarnings(project.warnings));
 
 const environments = envContext ? String(envContext).split(',') : undefined;
 const unknown = environments?.filter((e) => !(e in project.spec.environments)) ?? [];

@@ -9,7 +9,7 @@ import { VertexLiveState } from '../lib/providers/vertex/live';
 import { AzureMlLiveState } from '../lib/providers/azureml/live';
 import { azureMlClients } from '../lib/providers/azureml/clients';
 import type { LiveState } from '../lib/promote';
-import { loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
+import { formatSpecError, formatWarnings, loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
 import { SageMakerTrainingRunner } from '../lib/providers/sagemaker/runs';
 import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
@@ -83,7 +83,10 @@ interface FileOptions {
 
 function load(opts: FileOptions, io: Io): LoadedProject {
   const cwd = io.cwd ?? process.cwd();
-  return loadProject({ specPath: path.resolve(cwd, opts.spec), releasesPath: path.resolve(cwd, opts.releases), displayRoot: cwd });
+  const project = loadProject({ specPath: path.resolve(cwd, opts.spec), releasesPath: path.resolve(cwd, opts.releases), displayRoot: cwd });
+  // Warnings do not stop a command: every command that reads the spec prints them on stderr and goes on.
+  if (project.warnings?.length) io.err(formatWarnings(project.warnings));
+  return project;
 }
 
 function fileOptions(cmd: Command): Command {
@@ -348,7 +351,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
     return EXIT.ok;
   } catch (e) {
     if (e instanceof SpecError) {
-      io.err(`${e.message}\n${e.issues.length} error${e.issues.length === 1 ? '' : 's'}\n`);
+      io.err(formatSpecError(e));
       return EXIT.invalid;
     }
     if (e instanceof GateFailure) {

@@ -1,6 +1,6 @@
-import { inRegion } from './sku';
+import { inRegion, unlisted } from './sku';
 import { similar } from './similar';
-import { SAGEMAKER_HOSTED, SAGEMAKER_TRAINED, rowsFor, vertexAttachedRow, vertexCpuRow, type SkuRow } from './tables';
+import { SAGEMAKER_HOSTED, SAGEMAKER_TRAINED, SAGEMAKER_TRAINING_CONSERVATIVE, rowsFor, vertexAttachedRow, vertexCpuRow, type SkuRow } from './tables';
 import type { CatalogResult, Provider, Purpose } from './types';
 
 /** Vertex's `<machineType>/<ACCELERATOR_TYPE>x<count>` override spelling. */
@@ -13,13 +13,15 @@ const VERTEX_ATTACHED = /^([a-z0-9-]+)\/([A-Z0-9_]+)x(\d+)$/;
 export function resolveInstanceType(provider: Provider, purpose: Purpose, instanceType: string, region: string): CatalogResult {
   const rows = rowsFor(provider, purpose);
   const row = provider === 'vertex' ? vertexRow(rows, instanceType) : rows.find((r) => sameName(provider, r.key, instanceType));
-  if (row) return inRegion(row, purpose, region);
+  // The user named this SKU: where its region table is a conservative subset, an unlisted region is a warning.
+  if (row) return inRegion(row, purpose, region, true);
   if (provider === 'sagemaker') {
     // Types SageMaker accepts that the SKU table does not describe (ml.inf2, ml.t2, ...): valid, unpriced, checked against the region.
     const regions = (purpose === 'serving' ? SAGEMAKER_HOSTED : SAGEMAKER_TRAINED).get(instanceType);
     if (regions) {
-      if (!regions.has(region)) return { ok: false, reason: 'not-in-region', sku: instanceType, offers: [...regions].sort() };
-      return { ok: true, sku: { provider, purpose, instanceType, acceleratorCount: 0 } };
+      const sku = { provider, purpose, instanceType, acceleratorCount: 0 };
+      if (!regions.has(region)) return unlisted(instanceType, [...regions].sort(), purpose === 'training' && SAGEMAKER_TRAINING_CONSERVATIVE, true, () => sku);
+      return { ok: true, sku };
     }
   }
   return { ok: false, reason: 'unknown-instance-type', offers: similar(provider, instanceType, knownNames(provider, purpose, rows)) };

@@ -17,8 +17,17 @@ export function toSku(row: SkuRow, purpose: Purpose, region: string): Sku {
   };
 }
 
-/** The row as a hit when the region offers it for the purpose, else a not-in-region miss naming the regions that do. */
-export function inRegion(row: SkuRow, purpose: Purpose, region: string): CatalogResult {
+/**
+ * The row as a hit when the region offers it for the purpose, else a not-in-region miss naming the regions that do.
+ * A SKU the user pinned (`pinned`) whose region table is a conservative subset is a hit anyway, marked unlistedRegion.
+ */
+export function inRegion(row: SkuRow, purpose: Purpose, region: string, pinned = false): CatalogResult {
   if (row.regions[purpose].has(region)) return { ok: true, sku: toSku(row, purpose, region) };
-  return { ok: false, reason: 'not-in-region', sku: row.instanceType, offers: [...row.regions[purpose]].sort() };
+  return unlisted(row.instanceType, [...row.regions[purpose]].sort(), row.conservative[purpose], pinned, () => toSku(row, purpose, region));
+}
+
+/** A region missing from a SKU's table: accepted with a warning when the user pinned it and the table is conservative. */
+export function unlisted(sku: string, listed: string[], conservative: boolean, pinned: boolean, hit: () => Sku): CatalogResult {
+  if (conservative && pinned) return { ok: true, sku: hit(), unlistedRegion: { listed } };
+  return conservative ? { ok: false, reason: 'not-in-region', sku, offers: listed, conservative: true } : { ok: false, reason: 'not-in-region', sku, offers: listed };
 }

@@ -23,6 +23,11 @@ export interface SkuRow {
   readonly purposes: readonly Purpose[];
   readonly price: Prices;
   readonly regions: Readonly<Record<Purpose, ReadonlySet<string>>>;
+  /**
+   * Per purpose, whether `regions` is a conservative subset of where the provider offers the SKU (the data file
+   * says so): an instanceType override is then accepted in a region missing from it, with a warning.
+   */
+  readonly conservative: Readonly<Record<Purpose, boolean>>;
 }
 
 /** Everything the catalog knows about one provider; `rows` are in preference order (cheapest first per accelerator × count). */
@@ -59,8 +64,9 @@ interface RawRow {
 
 const BOTH: readonly Purpose[] = ['training', 'serving'];
 const EMPTY: ReadonlySet<string> = new Set();
+const EXACT: Readonly<Record<Purpose, boolean>> = { training: false, serving: false };
 
-function row(provider: Provider, raw: RawRow, regions: Record<Purpose, ReadonlySet<string>>, key = raw.instanceType): SkuRow {
+function row(provider: Provider, raw: RawRow, regions: Record<Purpose, ReadonlySet<string>>, key = raw.instanceType, conservative = EXACT): SkuRow {
   return {
     provider,
     key,
@@ -73,6 +79,7 @@ function row(provider: Provider, raw: RawRow, regions: Record<Purpose, ReadonlyS
     purposes: (raw.purposes as Purpose[] | undefined) ?? BOTH,
     price: raw.price,
     regions,
+    conservative,
   };
 }
 
@@ -87,6 +94,8 @@ function invert(byRegion: Record<string, readonly string[]>): Map<string, Set<st
 
 /** Instance types SageMaker real-time endpoints accept, with their regions (the cfn-lint table is the authority). */
 export const SAGEMAKER_HOSTED: ReadonlyMap<string, ReadonlySet<string>> = invert(hosting as Record<string, string[]>);
+/** SageMaker's training regions are derived from the hosting table; the data file calls them a conservative subset. */
+export const SAGEMAKER_TRAINING_CONSERVATIVE: boolean = sagemakerTraining.conservativeSubset === true;
 /** Instance types SageMaker trains on, with their regions. */
 export const SAGEMAKER_TRAINED: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   Object.entries(sagemakerTraining.instanceTypes as Record<string, string[]>).map(([t, regions]) => [t, new Set(regions)]),
@@ -94,7 +103,11 @@ export const SAGEMAKER_TRAINED: ReadonlyMap<string, ReadonlySet<string>> = new M
 
 function sagemakerTable(): ProviderTable {
   const rows = (sagemakerSkus.skus as RawRow[]).map((raw) =>
-    row('sagemaker', raw, { training: SAGEMAKER_TRAINED.get(raw.instanceType) ?? EMPTY, serving: SAGEMAKER_HOSTED.get(raw.instanceType) ?? EMPTY }),
+    row('sagemaker', raw, { training: SAGEMAKER_TRAINED.get(raw.instanceType) ?? EMPTY, serving: SAGEMAKER_HOSTED.get(raw.instanceType) ?? EMPTY }, raw.instanceType, {
+      training: SAGEMAKER_TRAINING_CONSERVATIVE,
+      // The hosting table is cfn-lint's enum, the authority for endpoints: never a subset.
+      serving: false,
+    }),
   );
   return {
     provider: 'sagemaker',
@@ -111,6 +124,14 @@ const vertexGpuRegions = vertexRegions.acceleratorRegions as Record<Purpose, Rec
 
 function vertexRegionsOf(acceleratorType: string): Record<Purpose, ReadonlySet<string>> {
   return { training: new Set(vertexGpuRegions.training[acceleratorType] ?? []), serving: new Set(vertexGpuRegions.serving[acceleratorType] ?? []) };
+}
+
+/** Accelerator types whose region lists vertex-regions.json calls a conservative subset. */
+const vertexConservative: ReadonlySet<string> = new Set(vertexRegions.conservativeSubsetAcceleratorTypes);
+
+function vertexConservativeOf(acceleratorType: string): Record<Purpose, boolean> {
+  const subset = vertexConservative.has(acceleratorType);
+  return { training: subset, serving: subset };
 }
 
 interface CpuFamily {
@@ -151,11 +172,11 @@ export function vertexAttachedRow(machineType: string, acceleratorType: string, 
   const price: Prices = {};
   for (const p of BOTH) if (cpu.price[p] !== undefined && gpu.price[p] !== undefined) price[p] = round(cpu.price[p]! + count * gpu.price[p]!);
   const raw = { instanceType: machineType, accelerator: gpu.accelerator, count, acceleratorType, vcpus: cpu.vcpus, memoryGiB: cpu.memoryGiB, price };
-  return row('vertex', raw, gpu.regions, `${machineType}/${acceleratorType}x${count}`);
+  return row('vertex', raw, gpu.regions, `${machineType}/${acceleratorType}x${count}`, vertexConservativeOf(acceleratorType));
 }
 
 function vertexTable(): ProviderTable {
-  const builtIn = (vertexSkus.builtIn as RawRow[]).map((raw) => row('vertex', raw, vertexRegionsOf(raw.acceleratorType!)));
+  const builtIn = (vertexSkus.builtIn as RawRow[]).map((raw) => row('vertex', raw, vertexRegionsOf(raw.acceleratorType!), raw.instanceType, vertexConservativeOf(raw.acceleratorType!)));
   const attached = vertexSkus.attachDefaults.map((d) => vertexAttachedRow(d.instanceType, d.acceleratorType, d.count)!);
   const cpu = Object.entries(VERTEX_CPU_FAMILIES).flatMap(([family, f]) => f.sizes.map((n) => vertexCpuRow(`${family}-${n}`)!));
   return {
@@ -171,10 +192,12 @@ function vertexTable(): ProviderTable {
 function azureTable(): ProviderTable {
   const all: ReadonlySet<string> = new Set(azureRegions.regions);
   const byFamily = azureRegions.familyRegions as Record<string, string[]>;
+  // The data file calls its region tables (the Azure ML regions and each GPU family's) a conservative subset.
+  const subset = azureRegions.conservativeSubset === true;
   const rows = (azureSkus.skus as RawRow[]).map((raw) => {
     // GPU families are regional; CPU families are taken to be everywhere Azure ML is (see azureml-regions.json notes).
     const where = byFamily[raw.family!] ? new Set(byFamily[raw.family!]) : all;
-    return row('azureml', raw, { training: where, serving: where });
+    return row('azureml', raw, { training: where, serving: where }, raw.instanceType, { training: subset, serving: subset });
   });
   return { provider: 'azureml', referenceRegion: azureSkus.referenceRegion, spotDiscount: azureSkus.spotDiscount, regions: all, rows, regionalPrices: {} };
 }

@@ -32,9 +32,22 @@ export type CatalogMiss =
   | { readonly reason: 'no-accelerator'; readonly offers: readonly string[] }
   /** The provider has the accelerator but not this many per node. `offers` = counts it does have, as strings. */
   | { readonly reason: 'no-count'; readonly offers: readonly string[] }
-  /** The SKU exists but not in this region. `offers` = regions that have it; `sku` = the SKU that was resolved. */
-  | { readonly reason: 'not-in-region'; readonly sku: string; readonly offers: readonly string[] }
+  /**
+   * The SKU exists but not in this region. `offers` = regions that have it; `sku` = the SKU that was resolved.
+   * `conservative`: the region table is a conservative subset of the provider's, so the region may well have it
+   * (an instanceType override naming the SKU is accepted there, with a warning).
+   */
+  | { readonly reason: 'not-in-region'; readonly sku: string; readonly offers: readonly string[]; readonly conservative?: true }
   /** An `instanceType` override the catalog does not know for this provider/purpose. `offers` = some known SKUs. */
   | { readonly reason: 'unknown-instance-type'; readonly offers: readonly string[] };
 
-export type CatalogResult = { readonly ok: true; readonly sku: Sku } | ({ readonly ok: false } & CatalogMiss);
+/**
+ * An instanceType override in a region its table does not list, where that table is a conservative subset of
+ * the provider's regions: accepted (the user may have capacity there), and reported as a warning.
+ * `listed` = the regions the table does list.
+ */
+export interface UnlistedRegion {
+  readonly listed: readonly string[];
+}
+
+export type CatalogResult = { readonly ok: true; readonly sku: Sku; readonly unlistedRegion?: UnlistedRegion } | ({ readonly ok: false } & CatalogMiss);

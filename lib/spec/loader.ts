@@ -14,6 +14,8 @@ export interface LoadedProject {
   readonly releases: Releases;
   readonly specFile?: string;
   readonly releasesFile?: string;
+  /** What the input is doubtful about but used anyway (formatWarnings prints them); absent or empty when nothing. */
+  readonly warnings?: readonly SpecIssue[];
 }
 
 export interface LoadOptions {
@@ -62,7 +64,8 @@ function yamlMessage(message: string): string {
 
 function locate(issue: RawIssue | SemanticIssue, source: YamlSource | undefined, file?: string): SpecIssue {
   const where = source?.position(issue.path, 'atKey' in issue ? issue.atKey : false);
-  return { file: source?.file ?? file, line: where?.line, col: where?.col, path: formatPath(issue.path), message: issue.message };
+  const located: SpecIssue = { file: source?.file ?? file, line: where?.line, col: where?.col, path: formatPath(issue.path), message: issue.message };
+  return 'severity' in issue && issue.severity === 'warning' ? { ...located, severity: 'warning' } : located;
 }
 
 /** Loads a `.ts`/`.js` module exporting a spec (default or `spec`) and optionally `releases`. */
@@ -136,8 +139,10 @@ function finish(spec: Parsed<Spec>, releases: Parsed<Releases>, specFile?: strin
   } else if (releases.data !== undefined) {
     for (const issue of checkReleasesAlone(releases.data)) issues.push(locate(issue, releases.source, releases.file));
   }
-  if (issues.length > 0) throw new SpecError(sortIssues(dedupe(issues)));
-  return { spec: spec.data!, releases: releases.data!, specFile, releasesFile };
+  const errors = issues.filter((i) => i.severity !== 'warning');
+  const warnings = sortIssues(dedupe(issues.filter((i) => i.severity === 'warning')));
+  if (errors.length > 0) throw new SpecError(sortIssues(dedupe(errors)), warnings);
+  return { spec: spec.data!, releases: releases.data!, specFile, releasesFile, warnings };
 }
 
 function dedupe(issues: SpecIssue[]): SpecIssue[] {

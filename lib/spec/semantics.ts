@@ -1,6 +1,6 @@
 import type { Provider, Purpose } from '../catalog/types';
 import { PROVIDER_BLOCK, modelProviders, providerRegion, trainingProvider } from './providers';
-import { describeMiss, resolveSku } from './sku';
+import { describeMiss, describeUnlisted, resolveSku } from './sku';
 import { suggestion } from '../util/suggest';
 import type { Environment, Model, Releases, Resources, Spec } from './types';
 import { parseDuration } from './values';
@@ -13,6 +13,8 @@ export interface SemanticIssue {
   readonly path: PropertyKey[];
   readonly message: string;
   readonly atKey?: boolean;
+  /** 'warning': reported, but the spec is valid (a pinned SKU in a region a conservative table does not list). */
+  readonly severity?: 'warning';
 }
 
 /** Labels the registry gives trained versions are its version numbers. */
@@ -270,6 +272,10 @@ function checkTraining(
     }
   }
   if (used.has('sagemaker')) checkSageMakerTraining(model, tbase, out);
+  if (trainer !== 'sagemaker' && !t.command) {
+    // Vertex and Azure ML run the command inside mlspec's launcher, which reads training.metrics from its output.
+    out.push({ file: 'spec', path: [...tbase, 'command'], message: `missing; on ${trainer} mlspec runs training.command in its launcher, which reads training.metrics from the output and starts torchrun: add the command here, such as command: [python, train.py]` });
+  }
   // Training runs where the provider is configured; check each of those regions.
   for (const p of used) {
     checkResources('training', t.resources, [...tbase, 'resources'], envsUsing(p), model, out, p);
@@ -315,6 +321,13 @@ function checkResources(
         continue;
       }
       const result = resolveSku(p, purpose, resources, region);
+      if (result?.ok && result.unlistedRegion) {
+        // A pinned SKU where mlspec's conservative region table is silent: the user may have capacity there.
+        const key = `unlisted|${p}|${region}`;
+        if (!reported.has(key)) out.push({ file: 'spec', path: [...path, 'instanceType', p], message: describeUnlisted(p, result.sku, region), severity: 'warning' });
+        reported.add(key);
+        continue;
+      }
       if (result === undefined || result.ok) continue;
       const message = describeMiss(p, purpose, resources, result, region, envName);
       const at = resources.instanceType?.[p] !== undefined ? [...path, 'instanceType', p] : result.reason === 'no-count' ? [...path, 'count'] : [...path, 'accelerator'];

@@ -1,5 +1,5 @@
 import { resolveAccelerator, resolveInstanceType } from '../catalog';
-import type { CatalogResult, Provider, Purpose } from '../catalog/types';
+import type { CatalogResult, Provider, Purpose, Sku } from '../catalog/types';
 import type { Resources } from './types';
 
 type ResourcesLike = Pick<Resources, 'accelerator' | 'count' | 'instanceType'>;
@@ -22,9 +22,21 @@ export function describeMiss(provider: Provider, purpose: Purpose, resources: Re
       return `${provider} has no ${resources.accelerator} machine with ${resources.count ?? 1} per node for ${purpose}; it offers ${miss.offers.join(', ')} per node ${override}`;
     case 'not-in-region': {
       const shownRegions = miss.offers.length > 8 ? `${miss.offers.slice(0, 8).join(', ')} and ${miss.offers.length - 8} more` : miss.offers.join(', ');
+      if (miss.conservative) {
+        // The table may just not know the region: say so, and how to deploy there anyway.
+        return `${provider} offers no ${miss.sku} for ${purpose} in ${region} that mlspec knows of (environment ${env}); regions in mlspec's table: ${shownRegions || 'none'}. The table is a conservative subset of ${REGIONS_OF[provider]}: if ${region} has it, set resources.instanceType.${provider}: ${miss.sku} to deploy there anyway`;
+      }
       return `${provider} offers no ${miss.sku} for ${purpose} in ${region} (environment ${env}); regions that have it: ${shownRegions || 'none known'}`;
     }
     case 'unknown-instance-type':
       return `${provider} has no instance type "${resources.instanceType?.[provider]}" for ${purpose}${miss.offers.length ? `; similar ones: ${miss.offers.join(', ')}` : ''}`;
   }
+}
+
+/** Whose regions a conservative region table is a subset of, as messages name them. */
+const REGIONS_OF: Record<Provider, string> = { sagemaker: "SageMaker's regions", vertex: "Vertex AI's regions", azureml: "Azure's regions" };
+
+/** The warning for a pinned SKU in a region missing from its conservative region table (the catalog's unlistedRegion). */
+export function describeUnlisted(provider: Provider, sku: Sku, region: string): string {
+  return `${sku.instanceType} is not in mlspec's table for ${region} (a conservative subset of ${REGIONS_OF[provider]}); deploying anyway — check the region offers it`;
 }

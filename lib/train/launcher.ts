@@ -6,7 +6,10 @@
  * - to `MLSPEC_METRICS_FILE` (JSON: metric → number), written by the chief node only;
  * - with `MLSPEC_HYPERTUNE_METRIC`, as a line of Vertex's hyperparameter-tuning metric file
  *   (`CLOUD_ML_HP_METRIC_FILE`, default /tmp/hypertune/output.metrics), which Vertex reads for
- *   the trial's objective, the format the cloudml-hypertune library writes.
+ *   the trial's objective, the format the cloudml-hypertune library writes;
+ * - with `MLSPEC_MLFLOW=1`, to the job's MLflow run through MLflow's REST API
+ *   (`MLFLOW_TRACKING_URI`, `MLFLOW_RUN_ID`, `MLFLOW_TRACKING_TOKEN`, which Azure ML sets in a
+ *   job), where an Azure ML sweep reads its primary metric; `azureml://` becomes `https://`.
  *
  * It is Python because training images have Python and its `re` reads the regexes as SageMaker's
  * users write them; it needs nothing beyond the standard library, so the image need not know mlspec.
@@ -73,6 +76,16 @@ if chief and found:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "a") as f:
             f.write(json.dumps({objective: found[objective], "global_step": "0", "checkpoint_path": "", "trial": env.get("CLOUD_ML_TRIAL_ID", "0"), "timestamp": time.time()}) + "\n")
+if chief and found and env.get("MLSPEC_MLFLOW") == "1" and env.get("MLFLOW_TRACKING_URI") and env.get("MLFLOW_RUN_ID"):
+    import urllib.request
+    base = re.sub(r"^azureml://", "https://", env["MLFLOW_TRACKING_URI"]).rstrip("/")
+    for key, value in found.items():
+        body = json.dumps({"run_id": env["MLFLOW_RUN_ID"], "key": key, "value": value, "timestamp": int(time.time() * 1000), "step": 0}).encode()
+        request = urllib.request.Request(base + "/api/2.0/mlflow/runs/log-metric", data=body, method="POST", headers={"Content-Type": "application/json", "Authorization": "Bearer " + env.get("MLFLOW_TRACKING_TOKEN", "")})
+        try:
+            urllib.request.urlopen(request, timeout=30).read()
+        except Exception as e:
+            sys.stderr.write("mlspec: could not log metric %s to MLflow: %s\n" % (key, e))
 sys.exit(code)
 `;
 

@@ -1,4 +1,4 @@
-import { resolveInstanceType, type CatalogResult } from '../../lib/catalog';
+import { resolveAccelerator, resolveInstanceType, type CatalogResult } from '../../lib/catalog';
 
 const sku = (r: CatalogResult) => (r.ok ? r.sku.instanceType : `miss:${r.reason}`);
 
@@ -76,5 +76,47 @@ describe('instanceType overrides', () => {
     expect(!v.ok && v.offers[0]).toBe('n1-standard-4');
     const a = resolveInstanceType('azureml', 'serving', 'Standard_NC4as_T4_v4', 'eastus');
     expect(!a.ok && a.offers[0]).toBe('Standard_NC4as_T4_v3');
+  });
+});
+
+describe('region tables that are a conservative subset', () => {
+  const listed = (r: CatalogResult) => (r.ok && r.unlistedRegion ? r.unlistedRegion.listed : undefined);
+
+  it('Azure: a pinned size in a region the table does not list is accepted, with the regions it does list', () => {
+    const r = resolveInstanceType('azureml', 'serving', 'Standard_NC24ads_A100_v4', 'centralus');
+    expect(sku(r)).toBe('Standard_NC24ads_A100_v4');
+    expect(r.ok && r.sku.pricePerHour).toBe(3.673);
+    expect(listed(r)).toEqual(['australiaeast', 'eastus', 'eastus2', 'japaneast', 'southcentralus', 'swedencentral', 'uksouth', 'westeurope', 'westus2', 'westus3']);
+    expect(sku(resolveInstanceType('azureml', 'training', 'Standard_ND96isr_H200_v5', 'westus3'))).toBe('Standard_ND96isr_H200_v5');
+    // The Azure ML region list is a subset too: a CPU size in a region it does not name.
+    expect(listed(resolveInstanceType('azureml', 'training', 'Standard_DS3_v2', 'newzealandnorth'))).toContain('eastus');
+  });
+
+  it('a listed region is a plain hit', () => {
+    const r = resolveInstanceType('azureml', 'serving', 'Standard_NC24ads_A100_v4', 'eastus');
+    expect(r).toEqual({ ok: true, sku: expect.objectContaining({ instanceType: 'Standard_NC24ads_A100_v4' }) });
+    expect(r.ok && 'unlistedRegion' in r).toBe(false);
+  });
+
+  it('resolving an accelerator there is still a miss, marked conservative', () => {
+    expect(resolveAccelerator('azureml', 'serving', 'A100-80GB', 1, 'centralus')).toEqual(expect.objectContaining({ ok: false, reason: 'not-in-region', sku: 'Standard_NC24ads_A100_v4', conservative: true }));
+  });
+
+  it('Vertex: only H100 Mega regions are a subset; other GPU regions stay errors even when pinned', () => {
+    expect(listed(resolveInstanceType('vertex', 'training', 'a3-megagpu-8g', 'us-east1'))).toEqual(['asia-southeast1', 'europe-west4', 'us-central1', 'us-east4']);
+    expect(listed(resolveInstanceType('vertex', 'training', 'a3-megagpu-8g/NVIDIA_H100_MEGA_80GBx8', 'us-east1'))).toEqual(['asia-southeast1', 'europe-west4', 'us-central1', 'us-east4']);
+    const r = resolveInstanceType('vertex', 'serving', 'a3-highgpu-8g', 'europe-west1');
+    expect(r).toEqual(expect.objectContaining({ ok: false, reason: 'not-in-region', sku: 'a3-highgpu-8g' }));
+    expect(!r.ok && r.reason === 'not-in-region' && r.conservative).toBeUndefined();
+  });
+
+  it('SageMaker: training regions are a subset, the hosting table is the authority', () => {
+    // ml.p5e.48xlarge trains in us-east-2 and us-west-2 as far as the table knows.
+    expect(listed(resolveInstanceType('sagemaker', 'training', 'ml.p5e.48xlarge', 'us-east-1'))).toEqual(['us-east-2', 'us-west-2']);
+    // CPU types too: a region the training table does not name at all.
+    expect(listed(resolveInstanceType('sagemaker', 'training', 'ml.c5.large', 'eu-south-9'))).toContain('us-east-1');
+    const serving = resolveInstanceType('sagemaker', 'serving', 'ml.p5.48xlarge', 'af-south-1');
+    expect(serving).toEqual(expect.objectContaining({ ok: false, reason: 'not-in-region' }));
+    expect(!serving.ok && serving.reason === 'not-in-region' && serving.conservative).toBeUndefined();
   });
 });

@@ -78,3 +78,31 @@ describe("the training launcher on Vertex's directories", () => {
     expect(r.stdout).toBe('/gcs/acme-models/fraud/run-1/model/ /gcs/acme-models/fraud/run-1/checkpoints/ /gcs/acme-models/fraud/run-1/model/weights\n');
   });
 });
+
+describe("the training launcher on Azure ML's MLflow", () => {
+  it("logs each matched metric to the job's MLflow run, with the job's token", async () => {
+    const http = await import('node:http');
+    const got: { path: string; auth: string; body: any }[] = [];
+    const server = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        got.push({ path: req.url!, auth: String(req.headers.authorization), body: JSON.parse(data) });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const { spawn } = await import('node:child_process');
+    const child = spawn(LAUNCH_COMMAND[0], [...LAUNCH_COMMAND.slice(1), 'sh', '-c', 'echo "ndcg=0.74 loss=0.2"'], {
+      env: { PATH: process.env.PATH, [LAUNCH_ENV]: LAUNCHER, MLSPEC_MLFLOW: '1', MLSPEC_METRICS: JSON.stringify({ ndcg: 'ndcg=([0-9.]+)', loss: 'loss=([0-9.]+)' }), MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}/mlflow/v1.0/ws`, MLFLOW_RUN_ID: 'run-9', MLFLOW_TRACKING_TOKEN: 'tok' },
+    });
+    const code = await new Promise((r) => child.on('exit', r));
+    server.close();
+    expect(code).toBe(0);
+    expect(got.map((g) => [g.path, g.auth, g.body.run_id, g.body.key, g.body.value, g.body.step])).toEqual([
+      ['/mlflow/v1.0/ws/api/2.0/mlflow/runs/log-metric', 'Bearer tok', 'run-9', 'ndcg', 0.74, 0],
+      ['/mlflow/v1.0/ws/api/2.0/mlflow/runs/log-metric', 'Bearer tok', 'run-9', 'loss', 0.2, 0],
+    ]);
+  });
+});
