@@ -272,6 +272,14 @@ function checkTraining(
     }
   }
   if (used.has('sagemaker')) checkSageMakerTraining(model, tbase, out);
+  if (trainer === 'azureml' && t.tuning?.strategy === 'bayesian') {
+    // Azure ML's Bayesian sampling takes choice, uniform and quniform only (how-to-tune-hyperparameters).
+    for (const [param, range] of Object.entries(t.tuning.parameters)) {
+      if (range.scale === 'log' && range.values === undefined) {
+        out.push({ file: 'spec', path: [...tbase, 'tuning', 'parameters', param, 'scale'], message: 'Azure ML\'s Bayesian sampling takes no log-scaled range; use strategy: random, or a linear scale' });
+      }
+    }
+  }
   if (trainer !== 'sagemaker' && !t.command) {
     // Vertex and Azure ML run the command inside mlspec's launcher, which reads training.metrics from its output.
     out.push({ file: 'spec', path: [...tbase, 'command'], message: `missing; on ${trainer} mlspec runs training.command in its launcher, which reads training.metrics from the output and starts torchrun: add the command here, such as command: [python, train.py]` });

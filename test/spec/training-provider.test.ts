@@ -81,3 +81,19 @@ describe('training on Vertex AI and Azure ML', () => {
     ]);
   });
 });
+
+describe('tuning on Azure ML', () => {
+  it("refuses a log-scaled range with Bayesian sampling, which Azure's Bayesian sampling does not take", () => {
+    const spec = mutate(withAzure(baseSpec()), (s) => {
+      s.models.fraud.training = {
+        image: { azureml: 'acme.azurecr.io/fraud-train:1' },
+        output: { azureml: 'azureml://datastores/models/paths/fraud/' },
+        resources: { accelerator: 'A100', count: 8 },
+        command: ['python', 'train.py'],
+        metrics: { accuracy: 'acc=([0-9.]+)' },
+        tuning: { objective: { metric: 'accuracy', goal: 'maximize' }, parameters: { lr: { min: 1e-5, max: 1e-2, scale: 'log' } }, maxTrials: 10 },
+      };
+    });
+    expect(errorsOf(spec)).toEqual(["models.fraud.training.tuning.parameters.lr.scale: Azure ML's Bayesian sampling takes no log-scaled range; use strategy: random, or a linear scale"]);
+  });
+});

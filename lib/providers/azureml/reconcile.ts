@@ -188,7 +188,7 @@ export async function advanceAzureMlRollout(
 type Call = <T>(what: string, fn: () => Promise<T>) => Promise<T>;
 type Lro = { updateIntervalInMs?: number };
 
-function workspaceId(plan: AzureMlModelPlan): string {
+export function workspaceId(plan: AzureMlModelPlan): string {
   return `/subscriptions/${plan.subscription}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${plan.workspace}`;
 }
 
