@@ -12,7 +12,9 @@ import type { LiveState } from '../lib/promote';
 import { formatSpecError, formatWarnings, loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
 import { SageMakerTrainingRunner } from '../lib/providers/sagemaker/runs';
-import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
+import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type DryRun, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
+import { vertexDryRun } from '../lib/providers/vertex/training';
+import { azureMlDryRun } from '../lib/providers/azureml/training';
 import type { ModelPlan, EnvironmentPlan } from '../lib/plan/types';
 
 /** Where the CLI writes; tests pass their own. */
@@ -40,6 +42,12 @@ const defaultTrainers = (() => {
     return sagemaker;
   };
 })();
+
+/** The job a run submits on providers where mlspec shows it but does not start it yet (Vertex AI, Azure ML). */
+const JOB_DRY_RUNS: Partial<Record<Provider, (model: ModelPlan, sets: Record<string, string>) => DryRun>> = {
+  vertex: (model, sets) => vertexDryRun(model, sets),
+  azureml: (model, sets) => azureMlDryRun(model, sets),
+};
 
 /** Providers whose live state mlspec reads today; the others fail their gates closed. */
 const defaultLive: LiveStateFactory = (() => {
@@ -209,7 +217,7 @@ export function buildProgram(io: Io): Command {
     });
 
   /** The model's plan in one environment, and the provider it trains on there (`--provider` picks among several). */
-  const trainingTarget = (project: LoadedProject, model: string, envName: string, provider: string | undefined): { env: EnvironmentPlan; plan: ModelPlan; runner: TrainingRunner } => {
+  const trainingTarget = (project: LoadedProject, model: string, envName: string, provider: string | undefined, dryRun = false): { env: EnvironmentPlan; plan: ModelPlan; provider: Provider; runner?: TrainingRunner } => {
     const models = Object.keys(project.spec.models);
     if (!project.spec.models[model]) throw new UsageError(`model "${model}" is not in the spec (it has ${models.join(', ')})${suggestion(model, models)}`);
     const envs = Object.keys(project.spec.environments);
@@ -223,8 +231,10 @@ export function buildProgram(io: Io): Command {
     const trainers = io.trainers ?? defaultTrainers;
     const candidates = provider ? [provider as Provider] : trains;
     const chosen = candidates.find((p) => trainers(p));
-    if (!chosen) throw new UsageError(`mlspec runs training on sagemaker only so far; ${model} trains on ${candidates.join(' and ')} in ${envName}`);
-    return { env, plan, runner: trainers(chosen)! };
+    // Vertex and Azure ML: the job a run will submit can be shown, though mlspec does not start it yet.
+    if (!chosen && dryRun && JOB_DRY_RUNS[candidates[0]]) return { env, plan, provider: candidates[0] };
+    if (!chosen) throw new UsageError(`mlspec runs training on sagemaker only so far; ${model} trains on ${candidates.join(' and ')} in ${envName} (mlspec train --dry-run shows the job a run will submit there)`);
+    return { env, plan, provider: chosen, runner: trainers(chosen)! };
   };
 
   /** Cloud failures a user can act on, in their terms; anything else stays an internal error. */
@@ -267,7 +277,7 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'as JSON: the dry run, the started run, or with --wait how it ended (docs/train-json.md)')
     .action(async (model: string, opts: FileOptions & { env: string; provider?: string; set: string[]; wait?: boolean; dryRun?: boolean; json?: boolean }) => {
       const project = load(opts, io);
-      const { plan, runner } = trainingTarget(project, model, opts.env, opts.provider);
+      const { plan, provider, runner: maybeRunner } = trainingTarget(project, model, opts.env, opts.provider, opts.dryRun);
       const sets: Record<string, string> = {};
       for (const pair of opts.set) {
         const eq = pair.indexOf('=');
@@ -276,18 +286,20 @@ export function buildProgram(io: Io): Command {
       }
       try {
         if (opts.dryRun) {
-          const dry = runner.dryRun(plan, sets);
-          const p = plan[runner.provider] as { region?: string; account?: string } | undefined;
+          const dry = maybeRunner ? maybeRunner.dryRun(plan, sets) : JOB_DRY_RUNS[provider]!(plan, sets);
+          const p = plan[provider] as { region?: string; account?: string; project?: string } | undefined;
           if (opts.json) {
-            const json: TrainDryRunJson = { schemaVersion: 1, model, environment: opts.env, provider: runner.provider, region: p?.region ?? '', account: p?.account, ...dry };
+            const json: TrainDryRunJson = { schemaVersion: 1, model, environment: opts.env, provider, region: p?.region ?? '', account: p?.account, ...dry };
             io.out(`${JSON.stringify(json, null, 2)}\n`);
           } else {
-            io.out(`dry run: nothing is sent. mlspec train would send, to ${runner.provider} in ${p?.region ?? ''}:\n`);
+            io.out(`dry run: nothing is sent. mlspec train would send, to ${provider} in ${p?.region ?? ''}:\n`);
             for (const r of dry.requests) io.out(`  ${r.operation} (${r.why}): ${JSON.stringify(r.input)}\n`);
-            io.out(`which runs ${dry.declared.kind} ${dry.declared.name}, as cdk deploy declares it (--json shows the definition)${dry.declared.schedule ? `; it also runs on ${dry.declared.schedule}` : ''}\n`);
+            if (dry.declared) io.out(`which runs ${dry.declared.kind} ${dry.declared.name}, as cdk deploy declares it (--json shows the definition)${dry.declared.schedule ? `; it also runs on ${dry.declared.schedule}` : ''}\n`);
+            else io.out(`mlspec does not start runs on ${provider} yet: this is the job a run will submit\n`);
           }
           return;
         }
+        const runner = maybeRunner!;
         const runId = await runner.start(plan, sets);
         if (opts.json) {
           // One JSON document: the run, or with --wait how it ended (docs/train-json.md).
@@ -305,7 +317,7 @@ export function buildProgram(io: Io): Command {
         await followRun(runner, plan, runId, opts);
       } catch (e) {
         if (e instanceof UnknownSetError) throw new UsageError(e.message);
-        throw cloudFailure(e, plan, runner.provider);
+        throw cloudFailure(e, plan, provider);
       }
     });
 
@@ -318,7 +330,8 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'print the runs as JSON (docs/train-json.md)')
     .action(async (model: string, opts: FileOptions & { env: string; provider?: string; max: number; follow?: string; json?: boolean }) => {
       const project = load(opts, io);
-      const { plan, runner } = trainingTarget(project, model, opts.env, opts.provider);
+      const { plan, runner: found } = trainingTarget(project, model, opts.env, opts.provider);
+      const runner = found!;
       if (!Number.isInteger(opts.max) || opts.max < 1) throw new UsageError('--max: write a whole number of runs, such as 10');
       try {
         if (opts.follow) {

@@ -18,8 +18,8 @@ export interface ProviderRequest {
 
 export interface DryRun {
   readonly requests: ProviderRequest[];
-  /** What `cdk deploy` declares for this model and environment, which the run starts. */
-  readonly declared: { readonly kind: string; readonly name: string; readonly roleArn: string; readonly definition: unknown; readonly schedule?: string };
+  /** What `cdk deploy` declares for this model and environment, which the run starts; absent where nothing is declared (Vertex AI and Azure ML for now). */
+  readonly declared?: { readonly kind: string; readonly name: string; readonly roleArn: string; readonly definition: unknown; readonly schedule?: string };
   /** Placeholders in `declared` for values known only once the stack is deployed, and what each stands for. */
   readonly placeholders: Record<string, string>;
 }
@@ -113,7 +113,8 @@ export function resolveSets(model: ModelPlan, settable: SettableValue[], sets: R
   const keys = settable.map((s) => s.key);
   for (const key of Object.keys(sets)) {
     if (keys.includes(key)) continue;
-    const tuned = (model.sagemaker?.training?.tuning?.parameters ?? []).some((p) => p.name === key);
+    const training = model.sagemaker?.training ?? model.vertex?.training ?? model.azureml?.training;
+    const tuned = (training?.tuning?.parameters ?? []).some((p) => p.name === key);
     if (tuned) throw new UnknownSetError(`--set ${key}: ${key} is searched by training.tuning.parameters.${key}; a run cannot fix it (remove it from tuning to set it)`);
     throw new UnknownSetError(`--set ${key}: ${model.name} has no hyperparameter or input "${key}" (it takes ${keys.join(', ') || 'none'})${suggestion(key, keys)}`);
   }
@@ -132,4 +133,19 @@ export function missingVersionMessage(provider: Provider, target: { readonly mod
   }
   if (trainedOn === provider) return `${where}; train it first (mlspec train ${target.model} --env ${target.environment}), or declare it in versions with ${artifact}`;
   return `${where}; declare it in versions with ${artifact}`;
+}
+
+/** What a run of a job-based provider (Vertex AI, Azure ML) takes from --set: untuned hyperparameters and inputs. */
+export function jobSettables(t: { readonly hyperparameters: Record<string, string>; readonly inputs: readonly { readonly channel: string; readonly uri: string }[]; readonly tuning?: { readonly parameters: readonly { readonly name: string }[] } }): SettableValue[] {
+  const tuned = new Set((t.tuning?.parameters ?? []).map((p) => p.name));
+  return [
+    ...Object.entries(t.hyperparameters).filter(([k]) => !tuned.has(k)).map(([k, v]): SettableValue => ({ key: k, parameter: k, default: v, kind: 'hyperparameter' })),
+    ...t.inputs.map((i): SettableValue => ({ key: `inputs.${i.channel}`, parameter: i.channel, default: i.uri, kind: 'input' })),
+  ];
+}
+
+/** A run's id where mlspec names the job: the start time in UTC and four random letters, such as r20261203t154512-k3f9. */
+export function newRunId(now = new Date(), random = Math.random): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
+  return `r${stamp}-${random().toString(36).slice(2, 6).padEnd(4, '0')}`;
 }

@@ -255,9 +255,24 @@ describe('mlspec train: errors a user can act on', () => {
     expect(err).toBe('error: --provider: fraud-detector trains on sagemaker in dev, not on "vertex"\n');
     err = '';
     // Training on Azure ML is validated and priced, but mlspec does not run it yet, and says so.
-    writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC.replace('provider: sagemaker ', 'provider: azureml '));
+    // (Azure's Bayesian sampling takes no log range, so this sweep samples at random.)
+    writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC.replace('provider: sagemaker ', 'provider: azureml ').replace('        parallelTrials: 4\n', '        parallelTrials: 4\n        strategy: random\n'));
     expect(await train()).toBe(2);
-    expect(err).toBe('error: mlspec runs training on sagemaker only so far; fraud-detector trains on azureml in dev\n');
+    expect(err).toBe('error: mlspec runs training on sagemaker only so far; fraud-detector trains on azureml in dev (mlspec train --dry-run shows the job a run will submit there)\n');
+    // The dry run shows the environment and the sweep job a run will submit, with --set applied.
+    out = '';
+    expect(await train('--dry-run', '--json', '--set', 'epochs=3', '--set', 'inputs.train=azureml://datastores/data/paths/fraud/train-v2/')).toBe(0);
+    const dry = JSON.parse(out);
+    expect([dry.provider, dry.region, dry.declared]).toEqual(['azureml', 'eastus', undefined]);
+    expect(dry.requests.map((r: any) => [r.service, r.operation])).toEqual([['azureml', 'PUT environment version'], ['azureml', 'PUT sweep job']]);
+    const job = dry.requests[1].input;
+    expect(job.path).toMatch(/^\/subscriptions\/00000000-0000-0000-0000-000000000001\/resourceGroups\/ml-dev\/providers\/Microsoft.MachineLearningServices\/workspaces\/acme-dev\/jobs\/acme-fraud-detector-dev-r\d{8}t\d{6}-[a-z0-9]{4}$/);
+    expect(job.body.properties.trial.command).toContain('python train.py --epochs 3 --lr ${{search_space.lr}}');
+    expect(job.body.properties.inputs.train.uri).toBe('azureml://datastores/data/paths/fraud/train-v2/');
+    out = '';
+    expect(await train('--dry-run')).toBe(0);
+    expect(out).toMatch(/^dry run: nothing is sent\. mlspec train would send, to azureml in eastus:\n  PUT environment version \(registers the training image/);
+    expect(out).toMatch(/mlspec does not start runs on azureml yet: this is the job a run will submit\n$/);
     writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC);
     err = '';
     expect(await train('--set', 'epoch=3')).toBe(2);

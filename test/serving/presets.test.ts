@@ -249,7 +249,7 @@ describe('training.env', () => {
     expect(plan.sagemaker!.training!.env).toEqual({ SAVE_TO: '/opt/ml/model/weights', WORLD: '8' });
     const definition = pipelineDefinition(plan, { kmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:key/k', trainingRoleArn: 'arn:aws:iam::111111111111:role/t' }) as any;
     const train = definition.Steps.find((s: any) => s.Type === 'Training');
-    expect(train.Arguments.Environment).toEqual({ SAVE_TO: '/opt/ml/model/weights', WORLD: '8', MLSPEC_LAUNCH: expect.stringContaining('torchrun') });
+    expect(train.Arguments.Environment).toEqual({ SAVE_TO: '/opt/ml/model/weights', WORLD: '8', MLSPEC_MODEL_DIR: '/opt/ml/model', MLSPEC_LAUNCH: expect.stringContaining('torchrun') });
   });
 });
 

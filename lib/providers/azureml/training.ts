@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ModelPlan, TrainingPlan, TuningParameterPlan } from '../../plan/types';
 import { LAUNCHER, LAUNCH_COMMAND, LAUNCH_ENV } from '../../train/launcher';
+import { jobSettables, newRunId, resolveSets, type DryRun } from '../../train/types';
 import { RAW_API_VERSION } from './clients';
 import { workspaceId } from './reconcile';
 
@@ -49,9 +50,11 @@ export function trainingEnvironment(model: ModelPlan): AzureMlRequest {
 }
 
 /** The job one run submits: `runId` names it and its output folder; `hyperparameters` are this run's values. */
-export function azureMlTrainingJob(model: ModelPlan, runId: string, hyperparameters: Record<string, string>): AzureMlRequest {
+export function azureMlTrainingJob(model: ModelPlan, runId: string, hyperparameters: Record<string, string>, inputs: Record<string, string> = {}): AzureMlRequest {
   const az = model.azureml!;
-  const t = training(model);
+  const spec = training(model);
+  // This run's inputs: the spec's, or --set overrides.
+  const t = { ...spec, inputs: spec.inputs.map((i) => ({ channel: i.channel, uri: inputs[i.channel] ?? i.uri })) };
   const environment = trainingEnvironment(model);
   const tuned = new Set((t.tuning?.parameters ?? []).map((p) => p.name));
   const run = `${withSlash(t.outputUri!)}${runId}/`;
@@ -148,4 +151,21 @@ export function searchExpression(p: TuningParameterPlan): [string, unknown[]] {
   const bounds = log ? [Math.log(p.min), Math.log(p.max)] : [p.min, p.max];
   if (p.kind === 'integer') return [log ? 'qloguniform' : 'quniform', [...bounds, 1]];
   return [log ? 'loguniform' : 'uniform', bounds];
+}
+
+/** What `mlspec train --dry-run` shows for Azure ML: the training image's environment and the job a run submits. */
+export function azureMlDryRun(model: ModelPlan, sets: Record<string, string>, runId = newRunId()): DryRun {
+  const t = training(model);
+  const values = resolveSets(model, jobSettables(t), sets);
+  const hyperparameters = Object.fromEntries(values.filter((v) => v.kind === 'hyperparameter').map((v) => [v.parameter, v.value]));
+  const inputs = Object.fromEntries(values.filter((v) => v.kind === 'input').map((v) => [v.parameter, v.value]));
+  const environment = trainingEnvironment(model);
+  const job = azureMlTrainingJob(model, runId, hyperparameters, inputs);
+  return {
+    requests: [
+      { service: 'azureml', operation: 'PUT environment version', input: { ...environment }, why: 'registers the training image (once per image: its version is named by its content)' },
+      { service: 'azureml', operation: `PUT ${(job.body.properties as { jobType: string }).jobType === 'Sweep' ? 'sweep' : 'command'} job`, input: { ...job }, why: 'starts the run' },
+    ],
+    placeholders: {},
+  };
 }

@@ -147,6 +147,19 @@ function jobResources(t: SageMakerTrainingPlan, refs: PipelineRefs) {
 
 const withEnvironment = (environment: Record<string, string>) => (Object.keys(environment).length ? { Environment: environment } : {});
 
+/**
+ * Where the command finds its inputs and writes the model and checkpoints, under the same names
+ * on every provider (Vertex and Azure ML set them to their own mounts): MLSPEC_INPUT_<CHANNEL>,
+ * MLSPEC_MODEL_DIR, MLSPEC_CHECKPOINT_DIR.
+ */
+function portableEnvironment(t: SageMakerTrainingPlan): Record<string, string> {
+  return {
+    MLSPEC_MODEL_DIR: '/opt/ml/model',
+    ...(t.checkpointUri ? { MLSPEC_CHECKPOINT_DIR: '/opt/ml/checkpoints' } : {}),
+    ...Object.fromEntries(t.inputs.map((i) => [`MLSPEC_INPUT_${i.channel.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`, `/opt/ml/input/data/${i.channel}`])),
+  };
+}
+
 const metricDefinitions = (t: SageMakerTrainingPlan) => t.metrics.map((m) => ({ Name: m.name, Regex: m.regex }));
 
 function trainingStep(t: SageMakerTrainingPlan, refs: PipelineRefs, params: RunParameter[]) {
@@ -167,7 +180,7 @@ function trainingStep(t: SageMakerTrainingPlan, refs: PipelineRefs, params: RunP
       HyperParameters: Object.fromEntries(Object.keys(t.hyperparameters).map((name) => [name, get(`Parameters.${byName.get(name)}`)])),
       InputDataConfig: inputChannels(t, params),
       // training.env, then mlspec's own launcher variables (MLSPEC_* names are refused in the spec).
-      ...withEnvironment({ ...t.env, ...environment }),
+      ...withEnvironment({ ...t.env, ...portableEnvironment(t), ...environment }),
     },
     RetryPolicies: RETRIES,
   };
@@ -225,7 +238,7 @@ function tuningStep(t: SageMakerTrainingPlan, refs: PipelineRefs, params: RunPar
           ...toolkitHyperparameters(t),
         },
         InputDataConfig: inputChannels(t, params),
-        ...withEnvironment({ ...t.env, ...(t.command ? { MLSPEC_COMMAND: JSON.stringify(t.command) } : {}) }),
+        ...withEnvironment({ ...t.env, ...portableEnvironment(t), ...(t.command ? { MLSPEC_COMMAND: JSON.stringify(t.command) } : {}) }),
       },
     },
     RetryPolicies: RETRIES,

@@ -2,6 +2,7 @@ import type { protos } from '@google-cloud/aiplatform';
 import type { ModelPlan, TuningParameterPlan, VertexModelPlan } from '../../plan/types';
 import { projectOf } from '../../plan/names';
 import { LAUNCHER, LAUNCH_COMMAND, LAUNCH_ENV } from '../../train/launcher';
+import { jobSettables, newRunId, resolveSets, type DryRun } from '../../train/types';
 
 /**
  * Training on Vertex AI: a run is a CustomJob, or a HyperparameterTuningJob when the spec tunes.
@@ -114,4 +115,15 @@ export function parameterSpec(p: TuningParameterPlan): IParameterSpec {
   const scaleType = (p.scale === 'log' ? 'UNIT_LOG_SCALE' : 'UNIT_LINEAR_SCALE') as never;
   if (p.kind === 'integer') return { parameterId: p.name, integerValueSpec: { minValue: String(p.min) as never, maxValue: String(p.max) as never }, scaleType };
   return { parameterId: p.name, doubleValueSpec: { minValue: p.min, maxValue: p.max }, scaleType };
+}
+
+/** What `mlspec train --dry-run` shows for Vertex: the job a run submits, with this run's values. */
+export function vertexDryRun(model: ModelPlan, sets: Record<string, string>, runId = newRunId()): DryRun {
+  const t = training(model);
+  const values = resolveSets(model, jobSettables(t), sets);
+  const hyperparameters = Object.fromEntries(values.filter((v) => v.kind === 'hyperparameter').map((v) => [v.parameter, v.value]));
+  const inputs = Object.fromEntries(values.filter((v) => v.kind === 'input').map((v) => [v.parameter, v.value]));
+  const job = vertexTrainingJob(model, runId, hyperparameters, inputs);
+  const input = job.kind === 'CustomJob' ? { parent: job.parent, customJob: job.job } : { parent: job.parent, hyperparameterTuningJob: job.job };
+  return { requests: [{ service: 'aiplatform', operation: `Create${job.kind}`, input, why: 'starts the run' }], placeholders: {} };
 }

@@ -91,7 +91,7 @@ describe('an Azure ML training run', () => {
       const env = trainingEnvironment(plan(TUNING));
       await armRequest(clients, 'PUT', env.path, env.body, env.apiVersion);
       const command = azureMlTrainingJob(plan(), 'run-1', { epochs: '10', lr: '0.001' });
-      expect((await armRequest(clients, 'PUT', command.path, command.body, command.apiVersion)).body.properties.status).toBe('NotStarted');
+      expect((await armRequest(clients, "PUT", command.path, command.body, command.apiVersion)).body?.properties.status).toBe("NotStarted");
       const sweep = azureMlTrainingJob(plan(TUNING), 'run-2', { epochs: '10' });
       await armRequest(clients, 'PUT', sweep.path, sweep.body, sweep.apiVersion);
       const range = fake.sweepSearchRange('acme-fraud-staging-run-2', 'lr');

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { v1 } from '@google-cloud/aiplatform';
 import { googleAuthLibrary } from 'google-gax';
 import { resolvePlan, type ModelPlan } from '../../../lib/plan';
-import { vertexTrainingJob } from '../../../lib/providers/vertex/training';
+import { vertexDryRun, vertexTrainingJob } from '../../../lib/providers/vertex/training';
 import { loadProjectText } from '../../../lib/spec';
 import { LAUNCHER, LAUNCH_COMMAND } from '../../../lib/train/launcher';
 import { FakeVertex } from '../../fakes/vertex/server';
@@ -110,5 +110,17 @@ describe('a Vertex training run', () => {
       await client.close();
       await fake.stop();
     }
+  });
+});
+
+describe('mlspec train --dry-run on Vertex', () => {
+  it('shows the one request a run sends, with --set values, and refuses to set a searched hyperparameter', () => {
+    const dry = vertexDryRun(plan(), { epochs: '3', 'inputs.train': 'gs://acme-data/ranker/train-v2/' }, 'run-7');
+    expect(dry.declared).toBeUndefined();
+    expect(dry.requests.map((r) => [r.service, r.operation, r.why])).toEqual([['aiplatform', 'CreateCustomJob', 'starts the run']]);
+    const pool = (dry.requests[0].input as any).customJob.jobSpec.workerPoolSpecs[0];
+    expect(pool.containerSpec.args).toEqual(['python', 'train.py', '--epochs', '3', '--lr', '0.001']);
+    expect(pool.containerSpec.env).toContainEqual({ name: 'MLSPEC_INPUT_TRAIN', value: '/gcs/acme-data/ranker/train-v2/' });
+    expect(() => vertexDryRun(plan(TUNING), { lr: '0.1' })).toThrow('--set lr: lr is searched by training.tuning.parameters.lr; a run cannot fix it (remove it from tuning to set it)');
   });
 });
