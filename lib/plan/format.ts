@@ -1,6 +1,6 @@
 import { handlerNames } from './names';
 import { formatDuration } from '../spec/values';
-import type { CostPlan, EnvironmentPlan, ModelPlan, Plan, RollbackPlan, RolloutPlan, ServingContainerPlan } from './types';
+import type { CostPlan, EnvironmentPlan, ModelPlan, MonitoringPlan, Plan, RollbackPlan, RolloutPlan, ServingContainerPlan } from './types';
 
 /** The plan as a person reads it: one block per environment, one table per model. */
 export function formatPlan(plan: Plan): string {
@@ -66,6 +66,9 @@ function modelBlock(model: ModelPlan): string[] {
   for (const [provider, serving] of [['sagemaker', sm], ['vertex', vx], ['azureml', az]] as const) {
     if (serving && !isPlainContract(serving.container)) lines.push(`    container (${provider}): ${describeContainer(serving.container)}`);
   }
+  for (const [provider, serving] of [['sagemaker', sm], ['vertex', vx], ['azureml', az]] as const) {
+    if (serving?.monitoring) lines.push(`    monitoring (${provider}): ${describeMonitoring(serving.monitoring)}`);
+  }
   if (model.sagemaker?.serving) lines.push(`    endpoint: ${model.sagemaker.serving.endpointName} (sagemaker)`);
   if (model.azureml?.serving) lines.push(`    endpoint: ${model.azureml.serving.endpointName} (azureml)`);
   const regs = [
@@ -105,6 +108,15 @@ function describeContainer(c: ServingContainerPlan): string {
   const args = c.args?.length ? `; args ${c.args.join(' ')}*` : '';
   const preset = c.server === 'sagemaker' && c.fromPreset.length === 0 ? '' : `  (* from the ${c.server} preset)`;
   return `${parts.join(', ')}${env.length ? `; env ${env.join(' ')}` : ''}${args}${preset}`;
+}
+
+/** A monitor in one line: when, against what, the thresholds, where alerts go, what it costs. */
+function describeMonitoring(m: MonitoringPlan): string {
+  const when = m.cron ?? (m.intervalHours !== undefined ? `every ${m.intervalHours}h` : m.trigger && 'cron' in m.trigger ? `cron ${m.trigger.cron} UTC` : m.schedule);
+  const features = Object.entries(m.featureThresholds).map(([f, t]) => `${f} > ${t}`);
+  const alerts = [...m.alertEmails, ...(m.snsTopicArn ? [m.snsTopicArn] : [])];
+  const cost = m.monthlyUsd !== undefined ? `${usd(m.monthlyUsd)} / month (${m.costNote})` : m.costNote;
+  return `${m.schedule} (${when}) on ${m.samplingPercent}% of requests against ${m.baselineUri}; drift > ${m.driftThreshold}${features.length ? ` (${features.join(', ')})` : ''}; alerts ${alerts.length ? `to ${alerts.join(', ')}` : 'none (mlspec status shows violations)'}; ${cost}`;
 }
 
 function costText(cost: CostPlan): string {

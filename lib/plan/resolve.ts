@@ -8,6 +8,8 @@ import { hasInstanceStorage } from '../catalog/instance-storage';
 import { estimateCost, type ServingNode } from './cost';
 import * as names from './names';
 import { resolveAutoscaling, resolveRollback, resolveRollout } from './rollout';
+import { readMonitoringSchedule } from '../spec/monitoring';
+import { pricePerHour } from '../catalog';
 import { TRAINING_MODEL_DIR, envFor as envForProvider, modelDir, resolveContainer, resolveReferences, type ServingContainerSpec } from '../serving';
 import type {
   AzureMlModelPlan,
@@ -19,6 +21,7 @@ import type {
   SageMakerModelPlan,
   SageMakerVariantPlan,
   ServingContainerPlan,
+  MonitoringPlan,
   TrainingPlan,
   TuningParameterPlan,
   SageMakerTrainingPlan,
@@ -175,6 +178,42 @@ function servingContainer(ctx: Ctx, provider: Provider, acceleratorCount: number
   };
 }
 
+/** SageMaker's monitoring jobs run on this instance type; the estimate assumes this long a run. */
+const MONITORING_INSTANCE = 'ml.m5.xlarge';
+const MONITORING_RUN_HOURS = 10 / 60;
+
+/** One provider's monitor of `serving.monitoring`, with its schedule in that provider's form and its cost. */
+function resolveMonitoring(ctx: Ctx, provider: Provider, region: string): MonitoringPlan | undefined {
+  const serving = ctx.model.serving;
+  const m = serving?.monitoring;
+  if (!m || !serving.dataCapture) return undefined;
+  const schedule = readMonitoringSchedule(m.schedule);
+  if ('problem' in schedule) throw new Error(`internal: monitoring schedule ${m.schedule} unresolved after validation`);
+  const baseline = m.baseline as Partial<Record<Provider, string>> | { trainingInput: string };
+  const baselineUri = 'trainingInput' in baseline ? (ctx.model.training!.inputs[baseline.trainingInput] as Partial<Record<Provider, string>>)[provider]! : baseline[provider]!;
+  const common = {
+    schedule: m.schedule,
+    baselineUri,
+    samplingPercent: serving.dataCapture.percent,
+    driftThreshold: m.drift.threshold,
+    featureThresholds: { ...m.drift.features },
+    alertEmails: [...m.alerts.email],
+    runsPerMonth: schedule.runsPerMonth,
+  };
+  if (provider === 'sagemaker') {
+    const price = pricePerHour('sagemaker', MONITORING_INSTANCE, region, 'training');
+    return {
+      ...common,
+      cron: schedule.sagemakerCron,
+      snsTopicArn: m.alerts.snsTopic,
+      monthlyUsd: price === undefined ? undefined : price * MONITORING_RUN_HOURS * schedule.runsPerMonth,
+      costNote: `${MONITORING_INSTANCE} per run, estimated at 10 minutes a run`,
+    };
+  }
+  if (provider === 'vertex') return { ...common, intervalHours: schedule.intervalHours, costNote: 'Vertex bills model monitoring per GB of data analyzed: not estimated' };
+  return { ...common, trigger: schedule.azure, costNote: 'Azure ML bills the serverless Spark compute of each run: not estimated' };
+}
+
 function withoutSku<T extends { sku: Sku }>(value: T | undefined): Omit<T, 'sku'> | undefined {
   if (!value) return undefined;
   const { sku: _sku, ...rest } = value;
@@ -236,6 +275,7 @@ function resolveSageMaker(ctx: Ctx): SageMakerModelPlan {
       rollout: resolveRollout(serving.rollout),
       rollback: resolveRollback(serving.rollback),
       dataCapturePercent: serving.dataCapture?.percent,
+      monitoring: resolveMonitoring(ctx, 'sagemaker', region),
     };
   }
   return {
@@ -311,6 +351,7 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
       rollout: resolveRollout(serving.rollout),
       rollback: resolveRollback(serving.rollback),
       dataCapturePercent: serving.dataCapture?.percent,
+      monitoring: resolveMonitoring(ctx, 'vertex', region),
     };
   }
   const vertexTraining = training && { ...withoutSku(training)!, machineType: training.sku.instanceType, acceleratorType: training.sku.providerAcceleratorType || undefined };
@@ -371,6 +412,7 @@ function resolveAzureMl(ctx: Ctx): AzureMlModelPlan {
       rollout: resolveRollout(serving.rollout),
       rollback: resolveRollback(serving.rollback),
       dataCapturePercent: serving.dataCapture?.percent,
+      monitoring: resolveMonitoring(ctx, 'azureml', azure.region),
     };
   }
   return {

@@ -139,6 +139,33 @@ export interface ServingContainerPlan {
   readonly fromPreset: string[];
 }
 
+/** Drift monitoring of one provider's endpoint (`serving.monitoring`), in that provider's terms. */
+export interface MonitoringPlan {
+  /** As the spec wrote it: hourly, daily, rate(N hours) or cron(...). */
+  readonly schedule: string;
+  /** SageMaker: the monitoring schedule's ScheduleExpression. */
+  readonly cron?: string;
+  /** Vertex: monitorInterval in hours. */
+  readonly intervalHours?: number;
+  /** Azure ML: the schedule's trigger. */
+  readonly trigger?: { readonly recurrence: { readonly frequency: 'Hour' | 'Day'; readonly interval: number } } | { readonly cron: string };
+  /** The data the captured traffic is compared with, in this provider's storage. */
+  readonly baselineUri: string;
+  /** Share of requests sampled: serving.dataCapture.percent. */
+  readonly samplingPercent: number;
+  /** Distribution distance above which a feature has drifted, and per-feature thresholds. */
+  readonly driftThreshold: number;
+  readonly featureThresholds: Record<string, number>;
+  readonly alertEmails: string[];
+  /** SageMaker only: the SNS topic the violation alarms notify. */
+  readonly snsTopicArn?: string;
+  /** Runs in a 30-day month. */
+  readonly runsPerMonth: number;
+  /** Estimated USD a month, where the provider bills per run time (SageMaker); else absent, and `costNote` says why. */
+  readonly monthlyUsd?: number;
+  readonly costNote: string;
+}
+
 export interface CostPlan {
   /** On-demand USD per hour for the minimum replicas of every serving version (incl. shadow). */
   readonly servingPerHourUsd?: number;
@@ -250,6 +277,7 @@ export interface SageMakerServingPlan {
   readonly rollback?: RollbackPlan;
   /** Percent of requests captured (encrypted with the endpoint's KMS key). */
   readonly dataCapturePercent?: number;
+  readonly monitoring?: MonitoringPlan;
 }
 
 export interface SageMakerVariantPlan {
@@ -305,6 +333,7 @@ export interface VertexServingPlan {
   readonly rollout: RolloutPlan;
   readonly rollback?: RollbackPlan;
   readonly dataCapturePercent?: number;
+  readonly monitoring?: MonitoringPlan;
 }
 
 export interface VertexDeployedModelPlan {
@@ -360,6 +389,7 @@ export interface AzureMlServingPlan {
   readonly rollout: RolloutPlan;
   readonly rollback?: RollbackPlan;
   readonly dataCapturePercent?: number;
+  readonly monitoring?: MonitoringPlan;
 }
 
 export interface AzureMlDeploymentPlan {

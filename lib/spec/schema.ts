@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACCELERATORS, PROVIDERS } from '../catalog/types';
 import { SERVERS } from '../serving';
 import { DURATION_HINT, parseDuration, parseGate, parseRate, scheduleProblem } from './values';
+import { readMonitoringSchedule } from './monitoring';
 import { article, expecting } from './zod-issues';
 
 /**
@@ -261,6 +262,43 @@ const version = z.strictObject({
   metrics: z.record(z.string(), z.number()).default({}),
 });
 
+/** How often the monitors look: hourly, daily, rate(N hours) or an hourly-granularity AWS cron (see monitoring.ts). */
+const monitoringSchedule = expecting(
+  z.string().superRefine((s, ctx) => {
+    const read = readMonitoringSchedule(s);
+    if ('problem' in read) ctx.addIssue({ code: 'custom', message: read.problem });
+  }),
+  'a monitoring schedule (hourly, daily, rate(6 hours) or cron(0 3 ? * * *))',
+);
+
+const driftThreshold = z.number().positive().max(1);
+
+const monitoring = z.strictObject({
+  schedule: monitoringSchedule,
+  /** The data the captured traffic is compared with: a URI per provider, or one of the training inputs. */
+  baseline: expecting(
+    z.union([perProvider(uri('s3://, gs://, bq://, azureml://'), URIS), z.strictObject({ trainingInput: z.string().min(1) })]),
+    'a map of training data URIs by provider (sagemaker: s3://..., vertex: gs://..., azureml: azureml://...), or { trainingInput: <channel of training.inputs> }',
+  ),
+  /** Distribution distance above which a feature has drifted: a default, and per feature. */
+  drift: z
+    .strictObject({
+      threshold: expecting(driftThreshold, 'a distance above 0, at most 1 (such as 0.3)').default(0.3),
+      features: z.record(z.string(), driftThreshold).default({}),
+    })
+    .default({ threshold: 0.3, features: {} }),
+  /** Where violations are sent: email addresses (every provider), and an SNS topic on AWS. */
+  alerts: z
+    .strictObject({
+      email: z.array(z.email({ error: (iss) => `${shown(iss.input)} is not an email address` })).default([]),
+      snsTopic: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, { error: (iss) => `${shown(iss.input)} is not an SNS topic ARN; use arn:aws:sns:REGION:ACCOUNT:NAME` })
+        .optional(),
+    })
+    .default({ email: [] }),
+});
+
 const serving = z.strictObject({
   image: perProvider(image, IMAGES),
   /** The model server the image runs: fills in the port, routes and environment it needs on each provider (docs/SERVERS.md). */
@@ -285,6 +323,8 @@ const serving = z.strictObject({
     .default({ strategy: 'all-at-once' }),
   rollback: z.strictObject({ errorRate: rate.optional(), p99Latency: duration.optional() }).optional(),
   dataCapture: z.strictObject({ percent: z.number().int().min(1).max(100) }).optional(),
+  /** Drift monitoring of the captured traffic; needs dataCapture. */
+  monitoring: monitoring.optional(),
 });
 
 export const modelSchema = z.strictObject({

@@ -6,6 +6,7 @@ import type { Environment, Model, Releases, Resources, Spec } from './types';
 import { parseDuration } from './values';
 import { isWorkspaceDatastoreUri, workspaceUriInRegistry } from './azure-uris';
 import { checkEnv, checkServingContainer } from './containers';
+import { checkMonitoring } from './monitoring';
 
 /** A cross-field rule broken: in which file, at which path, and what to do. */
 export interface SemanticIssue {
@@ -140,6 +141,7 @@ function checkModel(spec: Spec, modelName: string, model: Model, releases: Relea
   const servingProviders = new Set<Provider>(servingEnvs.flatMap(([, env]) => modelProviders(model, env!)));
   needPerProvider(serving.image as Partial<Record<Provider, string>>, [...sbase, 'image'], 'serving.image', servingProviders);
   checkServingContainer(serving as Parameters<typeof checkServingContainer>[0], sbase, used, out);
+  checkMonitoring(modelName, model, used, out);
 
   checkResources('serving', serving.resources, [...sbase, 'resources'], servingEnvs as [string, Environment][], model, out);
 

@@ -32,7 +32,7 @@ describe('YAML specs', () => {
   it('lists the allowed keys when nothing is close', () => {
     const text = SPEC.replace('      replicas: { min: 1, max: 2 }', '      gpuCount: 3');
     expect(yamlErrorsOf(text, RELEASES)).toEqual([
-      'mlspec.yaml:12:7  models.fraud.serving.gpuCount: unknown key "gpuCount"; expected one of image, server, container, env, resources, replicas, autoscaling, rollout, rollback, dataCapture',
+      'mlspec.yaml:12:7  models.fraud.serving.gpuCount: unknown key "gpuCount"; expected one of image, server, container, env, resources, replicas, autoscaling, rollout, rollback, dataCapture, monitoring',
     ]);
   });
 
