@@ -1,13 +1,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { reconcileScaling, removeScaling, type SageMakerClients, type VariantScaling } from '../providers/sagemaker/scaling';
+import { closeSageMakerClients, sageMakerClients, type SageMakerClients } from '../providers/sagemaker/clients';
+import { reconcileScaling, removeScaling, type VariantScaling } from '../providers/sagemaker/scaling';
 import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, sameVersionModel, updateGroup, updateVersion, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
 import { bestTrial } from '../providers/sagemaker/runs';
 import { STEP_KIND_FIELD } from '../providers/sagemaker/training';
-import { deleteEndpointConfig, deleteRetiredConfig, ensureEndpointConfig, ensureKeepLiveConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/traffic';
+import { deleteEndpointConfig, deleteRetiredConfig, ensureEndpointConfig, ensureKeepLiveConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/serving';
 import { advanceStagedWeights, retireKeptVariants, startStagedWeights, StagedRetireError, StagedRolloutError, type StagedProgress, type StagedWeightsProperties } from '../providers/sagemaker/staged';
 import type { StagedRollout } from '../rollout/staged';
 
@@ -39,7 +38,7 @@ export interface ConfigResourceProperties {
   readonly Config: string;
   /**
    * `'true'`: keep-live mode (staged rollouts): the config is created with the endpoint's live
-   * weights and keeps its live versions (lib/providers/sagemaker/traffic.ts keepLiveConfig). Needs
+   * weights and keeps its live versions (lib/providers/sagemaker/serving.ts keepLiveConfig). Needs
    * EndpointName.
    */
   readonly KeepLive?: string;
@@ -100,11 +99,6 @@ export interface SageMakerDependencies {
   readonly wait?: WaitOptions;
 }
 
-function defaultClients(): SageMakerClients {
-  // Region and credentials from the Lambda environment; the SDK retries throttling with backoff.
-  return { sagemaker: new SageMakerClient({ maxAttempts: 8 }), autoscaling: new ApplicationAutoScalingClient({ maxAttempts: 8 }) };
-}
-
 function parseVariants(props: ScalingResourceProperties): VariantScaling[] {
   const variants = JSON.parse(props.Variants) as VariantScaling[];
   if (!Array.isArray(variants)) throw new Error(`${props.EndpointName}: Variants must be a JSON array of variant scaling settings`);
@@ -156,13 +150,13 @@ export interface PipelineStepEvent {
  */
 export async function onPipelineStep(event: PipelineStepEvent, deps: SageMakerDependencies = {}): Promise<Record<string, string | number>> {
   if (event[STEP_KIND_FIELD] !== 'BestTrial') throw new Error(`${STEP_KIND_FIELD} must be BestTrial; got '${String(event[STEP_KIND_FIELD])}'`);
-  const clients = (deps.clients ?? defaultClients)();
+  const clients = (deps.clients ?? sageMakerClients)();
   try {
     const out = await bestTrial(clients.sagemaker, event.TuningJobName, event.Metrics ? event.Metrics.split(',') : []);
     console.log(`${event.TuningJobName}: best trial ${String(out.TrainingJobName)}`);
     return out;
   } finally {
-    destroy(clients);
+    await closeSageMakerClients(clients);
   }
 }
 
@@ -203,7 +197,7 @@ const bare = (physicalId: string) => physicalId.replace(ADOPTED_PREFIX, '');
  */
 async function onGroupEvent(event: SageMakerEvent<GroupResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
   const spec = JSON.parse(event.ResourceProperties.Group) as GroupSpec;
-  const clients = (deps.clients ?? defaultClients)();
+  const clients = (deps.clients ?? sageMakerClients)();
   try {
     if (event.RequestType === 'Delete') {
       if (ours(event.PhysicalResourceId)) await deleteGroup(clients.sagemaker, event.PhysicalResourceId!);
@@ -217,7 +211,7 @@ async function onGroupEvent(event: SageMakerEvent<GroupResourceProperties>, deps
     console.log(`model package group ${spec.name}: ${outcome}`);
     return { PhysicalResourceId: outcome === 'adopted' ? `${ADOPTED_PREFIX}${spec.name}` : spec.name, Data: { ModelPackageGroupArn: arn } };
   } finally {
-    destroy(clients);
+    await closeSageMakerClients(clients);
   }
 }
 
@@ -230,7 +224,7 @@ async function onGroupEvent(event: SageMakerEvent<GroupResourceProperties>, deps
  */
 async function onVersionEvent(event: SageMakerEvent<VersionResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
   const spec = JSON.parse(event.ResourceProperties.Version) as VersionSpec;
-  const clients = (deps.clients ?? defaultClients)();
+  const clients = (deps.clients ?? sageMakerClients)();
   try {
     if (event.RequestType === 'Delete') {
       if (ours(event.PhysicalResourceId)) await deleteVersion(clients.sagemaker, event.PhysicalResourceId!);
@@ -246,14 +240,14 @@ async function onVersionEvent(event: SageMakerEvent<VersionResourceProperties>, 
     console.log(`${spec.group} version ${spec.label}: ${outcome} ${arn}`);
     return { PhysicalResourceId: outcome === 'adopted' ? `${ADOPTED_PREFIX}${arn}` : arn, Data: { ModelPackageArn: arn } };
   } finally {
-    destroy(clients);
+    await closeSageMakerClients(clients);
   }
 }
 
 /**
  * The config's name is its identity: an Update (weights only; they are not part of the name) writes
  * nothing. A Delete also deletes the config derived from it when a staged rollout retired versions
- * (`<name, cut to 61 characters>-r`, lib/providers/sagemaker/traffic.ts retiredConfigName), unless
+ * (`<name, cut to 61 characters>-r`, lib/providers/sagemaker/serving.ts retiredConfigName), unless
  * the endpoint runs on it (a retained endpoint), so nothing is orphaned.
  */
 async function onConfigEvent(event: SageMakerEvent<ConfigResourceProperties>, deps: SageMakerDependencies): Promise<SageMakerResponse> {
@@ -262,7 +256,7 @@ async function onConfigEvent(event: SageMakerEvent<ConfigResourceProperties>, de
   const keepLive = props.KeepLive === 'true';
   // A Delete never fails on its properties.
   if (keepLive && !props.EndpointName && event.RequestType !== 'Delete') throw new Error(`${name}: KeepLive needs EndpointName, the endpoint whose live split the config keeps`);
-  const clients = (deps.clients ?? defaultClients)();
+  const clients = (deps.clients ?? sageMakerClients)();
   try {
     if (event.RequestType === 'Delete') {
       // A Create that failed made nothing of ours (and must not delete a same-named config someone else made).
@@ -288,7 +282,7 @@ async function onConfigEvent(event: SageMakerEvent<ConfigResourceProperties>, de
     }
     return { PhysicalResourceId: name, Data: { EndpointConfigName: name } };
   } finally {
-    destroy(clients);
+    await closeSageMakerClients(clients);
   }
 }
 
@@ -297,20 +291,15 @@ async function onWeightsEvent(event: SageMakerEvent<WeightsResourceProperties>, 
   const props = event.ResourceProperties;
   const physicalId = `${props.EndpointName}-weights`;
   if (event.RequestType !== 'Update') return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
-  const clients = (deps.clients ?? defaultClients)();
+  const clients = (deps.clients ?? sageMakerClients)();
   try {
     const weights = JSON.parse(props.Weights) as VariantWeight[];
     const written = await setWeights(clients.sagemaker, props.EndpointName, weights, deps.wait);
     console.log(`${props.EndpointName}: ${written ? 'weights set to' : 'weights already'} ${JSON.stringify(weights)}`);
     return { PhysicalResourceId: physicalId, Data: { Written: String(written) } };
   } finally {
-    destroy(clients);
+    await closeSageMakerClients(clients);
   }
-}
-
-function destroy(clients: SageMakerClients): void {
-  clients.sagemaker.destroy();
-  clients.autoscaling.destroy();
 }
 
 async function onScalingEvent(event: ScalingEvent, deps: SageMakerDependencies): Promise<SageMakerResponse> {
@@ -320,7 +309,7 @@ async function onScalingEvent(event: ScalingEvent, deps: SageMakerDependencies):
   }
   // Stable per endpoint and phase: an update never replaces the resource, so its Delete means the endpoint's scaling goes.
   const physicalId = `${props.EndpointName}/scaling-${props.Phase}`;
-  const clients = (deps.clients ?? defaultClients)();
+  const clients = (deps.clients ?? sageMakerClients)();
   try {
     if (event.RequestType === 'Delete') {
       // The endpoint goes right after this (or stays, retained): only `after` cleans up, and never for a retained endpoint.
@@ -340,7 +329,7 @@ async function onScalingEvent(event: ScalingEvent, deps: SageMakerDependencies):
       Data: { Registered: changes.registered.join(','), Deregistered: changes.deregistered.join(','), Policies: changes.policies.join(','), Waiting: changes.waiting.join(',') },
     };
   } finally {
-    destroy(clients);
+    await closeSageMakerClients(clients);
   }
 }
 
@@ -379,7 +368,7 @@ export interface StagedDependencies extends SageMakerDependencies {
 }
 
 function stagedClients(deps: StagedDependencies) {
-  const clients = (deps.clients ?? defaultClients)();
+  const clients = (deps.clients ?? sageMakerClients)();
   let cw: CloudWatchClient | undefined;
   return {
     clients,
@@ -388,8 +377,8 @@ function stagedClients(deps: StagedDependencies) {
       cloudwatch: () => (cw ??= (deps.cloudwatch ?? (() => new CloudWatchClient({ maxAttempts: 8 })))()),
       autoscaling: () => clients.autoscaling,
     },
-    close: () => {
-      destroy(clients);
+    close: async () => {
+      await closeSageMakerClients(clients);
       cw?.destroy();
     },
   };
@@ -411,7 +400,7 @@ export async function onStagedEvent(event: StagedEvent, deps: StagedDependencies
     else console.log(`${props.EndpointName}: ${out.rollout ? `staged rollout of ${out.rollout.added.join(', ')} started at` : 'no staged rollout; weights'} ${JSON.stringify(out.split)} (${out.written ? 'written' : 'already live'})${out.retire.length ? `; to retire: ${out.retire.join(', ')}` : ''}`);
     return { PhysicalResourceId: physicalId, Data: { Rollout: out.rollout ? JSON.stringify(out.rollout) : '', Written: String(out.written), Retire: out.retire.join(',') } };
   } finally {
-    close();
+    await close();
   }
 }
 
@@ -458,6 +447,6 @@ export async function isStagedComplete(event: StagedIsCompleteEvent, deps: Stage
     }
     throw e;
   } finally {
-    close();
+    await close();
   }
 }

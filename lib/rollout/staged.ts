@@ -24,6 +24,25 @@ export interface StagedRollout {
 
 export type Split = Record<string, number>;
 
+/** Where one look at a staged rollout left it: the same on every provider. */
+export interface RolloutProgress {
+  /** The last step's split is set and the versions that left are removed: the rollout is over. */
+  readonly done: boolean;
+  /** Index into the rollout's steps of the step the clock is at. */
+  readonly step: number;
+  /** The split set for that step, by the provider's version names. */
+  readonly split: Split;
+}
+
+/**
+ * The rollout a change is walked in, or undefined when it goes to the final split at once: the
+ * set-up every provider shares. `baseline` is what served before the change, `final` the
+ * manifest's split, `added` the versions the change deploys (provider-side names).
+ */
+export function plannedRollout(plan: RolloutPlan, baseline: Split, final: Split, added: string[], startedAt: number): StagedRollout | undefined {
+  return needsStagedRollout(plan, baseline, final, added) ? { startedAt, baseline, final: { ...final }, added, steps: plan.steps } : undefined;
+}
+
 /**
  * A staged rollout applies when the change adds versions that take traffic, something served
  * before, and the spec asks for canary or linear steps. Anything else (the first deploy, a change
@@ -121,6 +140,37 @@ export async function rollbackReason(rollback: RollbackPlan | undefined, signals
     return `${monitoring} could not be read (${(e as Error).message})`;
   }
   return breach(rollback, read);
+}
+
+/** What one look at a rollout does on a provider's endpoint; `lookAtRollout` decides when. */
+export interface RolloutMoves {
+  /** Provider-side names of the new versions that are deployed now: whose signals are read. */
+  readonly watched: string[];
+  /** Sets the split (provider-side names), writing only when the live one differs. */
+  setSplit(split: Split): Promise<void>;
+  /** At the last step: removes the versions the manifest no longer serves. */
+  retire(): Promise<void>;
+  /** Traffic back at the baseline and the new versions removed; returns the error that says so. */
+  rollBack(why: string): Promise<Error>;
+}
+
+/**
+ * One look at a staged rollout, safe to repeat: rolls back when the new versions cross the spec's
+ * `rollback` thresholds (or their monitoring cannot be read), else sets the split of the step the
+ * clock is at, and at the last step retires the versions that left.
+ */
+export async function lookAtRollout(rollout: StagedRollout, rollback: RollbackPlan | undefined, signals: SignalSource | undefined, monitoring: string, now: number, moves: RolloutMoves): Promise<RolloutProgress> {
+  const why = await rollbackReason(rollback, signals, moves.watched, rollout, now, monitoring);
+  if (why) throw await moves.rollBack(why);
+  const step = stepAt(rollout, now);
+  await moves.setSplit(step.split);
+  if (step.done) await moves.retire();
+  return { done: step.done, split: step.split, step: step.index };
+}
+
+/** The end of a rollback's message: what was removed, why, and where traffic is now. */
+export function rolledBack(removed: string[], why: string, baseline: Split): string {
+  return `rolled back ${removed.join(', ') || 'the new versions'}: ${why}; traffic is back at ${describeSplit(baseline)}`;
 }
 
 export function sameSplit(a: Split, b: Split): boolean {

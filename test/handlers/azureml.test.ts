@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isComplete, onEvent, type CustomResourceEvent } from '../../lib/handlers/azureml';
+import { closableHttpClient } from '../../lib/providers/azureml/clients';
 import { azureCredential, federatedCredential, SecretsManagerClientSecretCredential, webIdentityAssertion } from '../../lib/providers/azureml/credentials';
 import { AzureMlSignals, metricsClient } from '../../lib/providers/azureml/signals';
 import { FakeArm } from '../fakes/azureml/arm';
@@ -93,6 +94,41 @@ describe('the Azure ML custom-resource handler, driven by CloudFormation events 
     await onEvent(event('Delete', properties('{ traffic: { "7": 100 } }', true), created.PhysicalResourceId), deps());
     expect(fake.writes).toBe(0);
     expect(fake.endpoints.size).toBe(1);
+  });
+
+  it('closes the clients it makes on every path: their connections to ARM end', async () => {
+    const made: { close: jest.Mock }[] = [];
+    const signalsClosed: jest.Mock[] = [];
+    const closing = () => ({
+      ...deps(),
+      clients: () => {
+        const real = fakeClients(fake);
+        const c = { ...real, close: jest.fn(real.close) };
+        made.push(c);
+        return c;
+      },
+      signals: (_plan: unknown, _props: unknown, endpointId: string) => {
+        const http = closableHttpClient();
+        const close = jest.fn(async () => http.close());
+        signalsClosed.push(close);
+        return Object.assign(new AzureMlSignals(metricsClient(fakeToken, { endpoint: fake.url, tlsOptions: { ca: fake.ca }, httpClient: http } as never), endpointId), { close });
+      },
+    });
+    const connections = () => new Promise<number>((resolve, reject) => (fake as unknown as { server: import('node:https').Server }).server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+    const created = await onEvent(event('Create', properties('{ traffic: { "7": 100 } }')), closing());
+    const update = event('Update', properties('{ traffic: { "8": 100 } }'), created.PhysicalResourceId, properties('{ traffic: { "7": 100 } }'));
+    const started = await onEvent(update, closing());
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await expect(isComplete({ ...update, ...started }, closing())).resolves.toEqual({ IsComplete: false });
+    } finally {
+      log.mockRestore();
+    }
+    await onEvent(event('Delete', properties('{ traffic: { "8": 100 } }'), created.PhysicalResourceId), closing());
+    expect(made.map((c) => c.close.mock.calls.length)).toEqual([1, 1, 1, 1]);
+    expect(signalsClosed.map((c) => c.mock.calls.length)).toEqual([1]);
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(connections()).resolves.toBe(0);
   });
 
   it('without the app registration, says what to set', async () => {

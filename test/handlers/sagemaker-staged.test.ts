@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { isStagedComplete, onEvent, onStagedEvent, type StagedEvent, type StagedIsCompleteEvent } from '../../lib/handlers/sagemaker';
 import type { StagedWeightsProperties } from '../../lib/providers/sagemaker/staged';
-import { ensureKeepLiveConfig } from '../../lib/providers/sagemaker/traffic';
+import { ensureKeepLiveConfig } from '../../lib/providers/sagemaker/serving';
 import { FakeCloudWatch } from '../fakes/cloudwatch/server';
 import { FakeSageMaker } from '../fakes/sagemaker/server';
 

@@ -166,6 +166,38 @@ describe('staged rollout through the Provider framework: onEvent starts it, isCo
     }
   });
 
+  it('closes the clients and signals it makes on every path', async () => {
+    const closed: jest.SpyInstance[] = [];
+    const closing = () => {
+      const d = deps();
+      return {
+        ...d,
+        clients: () => {
+          const c = d.clients();
+          closed.push(jest.spyOn(c.models, 'close'), jest.spyOn(c.endpoints, 'close'));
+          return c;
+        },
+        signals: (plan: { project: string }, props: unknown, endpointName: string) => {
+          const signals = d.signals(plan, props, endpointName);
+          closed.push(jest.spyOn(signals, 'close'));
+          return signals;
+        },
+      };
+    };
+    const created = await onEvent(event('Create', properties({ '3': 100 })), closing());
+    const update = event('Update', properties({ '4': 100 }), created.PhysicalResourceId, properties({ '3': 100 }));
+    const started = await onEvent(update, closing());
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await expect(isComplete({ ...update, ...started }, closing())).resolves.toEqual({ IsComplete: false });
+    } finally {
+      log.mockRestore();
+    }
+    await onEvent(event('Delete', properties({ '4': 100 }), created.PhysicalResourceId), closing());
+    // Create, Update: both clients; isComplete: both clients and the signals; Delete: both clients.
+    expect(closed.map((c) => c.mock.calls.length)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
   it('isComplete fails the resource with the rollback reason, and CloudFormation’s rollback Update writes nothing', async () => {
     now = Date.UTC(2026, 10, 24, 12);
     const created = await onEvent(event('Create', properties({ '3': 100 })), deps());

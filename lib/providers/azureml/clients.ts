@@ -1,6 +1,10 @@
 import { AzureMachineLearningWorkspaces, type AzureMachineLearningWorkspacesOptionalParams } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/core-auth';
-import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AzureMlModelPlan } from '../../plan/types';
+import { namedCalls, type Call, type ClientsCapability, type Target } from '../contract';
 
 /**
  * The api-version of what @azure/arm-machinelearning 2.1.1 (2022-10-01) cannot say: endpoint
@@ -14,6 +18,8 @@ export interface AzureMlClients {
   readonly endpoint: string;
   /** How long to wait between polls of an ARM async operation when ARM gives no Retry-After. */
   readonly pollIntervalMs: number;
+  /** Closes the client's keep-alive connections (closeAzureMlClients). */
+  readonly close: () => void;
 }
 
 export interface AzureMlClientOptions extends AzureMachineLearningWorkspacesOptionalParams {
@@ -23,7 +29,91 @@ export interface AzureMlClientOptions extends AzureMachineLearningWorkspacesOpti
 /** The real client for one subscription; tests pass the fake's `endpoint` and `tlsOptions`. */
 export function azureMlClients(subscription: string, credential: TokenCredential, options: AzureMlClientOptions = {}): AzureMlClients {
   const endpoint = options.endpoint ?? 'https://management.azure.com';
-  return { ml: new AzureMachineLearningWorkspaces(credential, subscription, options), endpoint, pollIntervalMs: options.pollIntervalMs ?? 5000 };
+  const httpClient = options.httpClient ? undefined : closableHttpClient();
+  return {
+    ml: new AzureMachineLearningWorkspaces(credential, subscription, { ...options, httpClient: options.httpClient ?? httpClient }),
+    endpoint,
+    pollIntervalMs: options.pollIntervalMs ?? 5000,
+    close: () => httpClient?.close(),
+  };
+}
+
+/** Closes the clients' keep-alive connections; a later call opens new ones. */
+export async function closeAzureMlClients(clients: AzureMlClients): Promise<void> {
+  clients.close();
+}
+
+/** The clients capability of the provider contract (lib/providers/contract.ts). */
+export const clientsCapability = { create: azureMlClients, close: closeAzureMlClients } satisfies ClientsCapability<AzureMlClients>;
+
+/**
+ * The SDK's default HTTP client, with keep-alive agents of its own that `close` can let go of
+ * (the SDK's default agents cannot be closed, and keep their sockets as long as the process).
+ * The agents are the ones the SDK would make: keep-alive, per TLS settings. A request to which a
+ * policy gave an agent (a proxy), or that asks for no keep-alive, goes as the SDK would send it.
+ */
+export function closableHttpClient(): HttpClient & { close(): void } {
+  const inner = createDefaultHttpClient();
+  let plain: http.Agent | undefined;
+  const secure = new Map<unknown, https.Agent>();
+  return {
+    sendRequest(request: PipelineRequest) {
+      if (!request.agent && !request.disableKeepAlive) {
+        if (new URL(request.url).protocol === 'https:') {
+          let agent = secure.get(request.tlsSettings);
+          if (!agent) secure.set(request.tlsSettings, (agent = new https.Agent({ keepAlive: true, ...request.tlsSettings })));
+          request.agent = agent;
+        } else {
+          request.agent = plain ??= new http.Agent({ keepAlive: true });
+        }
+      }
+      return inner.sendRequest(request);
+    },
+    close() {
+      plain?.destroy();
+      for (const agent of secure.values()) agent.destroy();
+      plain = undefined;
+      secure.clear();
+    },
+  };
+}
+
+/** Azure's own words from a RestError (its body's error.message) or an LRO failure. */
+export function azureMessage(e: unknown): string {
+  const err = e as { message?: string; code?: string; details?: { error?: { code?: string; message?: string } } };
+  const inner = err.details?.error;
+  if (inner?.message) return `${inner.code ? inner.code + ': ' : ''}${inner.message}`;
+  return err.message ?? String(e);
+}
+
+/** Azure ML calls named for messages; the client's pipeline has already retried 429 and 5xx (lib/providers/contract.ts namedCalls). */
+export function azureCalls(target: Target): Call {
+  return namedCalls('azureml', target, { message: azureMessage });
+}
+
+/** Whether Azure answered 404 (the SDK's RestError or an ArmError). */
+export function isNotFound(e: unknown): boolean {
+  return (e as { statusCode?: number }).statusCode === 404 || (e as { status?: number }).status === 404;
+}
+
+/** The call's answer, or undefined when Azure says what it names is not there. */
+export async function unlessNotFound<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** ARM id of the plan's workspace. */
+export function workspaceId(plan: Pick<AzureMlModelPlan, 'subscription' | 'resourceGroup' | 'workspace'>): string {
+  return `/subscriptions/${plan.subscription}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${plan.workspace}`;
+}
+
+/** ARM id of the plan's registry (when it names one). */
+export function registryId(plan: Pick<AzureMlModelPlan, 'subscription' | 'resourceGroup' | 'registry'>): string {
+  return `/subscriptions/${plan.subscription}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.MachineLearningServices/registries/${plan.registry}`;
 }
 
 export interface ArmResponse {

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { ModelPlan, TrainingPlan, TuningParameterPlan } from '../../plan/types';
 import { LAUNCHER, LAUNCH_COMMAND, LAUNCH_ENV } from '../../train/launcher';
 import { jobSettables, newRunId, resolveSets, type DryRun } from '../../train/types';
-import { RAW_API_VERSION } from './clients';
-import { workspaceId } from './reconcile';
+import type { TrainingCapability } from '../contract';
+import { RAW_API_VERSION, workspaceId } from './clients';
 
 /**
  * Training on Azure ML: a run is a command job, or a sweep job when the spec tunes, sent raw at
@@ -169,3 +169,10 @@ export function azureMlDryRun(model: ModelPlan, sets: Record<string, string>, ru
     placeholders: {},
   };
 }
+
+/**
+ * The training capability of the provider contract (lib/providers/contract.ts). mlspec does not
+ * start runs on Azure ML yet (docs/ARCHITECTURE.md, Known gaps): the runner goes in runs.ts, as
+ * lib/providers/sagemaker/runs.ts.
+ */
+export const trainingCapability = { dryRun: azureMlDryRun, runner: undefined } satisfies TrainingCapability;

@@ -1,38 +1,29 @@
-import {
-  DescribeEndpointCommand,
-  DescribeModelPackageCommand,
-  SageMakerClient,
-  UpdateModelPackageCommand,
-  type ModelPackage,
-} from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointCommand, DescribeModelPackageCommand, UpdateModelPackageCommand, type ModelPackage } from '@aws-sdk/client-sagemaker';
+import { endpointName, projectOf, versionName } from '../../plan/names';
+import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
+import type { Approval } from '../../promote/live';
+import type { LiveCapability } from '../contract';
+import { prefixedMetrics, RegistryLiveState } from '../live';
+import { sageMakerClientFor, type SageMakerClientFactory } from './clients';
 import { unlessMissing } from './missing';
 import { findVersion } from './registry';
-import type { Approval, LiveState } from '../../promote/live';
-import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
-import { endpointName, projectOf, versionName } from '../../plan/names';
 
-/** SageMaker clients per region, created with the default credential chain (profiles, SSO, roles). */
-export type SageMakerClientFactory = (region: string) => SageMakerClient;
-const defaultClients: SageMakerClientFactory = (region) => new SageMakerClient({ region, maxAttempts: 5 });
+export type { SageMakerClientFactory } from './clients';
 
 const APPROVAL: Record<string, Approval> = { Approved: 'approved', PendingManualApproval: 'pending', Rejected: 'rejected' };
 
 /** Live state of SageMaker: the endpoint's variants and the model package group. */
-export class SageMakerLiveState implements LiveState {
+export class SageMakerLiveState extends RegistryLiveState<'sagemaker', ModelPackage> {
   readonly provider = 'sagemaker' as const;
 
-  constructor(private readonly clients: SageMakerClientFactory = defaultClients) {}
-
-  private target(env: EnvironmentPlan, model: ModelPlan) {
-    const sm = model.sagemaker;
-    if (!sm) throw new Error(`${model.name} does not use sagemaker in ${env.name}`);
-    return { client: this.clients(sm.region), sm };
+  constructor(private readonly clients: SageMakerClientFactory = sageMakerClientFor) {
+    super();
   }
 
   async servingSince(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Date | undefined> {
-    const { client, sm } = this.target(env, model);
+    const sm = this.slice(env, model);
     const name = sm.serving?.endpointName ?? endpointName(projectOf(model), model.name, env.name);
-    const endpoint = await unlessMissing(client.send(new DescribeEndpointCommand({ EndpointName: name })));
+    const endpoint = await unlessMissing(this.clients(sm.region).send(new DescribeEndpointCommand({ EndpointName: name })));
     if (!endpoint) return undefined;
     const variant = endpoint.ProductionVariants?.find((v) => v.VariantName === versionName(version));
     if (!variant || (variant.CurrentWeight ?? 0) <= 0) return undefined;
@@ -43,8 +34,9 @@ export class SageMakerLiveState implements LiveState {
   }
 
   /** The package of a version: trained versions are the group's package of that number; declared ones carry `mlspec:version`. */
-  private async findPackage(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<ModelPackage | undefined> {
-    const { client, sm } = this.target(env, model);
+  protected findVersion(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<ModelPackage | undefined> {
+    const sm = this.slice(env, model);
+    const client = this.clients(sm.region);
     const group = sm.registry.modelPackageGroupName;
     const source = model.registry.versions.find((v) => v.label === version)?.source;
     if (source === 'training' || (source === undefined && /^\d+$/.test(version))) {
@@ -53,26 +45,22 @@ export class SageMakerLiveState implements LiveState {
     return findVersion(client, group, version);
   }
 
-  async approval(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Approval | undefined> {
-    const pkg = await this.findPackage(env, model, version);
-    return pkg ? (APPROVAL[pkg.ModelApprovalStatus ?? ''] ?? 'pending') : undefined;
+  protected registryName(model: ModelPlan): string {
+    return `group ${model.sagemaker!.registry.modelPackageGroupName}`;
   }
 
-  async metrics(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Record<string, number> | undefined> {
-    const pkg = await this.findPackage(env, model, version);
-    if (!pkg) return undefined;
-    const metrics: Record<string, number> = {};
-    for (const [key, value] of Object.entries(pkg.CustomerMetadataProperties ?? {})) {
-      if (key.startsWith('metric:') && !Number.isNaN(Number(value))) metrics[key.slice('metric:'.length)] = Number(value);
-    }
-    return metrics;
+  protected approvalOf(pkg: ModelPackage): Approval {
+    return APPROVAL[pkg.ModelApprovalStatus ?? ''] ?? 'pending';
   }
 
-  async approve(env: EnvironmentPlan, model: ModelPlan, version: string, note: string): Promise<void> {
-    const { client } = this.target(env, model);
-    const pkg = await this.findPackage(env, model, version);
-    if (!pkg) throw new Error(`version ${version} of ${model.name} is not in the sagemaker registry of ${env.name} (group ${model.sagemaker!.registry.modelPackageGroupName}); deploy ${env.name}'s stack first`);
-    if (pkg.ModelApprovalStatus === 'Approved') return;
-    await client.send(new UpdateModelPackageCommand({ ModelPackageArn: pkg.ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: note.slice(0, 1024) }));
+  protected metricsOf(pkg: ModelPackage): Record<string, number> {
+    return Object.fromEntries(Object.entries(prefixedMetrics(pkg.CustomerMetadataProperties, 'metric:')).filter(([, v]) => !Number.isNaN(v)));
+  }
+
+  protected async recordApproval(env: EnvironmentPlan, model: ModelPlan, _version: string, pkg: ModelPackage, note: string): Promise<void> {
+    await this.clients(this.slice(env, model).region).send(new UpdateModelPackageCommand({ ModelPackageArn: pkg.ModelPackageArn, ModelApprovalStatus: 'Approved', ApprovalDescription: note.slice(0, 1024) }));
   }
 }
+
+/** The live capability of the provider contract (lib/providers/contract.ts). */
+export const liveCapability = { state: (clients?: SageMakerClientFactory) => new SageMakerLiveState(clients) } satisfies LiveCapability;

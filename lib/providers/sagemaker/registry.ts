@@ -14,6 +14,7 @@ import {
   type ModelPackage,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import type { RegistryCapability } from '../contract';
 import { unlessMissing } from './missing';
 import { TRAINED_TAG } from './training';
 
@@ -225,3 +226,6 @@ export async function updateVersion(sm: SageMakerClient, arn: string, old: Versi
     await sm.send(new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: spec.approvalStatus }));
   }
 }
+
+/** The registry capability of the provider contract (lib/providers/contract.ts): one version per ModelVersion custom resource. */
+export const registryCapability = { ensure: ensureVersion, findVersion } satisfies RegistryCapability;

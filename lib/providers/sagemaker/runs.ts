@@ -18,6 +18,8 @@ import type { ModelPlan, SageMakerTrainingPlan } from '../../plan/types';
 import { gatePasses } from '../../spec/values';
 import type { DryRun, GateVerdict, RunEvent, RunOutcome, RunSummary, TrainingRunner } from '../../train/types';
 import { NotDeployedError, resolveSets } from '../../train/types';
+import type { TrainingCapability } from '../contract';
+import { sageMakerClientFor, type SageMakerClientFactory } from './clients';
 import { isMissing, unlessMissing } from './missing';
 import { GATES_STEP, pipelineDefinition, runParameters, STEPS } from './training';
 
@@ -28,7 +30,7 @@ import { GATES_STEP, pipelineDefinition, runParameters, STEPS } from './training
  * (constructs/sagemaker/training-pipeline.ts).
  */
 
-export type SageMakerClientFactory = (region: string) => SageMakerClient;
+export type { SageMakerClientFactory } from './clients';
 
 /** What the dry run prints where the definition holds a value only `cdk deploy` knows. */
 export const PLACEHOLDERS = {
@@ -72,7 +74,7 @@ export async function bestTrial(sm: SageMakerClient, tuningJobName: string, metr
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped']);
 
-interface Options {
+export interface SageMakerRunnerOptions {
   readonly clients: SageMakerClientFactory;
   /** Milliseconds between looks at a running run. */
   readonly pollMs?: number;
@@ -82,7 +84,7 @@ interface Options {
 export class SageMakerTrainingRunner implements TrainingRunner {
   readonly provider = 'sagemaker' as const;
 
-  constructor(private readonly options: Options) {}
+  constructor(private readonly options: SageMakerRunnerOptions) {}
 
   private client(model: ModelPlan): SageMakerClient {
     return this.options.clients(model.sagemaker!.region);
@@ -317,3 +319,9 @@ function gateVerdicts(model: ModelPlan, metrics: Record<string, number>, allPass
 
 const elapsed = (from: Date, to: Date | undefined) => (to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : 0);
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** The training capability of the provider contract (lib/providers/contract.ts); the dry run calls nothing. */
+export const trainingCapability = {
+  dryRun: (model: ModelPlan, sets: Record<string, string>) => new SageMakerTrainingRunner({ clients: sageMakerClientFor }).dryRun(model, sets),
+  runner: (options: SageMakerRunnerOptions) => new SageMakerTrainingRunner(options),
+} satisfies TrainingCapability;

@@ -10,6 +10,7 @@ import {
   type TargetTrackingScalingPolicyConfiguration,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeEndpointCommand, DescribeEndpointConfigCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { SageMakerClients } from './clients';
 import { unlessMissing } from './missing';
 
 /**
@@ -40,11 +41,7 @@ export interface VariantScaling {
   readonly policy: TargetTrackingScalingPolicyConfiguration;
 }
 
-/** The clients the SageMaker handler uses (registry, configs, traffic, scaling). */
-export interface SageMakerClients {
-  readonly sagemaker: SageMakerClient;
-  readonly autoscaling: ApplicationAutoScalingClient;
-}
+export type { SageMakerClients } from './clients';
 
 /** What a run changed, by variant name. */
 export interface ScalingChanges {

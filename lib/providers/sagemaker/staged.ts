@@ -12,10 +12,10 @@ import {
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RolloutPlan } from '../../plan/types';
-import { blend, describeSplit, needsStagedRollout, sameSplit, stepAt, type Split, type StagedRollout } from '../../rollout/staged';
-import { describeAlarmStates, type AlarmState } from './alarms';
+import { blend, describeSplit, plannedRollout, sameSplit, stepAt, type RolloutProgress, type Split, type StagedRollout } from '../../rollout/staged';
+import { describeAlarmStates, type AlarmState } from './signals';
 import { removeScaling } from './scaling';
-import { configInputOf, ensureEndpointConfig, retiredConfigName, waitInService, type VariantWeight, type WaitOptions } from './traffic';
+import { configInputOf, ensureEndpointConfig, retiredConfigName, waitInService, type VariantWeight, type WaitOptions } from './serving';
 
 /**
  * Staged rollouts on SageMaker, walked in steps like Vertex AI and Azure ML (lib/rollout/staged.ts).
@@ -47,16 +47,16 @@ import { configInputOf, ensureEndpointConfig, retiredConfigName, waitInService, 
  * EndpointConfigName: 'acme-fraud-prod-0123456789'   <endpoint>-<hash of all but the weights>
  * Config:             '{"ProductionVariants":[{"VariantName":"v8","ModelName":"...","InstanceType":"ml.g5.xlarge",
  *                      "InitialInstanceCount":1,"InitialVariantWeight":100}],"KmsKeyId":"...","DataCaptureConfig":{...}}'
- *                     The manifest's config (EndpointConfigSpec, lib/providers/sagemaker/traffic.ts).
+ *                     The manifest's config (EndpointConfigSpec, lib/providers/sagemaker/serving.ts).
  * KeepLive:           'true'              staged rollouts only; absent: the config as given
  * EndpointName:       'acme-fraud-prod'   with KeepLive: whose live split to keep, and whose
  *                                         retired config a Delete may remove
  * ```
  *
- * With KeepLive the config is created from `Config` by traffic.ts `keepLiveConfig` (the rule is
+ * With KeepLive the config is created from `Config` by serving.ts `keepLiveConfig` (the rule is
  * there; in short: weights = live weights, new variants 0, dropped live variants kept; the config as
  * given on the first deploy). A retried Create adopts a same-named config when its desired variants
- * match (the kept ones and all weights aside; traffic.ts `ensureEndpointConfig`). Its Delete also
+ * match (the kept ones and all weights aside; serving.ts `ensureEndpointConfig`). Its Delete also
  * deletes the retired config derived from it, unless the endpoint runs on that one.
  *
  * Kind `StagedWeights` (behind the CDK Provider framework): the handler's entry points are
@@ -135,7 +135,7 @@ import { configInputOf, ensureEndpointConfig, retiredConfigName, waitInService, 
  * With the final split set (and its bake over), if the endpoint is on `EndpointConfigName` (T) and
  * T holds production variants that `Weights` lacks, one look per step, each repeatable:
  * 1. create the retired config R = T without those variants (the rest as T has them, weights of the
- *    final split), named `retiredConfigName(T)` = `<T, cut to 61 characters>-r` (traffic.ts; a
+ *    final split), named `retiredConfigName(T)` = `<T, cut to 61 characters>-r` (serving.ts; a
  *    same-named config of the same contents, from an earlier look, is adopted: never made twice);
  * 2. deregister the retired variants' scalable targets (Application Auto Scaling, scaling.ts
  *    `removeScaling`): SageMaker refuses an UpdateEndpoint that removes an autoscaled variant
@@ -479,10 +479,7 @@ export async function startStagedWeights(clients: StagedClients, event: StagedEv
     // The walk starts from what serves: the baseline's variants with a share, at its weights (a keep-live
     // config keeps them so). A retried onEvent of this walk finds its lease and the first step live instead.
     const served = walking ? Object.keys(baseline).every((v) => v in live) : sameSplit(shares(live), baseline);
-    if (served && needsStagedRollout(p.rollout, baseline, final, added)) {
-      const startedAt = walking ? lease!.startedAt : now;
-      rollout = { startedAt, baseline, final, added, steps: p.rollout.steps };
-    }
+    if (served) rollout = plannedRollout(p.rollout, baseline, final, added, walking ? lease!.startedAt : now);
   }
   const retire = await leftToRetire(sm, p, endpoint);
 
@@ -511,13 +508,8 @@ export interface RetireProgress {
   readonly note: string;
 }
 
-export interface StagedProgress {
-  /** The final split is set, its bake is over, and nothing is left to retire: the resource is complete. */
-  readonly done: boolean;
-  /** Index into the rollout's steps of the step the clock is at. */
-  readonly step: number;
-  /** The split set for that step. */
-  readonly split: Split;
+/** `done`: the final split is set, its bake is over, and nothing is left to retire: the resource is complete. */
+export interface StagedProgress extends RolloutProgress {
   readonly written: boolean;
   /** The watched alarms as read by this look (none when nothing is watched). */
   readonly alarms: AlarmState[];

@@ -1,5 +1,6 @@
 import type { v1 } from '@google-cloud/aiplatform';
 import type { ClientOptions } from 'google-gax';
+import { namedCalls, ProviderError, type Call, type ClientsCapability, type Target } from '../contract';
 
 /** The Vertex AI clients a reconcile needs, for one region. */
 export interface VertexClients {
@@ -21,3 +22,41 @@ export function vertexClients(region: string, options: ClientOptions = {}): Vert
   const base: ClientOptions = { apiEndpoint: `${region}-aiplatform.googleapis.com`, ...options };
   return { models: new ModelServiceClient(base), endpoints: new EndpointServiceClient(base) };
 }
+
+/** Closes both clients' gRPC channels. */
+export async function closeVertexClients(clients: VertexClients): Promise<void> {
+  await Promise.all([clients.models.close(), clients.endpoints.close()]);
+}
+
+/** The clients capability of the provider contract (lib/providers/contract.ts). */
+export const clientsCapability = { create: vertexClients, close: closeVertexClients } satisfies ClientsCapability<VertexClients>;
+
+/** How Vertex calls are retried: RESOURCE_EXHAUSTED and UNAVAILABLE, with backoff. */
+export interface VertexCallOptions {
+  /** Retries of UNAVAILABLE / RESOURCE_EXHAUSTED, with exponential backoff from `backoffMs`. @default 5 */
+  readonly retries?: number;
+  readonly backoffMs?: number;
+}
+
+const RETRYABLE = new Set([8, 14]); // RESOURCE_EXHAUSTED, UNAVAILABLE
+
+/** Vertex calls named for messages, retried on throttling and unavailability (lib/providers/contract.ts namedCalls). */
+export function vertexCalls(target: Target, options: VertexCallOptions = {}): Call {
+  return namedCalls('vertex', target, { retries: options.retries ?? 5, backoffMs: options.backoffMs, retryable: (e) => RETRYABLE.has((e as { code?: number }).code as number) });
+}
+
+interface Lro {
+  promise(): Promise<unknown[]>;
+}
+
+/** Waits for a long-running operation; its failure is named as the call's. */
+export async function finish(op: unknown, what: string, target: Target): Promise<unknown[]> {
+  try {
+    return await (op as Lro).promise();
+  } catch (e) {
+    throw ProviderError.about('vertex', target, `${what} failed: ${(e as Error).message}`);
+  }
+}
+
+/** `projects/<project>/locations/<region>`: where the plan's models and endpoints live. */
+export const vertexParent = (plan: { readonly project: string; readonly region: string }) => `projects/${plan.project}/locations/${plan.region}`;

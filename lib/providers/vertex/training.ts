@@ -3,6 +3,7 @@ import type { ModelPlan, TuningParameterPlan, VertexModelPlan } from '../../plan
 import { projectOf } from '../../plan/names';
 import { LAUNCHER, LAUNCH_COMMAND, LAUNCH_ENV } from '../../train/launcher';
 import { jobSettables, newRunId, resolveSets, type DryRun } from '../../train/types';
+import type { TrainingCapability } from '../contract';
 
 /**
  * Training on Vertex AI: a run is a CustomJob, or a HyperparameterTuningJob when the spec tunes.
@@ -127,3 +128,10 @@ export function vertexDryRun(model: ModelPlan, sets: Record<string, string>, run
   const input = job.kind === 'CustomJob' ? { parent: job.parent, customJob: job.job } : { parent: job.parent, hyperparameterTuningJob: job.job };
   return { requests: [{ service: 'aiplatform', operation: `Create${job.kind}`, input, why: 'starts the run' }], placeholders: {} };
 }
+
+/**
+ * The training capability of the provider contract (lib/providers/contract.ts). mlspec does not
+ * start runs on Vertex yet (docs/ARCHITECTURE.md, Known gaps): the runner goes in runs.ts, as
+ * lib/providers/sagemaker/runs.ts.
+ */
+export const trainingCapability = { dryRun: vertexDryRun, runner: undefined } satisfies TrainingCapability;

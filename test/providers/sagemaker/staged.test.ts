@@ -2,7 +2,7 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand,
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RolloutPlan } from '../../../lib/plan/types';
 import { advanceStagedWeights, LEASE_TAG, startStagedWeights, StagedRolloutError, type StagedClients, type StagedEventInput, type StagedWeightsProperties } from '../../../lib/providers/sagemaker/staged';
-import { ensureKeepLiveConfig } from '../../../lib/providers/sagemaker/traffic';
+import { ensureKeepLiveConfig } from '../../../lib/providers/sagemaker/serving';
 import { FakeCloudWatch } from '../../fakes/cloudwatch/server';
 import { FakeSageMaker } from '../../fakes/sagemaker/server';
 

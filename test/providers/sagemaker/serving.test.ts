@@ -1,5 +1,5 @@
 import { CreateEndpointCommand, CreateEndpointConfigCommand, UpdateEndpointWeightsAndCapacitiesCommand, type CreateEndpointConfigCommandInput, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ensureEndpointConfig, ensureKeepLiveConfig, keepLiveConfig, retiredConfigName, type ConfigVariant, type EndpointConfigSpec } from '../../../lib/providers/sagemaker/traffic';
+import { ensureEndpointConfig, ensureKeepLiveConfig, keepLiveConfig, retiredConfigName, type ConfigVariant, type EndpointConfigSpec } from '../../../lib/providers/sagemaker/serving';
 import { createModels, FakeSageMaker } from '../../fakes/sagemaker/server';
 
 const NAME = 'acme-fraud-prod-0123456789';
