@@ -149,3 +149,13 @@ export function newRunId(now = new Date(), random = Math.random): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();
   return `r${stamp}-${random().toString(36).slice(2, 6).padEnd(4, '0')}`;
 }
+
+/**
+ * The label of the next trained version: the next whole number above every numeric label the model
+ * has (declared versions and each provider's registry), so a label is one number everywhere.
+ */
+export function nextTrainedLabel(labels: Iterable<string>): string {
+  let top = 0;
+  for (const label of labels) if (/^[0-9]+$/.test(label)) top = Math.max(top, Number(label));
+  return String(top + 1);
+}

@@ -64,3 +64,33 @@ export async function ensureAzureMlVersions(plan: AzureMlModelPlan, target: Targ
 
 /** The registry capability of the provider contract (lib/providers/contract.ts). */
 export const registryCapability = { ensure: ensureAzureMlVersions, findVersion: findAzureMlVersion } satisfies RegistryCapability;
+
+/**
+ * Registers a trained version `<label>` from the job's `model` output, tagged with its metrics,
+ * `mlspec:trained` and the job; a retry finds the version and writes nothing twice.
+ */
+export async function registerTrainedAzureMlVersion(plan: AzureMlModelPlan, target: Target, clients: AzureMlClients, version: { readonly label: string; readonly jobName: string; readonly metrics: Record<string, number> }): Promise<string> {
+  const call = azureCalls(target);
+  const id = modelVersionId(plan, version.label);
+  if (await call(`read version ${version.label}`, () => findAzureMlVersion(clients, plan, version.label))) return id;
+  const tags = {
+    'mlspec:version': version.label,
+    'mlspec:trained': 'true',
+    'mlspec:job': version.jobName,
+    ...Object.fromEntries(Object.entries(version.metrics).map(([k, v]) => [`metric:${k}`, String(v)])),
+  };
+  const body = { properties: { modelUri: `azureml://jobs/${version.jobName}/outputs/model`, modelType: 'custom_model', tags, description: `mlspec version ${version.label}, trained by job ${version.jobName}` } };
+  if (plan.registry) {
+    // azureml://jobs/... is workspace-relative, like a datastore path: a registry cannot read it.
+    throw ProviderError.about('azureml', target, `version ${version.label} was trained by job ${version.jobName} in workspace ${plan.workspace}, and a registry (${plan.registry}) cannot register a workspace job's output: mlspec does not copy trained versions into a registry yet; leave out azure.registry for models that train on Azure ML`);
+  }
+  {
+    await call(`register version ${version.label}`, async () => {
+      if (!(await unlessNotFound(() => clients.ml.modelContainers.get(plan.resourceGroup, plan.workspace, plan.modelName)))) {
+        await clients.ml.modelContainers.createOrUpdate(plan.resourceGroup, plan.workspace, plan.modelName, { properties: { description: 'mlspec model', tags: { 'managed-by': 'mlspec' } } });
+      }
+      return clients.ml.modelVersions.createOrUpdate(plan.resourceGroup, plan.workspace, plan.modelName, version.label, body);
+    });
+  }
+  return id;
+}

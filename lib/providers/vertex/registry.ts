@@ -130,3 +130,39 @@ export function versionLabels(label: string, metrics: Record<string, number>): R
   for (const [k, v] of Object.entries(metrics)) labels[`metric-${k.toLowerCase().replace(/[^a-z0-9_-]/g, '_')}`.slice(0, 63)] = String(v).replace(/\./g, '_').replace(/[^0-9a-z_-]/g, '').slice(0, 63);
   return labels;
 }
+
+/** A trained version to register: its label, where the run wrote the model, its final metrics and the run. */
+export interface TrainedVersion {
+  readonly label: string;
+  readonly artifactUri: string;
+  readonly metrics: Record<string, number>;
+  readonly runId: string;
+}
+
+/**
+ * Registers a trained version as a new version of the model (alias `v<label>`), labelled with its
+ * metrics, `mlspec-trained` and its run; a retry finds the alias and uploads nothing twice.
+ */
+export async function registerTrainedVertexVersion(plan: VertexModelPlan, target: Target, clients: VertexClients, version: TrainedVersion, options: VertexCallOptions = {}): Promise<string> {
+  const call = vertexCalls(target, options);
+  const serving = plan.serving;
+  if (!serving) throw ProviderError.about('vertex', target, `version ${version.label} was trained, but the model has no serving.image.vertex to register it with; add serving.image.vertex`);
+  const existing = await call(`find version ${version.label}`, () => findVertexVersion(clients, plan, version.label));
+  if (existing?.name) return existing.name;
+  const modelName = (await call('list models', () => findVertexModel(clients, plan)))?.name ?? undefined;
+  const [op] = await call(`upload version ${version.label}`, () =>
+    clients.models.uploadModel({
+      parent: vertexParent(plan),
+      parentModel: modelName,
+      model: {
+        displayName: plan.modelDisplayName,
+        artifactUri: version.artifactUri,
+        containerSpec: containerSpec(serving.image, serving.container),
+        versionAliases: [`v${version.label}`],
+        labels: { ...versionLabels(version.label, version.metrics), 'mlspec-trained': 'true', 'mlspec-run': version.runId.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63) },
+      },
+    }),
+  );
+  const [response] = await finish(op, `upload version ${version.label}`, target);
+  return (response as { model?: string }).model ?? '';
+}
