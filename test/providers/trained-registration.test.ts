@@ -52,7 +52,7 @@ describe('registering a trained version', () => {
       const version = { label: '8', artifactUri: 'gs://acme-models/fraud/r1/model/', metrics: { f1: 0.93 }, runId: 'r20261203t154512-k3f9' };
       const name = await registerTrainedVertexVersion(plan, target, clients, version, { retries: 1, backoffMs: 5 });
       const [versions] = [...fake.models.values()];
-      const trained = versions.find((v: any) => v.versionAliases.includes('v8'));
+      const trained = versions.find((v: any) => v.versionAliases.includes('v8'))!;
       expect(trained.artifactUri).toBe('gs://acme-models/fraud/r1/model/');
       expect(trained.labels).toEqual(expect.objectContaining({ 'mlspec-version': '8', 'metric-f1': '0_93', 'mlspec-trained': 'true', 'mlspec-run': 'r20261203t154512-k3f9' }));
       expect(trained.containerSpec.imageUri).toBe('us-docker.pkg.dev/acme/serve/fraud:1');
