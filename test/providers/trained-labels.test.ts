@@ -1,13 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
-import { googleAuthLibrary } from 'google-gax';
 import { resolvePlan } from '../../lib/plan';
 import { reconcileAzureMl } from '../../lib/providers/azureml';
-import { reconcileVertex, vertexClients } from '../../lib/providers/vertex';
+import { reconcileVertex } from '../../lib/providers/vertex';
 import { loadProjectText } from '../../lib/spec';
 import { missingVersionMessage } from '../../lib/train/types';
 import { FakeArm } from '../fakes/azureml/arm';
-import { FakeVertex } from '../fakes/vertex/server';
 import { fakeClients } from './azureml/helpers';
+import { withFakeVertex } from './vertex/helpers';
 
 /** A trained label lives in the registry of the provider the model trains on; serving it elsewhere fails the deploy and says where it is. */
 const SPEC = `project: acme
@@ -35,19 +33,12 @@ const target = { model: 'fraud', environment: 'dev' };
 
 describe('serving a trained label where the model does not train', () => {
   it('Vertex: the deploy fails, naming the provider that holds trained versions, and deploys nothing', async () => {
-    const fake = new FakeVertex();
-    const port = await fake.start();
-    const clients = vertexClients('us-central1', { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never);
-    try {
+    await withFakeVertex(async (fake, clients) => {
       await expect(reconcileVertex(model().vertex!, target, clients, { retries: 1, backoffMs: 5 })).rejects.toThrow(
         'vertex: fraud in dev: version 12 is not in the vertex registry; fraud trains on sagemaker, so trained versions are registered there only: serve 12 on sagemaker, or declare it in versions with a vertex artifact',
       );
       expect(fake.calls.DeployModel ?? 0).toBe(0);
-    } finally {
-      await clients.models.close();
-      await clients.endpoints.close();
-      await fake.stop();
-    }
+    });
   });
 
   it('Azure ML: the deploy fails before any deployment of the missing label', async () => {

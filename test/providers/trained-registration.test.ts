@@ -1,14 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
-import { googleAuthLibrary } from 'google-gax';
 import { resolvePlan } from '../../lib/plan';
 import { registerTrainedAzureMlVersion } from '../../lib/providers/azureml/registry';
-import { vertexClients } from '../../lib/providers/vertex';
 import { registerTrainedVertexVersion } from '../../lib/providers/vertex/registry';
 import { loadProjectText } from '../../lib/spec';
 import { nextTrainedLabel } from '../../lib/train/types';
 import { FakeArm } from '../fakes/azureml/arm';
-import { FakeVertex } from '../fakes/vertex/server';
 import { fakeClients, WS } from './azureml/helpers';
+import { withFakeVertex } from './vertex/helpers';
 
 /** Registering a trained version (the last step of a Vertex or Azure ML run): once, with its metrics, under one label. */
 const SPEC = `project: acme
@@ -44,10 +41,7 @@ describe('the next trained label', () => {
 
 describe('registering a trained version', () => {
   it('Vertex: a new version of the model with alias v<label>, its metrics as labels and the serving container; a retry uploads nothing', async () => {
-    const fake = new FakeVertex();
-    const port = await fake.start();
-    const clients = vertexClients('us-central1', { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never);
-    try {
+    await withFakeVertex(async (fake, clients) => {
       const plan = model().vertex!;
       const version = { label: '8', artifactUri: 'gs://acme-models/fraud/r1/model/', metrics: { f1: 0.93 }, runId: 'r20261203t154512-k3f9' };
       const name = await registerTrainedVertexVersion(plan, target, clients, version, { retries: 1, backoffMs: 5 });
@@ -59,11 +53,7 @@ describe('registering a trained version', () => {
       fake.resetCounts();
       expect(await registerTrainedVertexVersion(plan, target, clients, version, { retries: 1, backoffMs: 5 })).toBe(name);
       expect(fake.writes).toBe(0);
-    } finally {
-      await clients.models.close();
-      await clients.endpoints.close();
-      await fake.stop();
-    }
+    });
   });
 
   it("Azure ML: version <label> from the job's model output, tagged with its metrics; a retry writes nothing; a registry says it cannot", async () => {

@@ -1,19 +1,17 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { googleAuthLibrary } from 'google-gax';
 import { ModelStack } from '../../constructs';
 import { formatPlan, resolvePlan, type ModelPlan } from '../../lib/plan';
 import { reconcileAzureMl } from '../../lib/providers/azureml';
-import { reconcileVertex, vertexClients } from '../../lib/providers/vertex';
+import { reconcileVertex } from '../../lib/providers/vertex';
 import { pipelineDefinition } from '../../lib/providers/sagemaker/training';
 import { SERVERS, type ServerName } from '../../lib/serving';
 import { loadProjectText } from '../../lib/spec';
 import { FakeArm } from '../fakes/azureml/arm';
-import { FakeVertex } from '../fakes/vertex/server';
 import { fakeClients } from '../providers/azureml/helpers';
+import { withFakeVertex } from '../providers/vertex/helpers';
 
 /**
  * Every server preset on every provider: what reaches SageMaker (the Model's Environment), Vertex
@@ -123,10 +121,7 @@ describe.each(SERVERS)('server preset %s', (server) => {
   });
 
   it('Vertex: the uploaded version carries the preset\'s ports, routes, variables and arguments', async () => {
-    const fake = new FakeVertex();
-    const port = await fake.start();
-    const clients = vertexClients('us-central1', { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never);
-    try {
+    await withFakeVertex(async (fake, clients) => {
       const result = await reconcileVertex(modelPlan(server).vertex!, { model: 'assistant', environment: 'dev' }, clients, { retries: 1, backoffMs: 5 });
       const spec = fake.models.get(result.modelName!)![0].containerSpec;
       const v = want.vertex;
@@ -138,11 +133,7 @@ describe.each(SERVERS)('server preset %s', (server) => {
         ...(Object.keys(v.env).length ? { env: Object.entries(v.env).map(([name, value]) => ({ name, value })) } : {}),
         ...(v.args ? { args: v.args } : {}),
       });
-    } finally {
-      await clients.models.close();
-      await clients.endpoints.close();
-      await fake.stop();
-    }
+    });
   });
 
   it('Azure ML: the environment routes to the preset\'s port and the deployment gets its variables; a re-run writes nothing', async () => {
@@ -214,10 +205,7 @@ describe('changes after the first deploy', () => {
   });
 
   it("Vertex: a version's container cannot change, and the deploy says so rather than serve the old one", async () => {
-    const fake = new FakeVertex();
-    const port = await fake.start();
-    const clients = vertexClients('us-central1', { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never);
-    try {
+    await withFakeVertex(async (fake, clients) => {
       const target = { model: 'assistant', environment: 'dev' };
       await reconcileVertex(modelPlan('tgi').vertex!, target, clients, { retries: 1, backoffMs: 5 });
       fake.resetCounts();
@@ -225,11 +213,7 @@ describe('changes after the first deploy', () => {
         'vertex: assistant in dev: version 1 was uploaded with env "NUM_SHARD=1", and the spec now gives env "MAX_INPUT_TOKENS=4096 NUM_SHARD=1"; a Vertex model version\'s container cannot change: declare the artifact again under a new label and release that one',
       );
       expect(fake.writes).toBe(0);
-    } finally {
-      await clients.models.close();
-      await clients.endpoints.close();
-      await fake.stop();
-    }
+    });
   });
 });
 

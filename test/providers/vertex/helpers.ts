@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { vertexClients, type VertexClients } from '../../../lib/providers/vertex';
+import { FakeVertex } from '../../fakes/vertex/server';
 import { googleAuthLibrary } from 'google-gax';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -18,4 +20,18 @@ export function vertexPlan(traffic: Record<string, number>): VertexModelPlan {
 /** Client options that reach the fake Vertex on 127.0.0.1 (insecure channel, pass-through auth). */
 export function fakeGrpcOptions(port: number): never {
   return { apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), authClient: new googleAuthLibrary.PassThroughClient() } as never;
+}
+
+/** Runs `body` against a fresh fake Vertex with real v1 clients pointed at it, then closes both. */
+export async function withFakeVertex<T>(body: (fake: FakeVertex, clients: VertexClients) => Promise<T>): Promise<T> {
+  const fake = new FakeVertex();
+  const port = await fake.start();
+  const clients = vertexClients('us-central1', fakeGrpcOptions(port));
+  try {
+    return await body(fake, clients);
+  } finally {
+    await clients.models.close();
+    await clients.endpoints.close();
+    await fake.stop();
+  }
 }
