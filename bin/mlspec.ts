@@ -11,6 +11,7 @@ import { azureMlClients } from '../lib/providers/azureml/clients';
 import type { LiveState } from '../lib/promote';
 import { formatSpecError, formatWarnings, loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
+import { formatStatus, readStatus, statusExitCode } from '../lib/status';
 import { SageMakerTrainingRunner } from '../lib/providers/sagemaker/runs';
 import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type DryRun, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
 import { vertexDryRun } from '../lib/providers/vertex/training';
@@ -76,6 +77,8 @@ class UsageError extends Error {}
 
 /** A failed gate or a refused change (exit 1). */
 class GateFailure extends Error {}
+/** Exit 1 with what was printed already (mlspec status with a difference or an unread provider). */
+class Differs extends Error {}
 
 /** Ctrl-C while following a run: we stop following, the run goes on (exit 130, as an interrupted command). */
 class Detached extends Error {}
@@ -131,6 +134,20 @@ export function buildProgram(io: Io): Command {
       }
       const plan = resolvePlan(project, { environments: opts.env ? [opts.env] : undefined });
       io.out(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+    });
+
+  fileOptions(program.command('status').description('what each endpoint serves now, next to what releases.yaml declares, per environment, model and provider'))
+    .option('--env <name>', 'only this environment')
+    .option('--json', 'print the status as JSON (see docs/SPEC.md, The CLI contract)')
+    .action(async (opts: FileOptions & { env?: string; json?: boolean }) => {
+      const project = load(opts, io);
+      const envs = Object.keys(project.spec.environments);
+      if (opts.env !== undefined && !envs.includes(opts.env)) {
+        throw new UsageError(`--env: environment "${opts.env}" is not in the spec${suggestion(opts.env, envs)}`);
+      }
+      const status = await readStatus(resolvePlan(project, { environments: opts.env ? [opts.env] : undefined }), io.live ?? defaultLive);
+      io.out(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      if (statusExitCode(status) !== 0) throw new Differs();
     });
 
   fileOptions(program.command('promote').description('check the gates, then give VERSION of MODEL traffic in an environment by editing releases.yaml in place'))
@@ -371,6 +388,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
       io.err(`${e.message}\n`);
       return EXIT.invalid;
     }
+    if (e instanceof Differs) return EXIT.invalid;
     if (e instanceof Detached) return EXIT.detached;
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n`);

@@ -18,6 +18,19 @@ export interface LiveState {
   metrics(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Record<string, number> | undefined>;
   /** Records approval of the version in `env`'s registry. */
   approve(env: EnvironmentPlan, model: ModelPlan, version: string, note: string): Promise<void>;
+  /** What the model's endpoint in `env` serves now (`mlspec status`); undefined when it has no endpoint. */
+  serving?(env: EnvironmentPlan, model: ModelPlan): Promise<LiveServing | undefined>;
+}
+
+/** An endpoint as it is: its state, each version's share of traffic, and the shadow copy. */
+export interface LiveServing {
+  /** The endpoint's name on the provider. */
+  readonly endpoint: string;
+  /** The provider's own word: `InService`, `Updating` (SageMaker); `Succeeded`, `Updating` (Azure ML); `deployed` (Vertex has none). */
+  readonly state: string;
+  /** Version label → percent of live traffic. */
+  readonly traffic: Record<string, number>;
+  readonly shadow?: { readonly version: string; readonly percent: number };
 }
 
 /** Finds the live-state reader for a provider; undefined where mlspec cannot read that provider yet. */

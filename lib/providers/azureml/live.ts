@@ -1,6 +1,6 @@
 import type { ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureMlModelPlan, EnvironmentPlan, ModelPlan } from '../../plan/types';
-import type { Approval } from '../../promote/live';
+import type { Approval, LiveServing } from '../../promote/live';
 import { approvalKey, type LiveCapability } from '../contract';
 import { prefixedMetrics, RegistryLiveState } from '../live';
 import { armRequest, isNotFound, type AzureMlClients } from './clients';
@@ -47,6 +47,25 @@ export class AzureMlLiveState extends RegistryLiveState<'azureml', ModelVersion>
       if (isNotFound(e)) return undefined;
       throw e;
     }
+  }
+
+  /** The endpoint's provisioning state, traffic and mirror traffic (deployments are named v<label>), read at 2024-04-01. */
+  async serving(env: EnvironmentPlan, model: ModelPlan): Promise<LiveServing | undefined> {
+    const az = this.slice(env, model);
+    const endpointName = az.serving?.endpointName;
+    if (!endpointName) return undefined;
+    const path = `/subscriptions/${az.subscription}/resourceGroups/${az.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${az.workspace}/onlineEndpoints/${endpointName}`;
+    let body: { properties?: { provisioningState?: string; traffic?: Record<string, number>; mirrorTraffic?: Record<string, number> } };
+    try {
+      body = (await armRequest(this.clients(az), 'GET', path)).body as typeof body;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+    const label = (deployment: string) => deployment.replace(/^v/, '');
+    const traffic = Object.fromEntries(Object.entries(body.properties?.traffic ?? {}).map(([d, pct]) => [label(d), pct]));
+    const mirror = Object.entries(body.properties?.mirrorTraffic ?? {}).find(([, pct]) => pct > 0);
+    return { endpoint: endpointName, state: body.properties?.provisioningState ?? 'unknown', traffic, ...(mirror ? { shadow: { version: label(mirror[0]), percent: mirror[1] } } : {}) };
   }
 
   protected approvalOf(found: ModelVersion, env: EnvironmentPlan): Approval {

@@ -1,7 +1,7 @@
 import { DescribeEndpointCommand, DescribeModelPackageCommand, UpdateModelPackageCommand, type ModelPackage } from '@aws-sdk/client-sagemaker';
 import { endpointName, projectOf, versionName } from '../../plan/names';
 import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
-import type { Approval } from '../../promote/live';
+import type { Approval, LiveServing } from '../../promote/live';
 import type { LiveCapability } from '../contract';
 import { prefixedMetrics, RegistryLiveState } from '../live';
 import { sageMakerClientFor, type SageMakerClientFactory } from './clients';
@@ -31,6 +31,24 @@ export class SageMakerLiveState extends RegistryLiveState<'sagemaker', ModelPack
     const times = (variant.DeployedImages ?? []).map((i) => i.ResolutionTime).filter((t): t is Date => t instanceof Date);
     if (times.length > 0) return new Date(Math.min(...times.map((t) => t.getTime())));
     return endpoint.LastModifiedTime;
+  }
+
+  /** The endpoint's status and each variant's share (variants are named v<label>). */
+  async serving(env: EnvironmentPlan, model: ModelPlan): Promise<LiveServing | undefined> {
+    const sm = this.slice(env, model);
+    const name = sm.serving?.endpointName ?? endpointName(projectOf(model), model.name, env.name);
+    const endpoint = await unlessMissing(this.clients(sm.region).send(new DescribeEndpointCommand({ EndpointName: name })));
+    if (!endpoint) return undefined;
+    const label = (variant: string | undefined) => (variant ?? '').replace(/^v/, '');
+    const weights = (endpoint.ProductionVariants ?? []).map((v) => [label(v.VariantName), v.CurrentWeight ?? 0] as const);
+    const total = weights.reduce((sum, [, w]) => sum + w, 0);
+    const shadow = endpoint.ShadowProductionVariants?.[0];
+    return {
+      endpoint: name,
+      state: endpoint.EndpointStatus ?? 'unknown',
+      traffic: Object.fromEntries(weights.map(([l, w]) => [l, total > 0 ? Math.round((w / total) * 100) : 0])),
+      ...(shadow ? { shadow: { version: label(shadow.VariantName), percent: total > 0 ? Math.round(((shadow.CurrentWeight ?? 0) / total) * 100) : 0 } } : {}),
+    };
   }
 
   /** The package of a version: trained versions are the group's package of that number; declared ones carry `mlspec:version`. */

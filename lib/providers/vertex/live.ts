@@ -1,6 +1,6 @@
 import type { protos } from '@google-cloud/aiplatform';
 import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
-import type { Approval } from '../../promote/live';
+import type { Approval, LiveServing } from '../../promote/live';
 import { approvalKey, type LiveCapability } from '../contract';
 import { prefixedMetrics, RegistryLiveState } from '../live';
 import { vertexClients, type VertexClients } from './clients';
@@ -43,6 +43,21 @@ export class VertexLiveState extends RegistryLiveState<'vertex', IModel> {
     if (!deployed?.id || !(Number(endpoint?.trafficSplit?.[deployed.id] ?? 0) > 0)) return undefined;
     const seconds = Number(deployed.createTime?.seconds ?? 0);
     return seconds > 0 ? new Date(seconds * 1000) : undefined;
+  }
+
+  /** The endpoint's split by deployed model (`<model>-v<label>`); Vertex endpoints have no state of their own. */
+  async serving(env: EnvironmentPlan, model: ModelPlan): Promise<LiveServing | undefined> {
+    const vx = this.slice(env, model);
+    if (!vx.serving?.endpointDisplayName) return undefined;
+    const endpoint = await findVertexEndpoint(this.clients(vx.region), vx);
+    if (!endpoint) return undefined;
+    const prefix = `${model.name}-v`;
+    const traffic: Record<string, number> = {};
+    for (const d of endpoint.deployedModels ?? []) {
+      const label = d.displayName?.startsWith(prefix) ? d.displayName.slice(prefix.length) : (d.displayName ?? d.id ?? '?');
+      traffic[label] = Number(endpoint.trafficSplit?.[d.id ?? ''] ?? 0);
+    }
+    return { endpoint: endpoint.displayName ?? vx.serving.endpointDisplayName, state: `${endpoint.deployedModels?.length ?? 0} deployed`, traffic };
   }
 
   protected approvalOf(found: IModel, env: EnvironmentPlan): Approval {

@@ -1,0 +1,122 @@
+import * as grpc from '@grpc/grpc-js';
+import { CreateEndpointCommand, CreateEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { run, type Io } from '../../bin/mlspec';
+import { resolvePlan } from '../../lib/plan';
+import { AzureMlLiveState, reconcileAzureMl } from '../../lib/providers/azureml';
+import { reconcileVertex, VertexLiveState } from '../../lib/providers/vertex';
+import { SageMakerLiveState } from '../../lib/providers/sagemaker/live';
+import { loadProjectText } from '../../lib/spec';
+import { differences } from '../../lib/status';
+import { FakeArm } from '../fakes/azureml/arm';
+import { createModels, FakeSageMaker } from '../fakes/sagemaker/server';
+import { fakeClients } from '../providers/azureml/helpers';
+import { withFakeVertex } from '../providers/vertex/helpers';
+
+/** mlspec status against the three fakes: the live split next to releases.yaml, a difference marked, a provider that cannot be read. */
+const SPEC = `project: acme
+environments:
+  staging:
+    aws:   { account: "222222222222", region: us-east-1 }
+    gcp:   { project: acme-ml-staging, region: us-central1 }
+    azure: { subscription: 00000000-0000-0000-0000-000000000002, resourceGroup: ml-staging, workspace: acme-staging, region: eastus }
+models:
+  fraud:
+    versions:
+      "7": { artifact: { sagemaker: s3://m/7/model.tar.gz, vertex: gs://m/7/, azureml: azureml://datastores/models/paths/fraud/7/ } }
+      "8": { artifact: { sagemaker: s3://m/8/model.tar.gz, vertex: gs://m/8/, azureml: azureml://datastores/models/paths/fraud/8/ } }
+    serving:
+      image: { sagemaker: 222222222222.dkr.ecr.us-east-1.amazonaws.com/fraud:1, vertex: us-docker.pkg.dev/acme/serve/fraud:1, azureml: acme.azurecr.io/fraud:1 }
+      resources: { accelerator: T4, count: 1 }
+`;
+const release = (traffic: string) => `staging:\n  fraud: { traffic: ${traffic} }\n`;
+const model = (traffic: string) => resolvePlan(loadProjectText(SPEC, 'mlspec.yaml', release(traffic))).environments[0].models[0];
+
+describe('mlspec status', () => {
+  it('shows each endpoint next to releases.yaml, marks a difference, and reads every provider on its own', async () => {
+    const sm = new FakeSageMaker();
+    await sm.start();
+    const arm = new FakeArm();
+    await arm.start();
+    try {
+      await withFakeVertex(async (vertexFake, vertexClients) => {
+        // What the last deploy left: 7/8 at 90/10 on Vertex and Azure ML; SageMaker still all on 8.
+        await reconcileVertex(model('{ "7": 90, "8": 10 }').vertex!, { model: 'fraud', environment: 'staging' }, vertexClients, { retries: 1, backoffMs: 5 });
+        await reconcileAzureMl(model('{ "7": 90, "8": 10 }').azureml!, { model: 'fraud', environment: 'staging' }, fakeClients(arm), { updateIntervalInMs: 5 });
+        const client = sm.clients().sagemaker;
+        await createModels(sm, ['m8']);
+        await client.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'c', ProductionVariants: [{ VariantName: 'v8', ModelName: 'm8', InstanceType: 'ml.g4dn.xlarge', InitialInstanceCount: 1, InitialVariantWeight: 100 }] }));
+        await client.send(new CreateEndpointCommand({ EndpointName: 'acme-fraud-staging', EndpointConfigName: 'c' }));
+
+        const dir = mkdtempSync(path.join(tmpdir(), 'mlspec-status-'));
+        writeFileSync(path.join(dir, 'mlspec.yaml'), SPEC);
+        writeFileSync(path.join(dir, 'releases.yaml'), release('{ "7": 90, "8": 10 }'));
+        let out = '';
+        let err = '';
+        const readers = {
+          sagemaker: new SageMakerLiveState(() => sm.clients().sagemaker),
+          vertex: new VertexLiveState(() => vertexClients),
+          azureml: new AzureMlLiveState(() => fakeClients(arm)),
+        };
+        const io: Io = { out: (t) => (out += t), err: (t) => (err += t), cwd: dir, live: (p) => readers[p] };
+
+        expect(await run(['status'], io)).toBe(1);
+        expect(err).toBe('');
+        expect(out).toBe(
+          [
+            'staging',
+            '  fraud',
+            '    sagemaker  acme-fraud-staging InService: 8: 100% ≠ releases.yaml 7: 90%, 8: 10%',
+            '               ≠ version 7 serves 0%, releases.yaml says 90%',
+            '               ≠ version 8 serves 100%, releases.yaml says 10%',
+            '    vertex     acme-fraud-staging 2 deployed: 7: 90%, 8: 10% = releases.yaml 7: 90%, 8: 10%',
+            '    azureml    acme-fraud-staging Succeeded: 7: 90%, 8: 10% = releases.yaml 7: 90%, 8: 10%',
+            '    monitoring: not deployed: cdk deploy does not declare monitors yet',
+            '',
+          ].join('\n'),
+        );
+
+        // A provider that cannot be read says why; the others are still shown.
+        vertexFake.faults.push({ method: 'ListEndpoints', code: grpc.status.PERMISSION_DENIED, times: 1, message: "Permission 'aiplatform.endpoints.list' denied" });
+        out = '';
+        expect(await run(['status', '--json'], io)).toBe(1);
+        const json = JSON.parse(out);
+        const byProvider = Object.fromEntries(json.environments[0].models[0].providers.map((p: any) => [p.provider, p]));
+        expect(byProvider.vertex.error).toBe("cannot read vertex in staging: 7 PERMISSION_DENIED: Permission 'aiplatform.endpoints.list' denied");
+        expect(byProvider.azureml.live.traffic).toEqual({ '7': 90, '8': 10 });
+        expect(byProvider.sagemaker.differences).toEqual(['version 7 serves 0%, releases.yaml says 90%', 'version 8 serves 100%, releases.yaml says 10%']);
+
+        // Where everything serves what releases.yaml says, status exits 0.
+        writeFileSync(path.join(dir, 'releases.yaml'), release('{ "8": 100 }'));
+        await reconcileVertex(model('{ "8": 100 }').vertex!, { model: 'fraud', environment: 'staging' }, vertexClients, { retries: 1, backoffMs: 5 });
+        await reconcileAzureMl(model('{ "8": 100 }').azureml!, { model: 'fraud', environment: 'staging' }, fakeClients(arm), { updateIntervalInMs: 5 });
+        out = '';
+        expect(await run(['status', '--env', 'staging'], io)).toBe(0);
+        expect(out).not.toContain('≠');
+      });
+    } finally {
+      arm.stop();
+      sm.stop();
+    }
+  });
+
+  it('names an unknown environment', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlspec-status-'));
+    writeFileSync(path.join(dir, 'mlspec.yaml'), SPEC);
+    writeFileSync(path.join(dir, 'releases.yaml'), release('{ "8": 100 }'));
+    let err = '';
+    expect(await run(['status', '--env', 'stagng'], { out: () => undefined, err: (t) => (err += t), cwd: dir })).toBe(2);
+    expect(err).toBe('error: --env: environment "stagng" is not in the spec; did you mean "staging"?\n');
+  });
+});
+
+describe('differences between live and releases.yaml', () => {
+  it('names a missing endpoint and a shadow that differs', () => {
+    expect(differences({ traffic: { '8': 100 } }, undefined)).toEqual(['no endpoint: nothing is deployed (cdk deploy the model stack)']);
+    expect(differences({ traffic: { '8': 100 }, shadow: { version: '9', percent: 20 } }, { endpoint: 'e', state: 'InService', traffic: { '8': 100 } })).toEqual(['shadow is off, releases.yaml says 9 at 20%']);
+    expect(differences({ traffic: { '8': 100 } }, { endpoint: 'e', state: 'InService', traffic: { '8': 100 }, shadow: { version: '9', percent: 10 } })).toEqual(['shadow is 9 at 10%, releases.yaml says off']);
+    expect(differences({ traffic: { '8': 100 } }, { endpoint: 'e', state: 'InService', traffic: { '8': 100 } })).toEqual([]);
+  });
+});
