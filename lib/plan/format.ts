@@ -89,7 +89,7 @@ function modelBlock(model: ModelPlan): string[] {
       const gates = model.registry.gates.length ? `checks ${model.registry.gates.map((g) => `${g.metric} ${g.op} ${g.threshold}`).join(', ')}, ` : '';
       lines.push(`      a run of pipeline ${st.pipelineName}: ${st.tuning ? `tunes ${st.tuning.parameters.map((p) => p.name).join(', ')} (${st.tuning.strategy}, ${st.tuning.goal} ${st.tuning.objective}) and takes the best trial` : 'trains once'}, ${gates}registers the next version of ${model.sagemaker.registry.modelPackageGroupName} (${model.sagemaker.registry.approvalStatus})${st.schedule ? `; runs on ${st.schedule}` : '; starts with mlspec train'}`);
     } else {
-      lines.push(`      priced only: cdk deploy declares no ${provider} training yet, and mlspec train runs SageMaker pipelines only`);
+      lines.push(`      priced only: mlspec does not run ${provider} training yet; mlspec train ${model.name} --env ${model.environment} --dry-run shows the job a run will submit`);
     }
   }
   return lines;

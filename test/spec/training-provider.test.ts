@@ -1,4 +1,4 @@
-import { resolvePlan } from '../../lib/plan';
+import { formatPlan, resolvePlan } from '../../lib/plan';
 import { loadProjectText } from '../../lib/spec';
 import { baseSpec, errorsOf, mutate, withAzure, yamlErrorsOf } from '../helpers';
 
@@ -95,5 +95,15 @@ describe('tuning on Azure ML', () => {
       };
     });
     expect(errorsOf(spec)).toEqual(["models.fraud.training.tuning.parameters.lr.scale: Azure ML's Bayesian sampling takes no log-scaled range; use strategy: random, or a linear scale"]);
+  });
+});
+
+describe('the plan of a model that trains on Azure ML', () => {
+  it('says mlspec does not run it yet, and how to see the job', () => {
+    const spec = mutate(withAzure(baseSpec()), (s) => {
+      s.models.fraud.training = { image: { azureml: 'acme.azurecr.io/fraud-train:1' }, command: ['python', 'train.py'], output: { azureml: 'azureml://datastores/models/paths/fraud/' }, resources: { accelerator: 'A100', count: 8 }, metrics: { accuracy: 'acc=([0-9.]+)' } };
+    });
+    const text = formatPlan(resolvePlan(loadProjectText(JSON.stringify(spec), 'mlspec.yaml', JSON.stringify({ dev: { fraud: { traffic: { '8': 100 } } } }))));
+    expect(text).toContain('      priced only: mlspec does not run azureml training yet; mlspec train fraud --env dev --dry-run shows the job a run will submit');
   });
 });
