@@ -75,3 +75,16 @@ export function withAzure(spec: any) {
     for (const v of Object.values<any>(s.models.fraud.versions)) v.artifact.azureml = 'azureml://datastores/models/paths/fraud/';
   });
 }
+
+/**
+ * One environment on all three clouds, as YAML lines under `environments:`: the AWS account, the
+ * Google project `acme-ml-<env>`, and the workspace the fake ARM's clients reach (ml-staging / acme-staging).
+ */
+export function threeCloudsYaml(env: string, account = '111111111111'): string {
+  return [
+    `  ${env}:`,
+    `    aws:   { account: "${account}", region: us-east-1 }`,
+    `    gcp:   { project: acme-ml-${env}, region: us-central1 }`,
+    '    azure: { subscription: 00000000-0000-0000-0000-000000000002, resourceGroup: ml-staging, workspace: acme-staging, region: eastus }',
+  ].join('\n');
+}

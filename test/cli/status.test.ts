@@ -14,14 +14,12 @@ import { FakeArm } from '../fakes/azureml/arm';
 import { createModels, FakeSageMaker } from '../fakes/sagemaker/server';
 import { fakeClients } from '../providers/azureml/helpers';
 import { withFakeVertex } from '../providers/vertex/helpers';
+import { threeCloudsYaml } from '../helpers';
 
 /** mlspec status against the three fakes: the live split next to releases.yaml, a difference marked, a provider that cannot be read. */
 const SPEC = `project: acme
 environments:
-  staging:
-    aws:   { account: "222222222222", region: us-east-1 }
-    gcp:   { project: acme-ml-staging, region: us-central1 }
-    azure: { subscription: 00000000-0000-0000-0000-000000000002, resourceGroup: ml-staging, workspace: acme-staging, region: eastus }
+${threeCloudsYaml('staging', '222222222222')}
 models:
   fraud:
     versions:

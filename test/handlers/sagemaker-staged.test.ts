@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { isStagedComplete, onEvent, onStagedEvent, type StagedEvent, type StagedIsCompleteEvent } from '../../lib/handlers/sagemaker';
 import type { StagedWeightsProperties } from '../../lib/providers/sagemaker/staged';
-import { ensureKeepLiveConfig } from '../../lib/providers/sagemaker/serving';
 import { FakeCloudWatch } from '../fakes/cloudwatch/server';
 import { FakeSageMaker } from '../fakes/sagemaker/server';
+import { endpointServes as serves } from '../providers/sagemaker/helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const ENDPOINT = 'acme-fraud-prod';
@@ -58,19 +58,7 @@ describe('Kind StagedWeights behind the CDK Provider framework: onStagedEvent an
   /** What CloudFormation does before the resource: the models, the config (keep-live mode, or `asGiven`), the endpoint on it. */
   async function endpointServes(split: Record<string, number>, asGiven = false) {
     const { sagemaker } = sm.clients();
-    for (const v of Object.keys(split)) {
-      try {
-        await sagemaker.send(new CreateModelCommand({ ModelName: `fraud-${v}`, ExecutionRoleArn: 'arn:aws:iam::111111111111:role/model', PrimaryContainer: { Image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/serve:1', ModelDataUrl: `s3://models/${v}/model.tar.gz` } }));
-      } catch (e) {
-        if (!/not served by the fake|already exist/i.test((e as Error).message)) throw e;
-      }
-    }
-    const name = `${ENDPOINT}-${++configs}`;
-    const desired = { ProductionVariants: Object.entries(split).map(([v, w]) => ({ VariantName: v, ModelName: `fraud-${v}`, InstanceType: 'ml.g4dn.xlarge' as const, InitialInstanceCount: 1, InitialVariantWeight: w })) };
-    if (asGiven) await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ...desired }));
-    else await ensureKeepLiveConfig(sagemaker, name, desired, { endpointName: ENDPOINT });
-    if (sm.endpoints.has(ENDPOINT)) await sagemaker.send(new UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
-    else await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
+    await serves(sm, sagemaker, ENDPOINT, `${ENDPOINT}-${++configs}`, split, asGiven);
     sagemaker.destroy();
   }
 

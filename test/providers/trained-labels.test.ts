@@ -6,14 +6,12 @@ import { missingVersionMessage } from '../../lib/train/types';
 import { FakeArm } from '../fakes/azureml/arm';
 import { fakeClients } from './azureml/helpers';
 import { withFakeVertex } from './vertex/helpers';
+import { threeCloudsYaml } from '../helpers';
 
 /** A trained label lives in the registry of the provider the model trains on; serving it elsewhere fails the deploy and says where it is. */
 const SPEC = `project: acme
 environments:
-  dev:
-    aws:   { account: "111111111111", region: us-east-1 }
-    gcp:   { project: acme-ml-dev, region: us-central1 }
-    azure: { subscription: 00000000-0000-0000-0000-000000000002, resourceGroup: ml-staging, workspace: acme-staging, region: eastus }
+${threeCloudsYaml('dev')}
 models:
   fraud:
     training:

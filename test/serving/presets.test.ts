@@ -12,6 +12,7 @@ import { loadProjectText } from '../../lib/spec';
 import { FakeArm } from '../fakes/azureml/arm';
 import { fakeClients } from '../providers/azureml/helpers';
 import { withFakeVertex } from '../providers/vertex/helpers';
+import { threeCloudsYaml } from '../helpers';
 
 /**
  * Every server preset on every provider: what reaches SageMaker (the Model's Environment), Vertex
@@ -33,10 +34,7 @@ const SAGEMAKER_IMAGE: Record<ServerName, string> = {
 function spec(server: ServerName, extra = ''): string {
   return `project: acme
 environments:
-  dev:
-    aws:   { account: "111111111111", region: us-east-1 }
-    gcp:   { project: acme-ml-dev, region: us-central1 }
-    azure: { subscription: 00000000-0000-0000-0000-000000000002, resourceGroup: ml-staging, workspace: acme-staging, region: eastus }
+${threeCloudsYaml('dev')}
 models:
   assistant:
     versions:

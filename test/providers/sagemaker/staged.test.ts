@@ -1,10 +1,10 @@
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, UpdateEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { RolloutPlan } from '../../../lib/plan/types';
 import { advanceStagedWeights, LEASE_TAG, startStagedWeights, StagedRolloutError, type StagedClients, type StagedEventInput, type StagedWeightsProperties } from '../../../lib/providers/sagemaker/staged';
-import { ensureKeepLiveConfig } from '../../../lib/providers/sagemaker/serving';
 import { FakeCloudWatch } from '../../fakes/cloudwatch/server';
 import { FakeSageMaker } from '../../fakes/sagemaker/server';
+import { endpointServes as serves } from './helpers';
 
 const ENDPOINT = 'acme-fraud-prod';
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -41,28 +41,8 @@ describe('staged rollouts on SageMaker: weights walked in steps, rollback on Clo
   const weightWrites = (from: number) => sm.calls.slice(from).filter((c) => c === 'SageMaker.UpdateEndpointWeightsAndCapacities').length;
   const lease = () => sm.tags.get(`arn:aws:sagemaker:us-east-1:111111111111:endpoint/${ENDPOINT}`)?.[LEASE_TAG];
 
-  /**
-   * What CloudFormation does before the resource: the models, the config of these variants (the
-   * EndpointConfig resource in keep-live mode: the live weights, new versions at 0, dropped live
-   * versions kept; `asGiven`: the manifest's weights, as a config without KeepLive), the endpoint on it.
-   */
-  async function endpointServes(split: Record<string, number>, asGiven = false) {
-    for (const v of Object.keys(split)) {
-      try {
-        await sagemaker.send(new CreateModelCommand({ ModelName: `fraud-${v}`, ExecutionRoleArn: 'arn:aws:iam::111111111111:role/model', PrimaryContainer: { Image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/serve:1', ModelDataUrl: `s3://models/${v}/model.tar.gz` } }));
-      } catch (e) {
-        // A fake without models, or a model made for an earlier config.
-        if (!/not served by the fake|already exist/i.test((e as Error).message)) throw e;
-      }
-    }
-    const name = `${ENDPOINT}-${++configs}`;
-    const desired = { ProductionVariants: Object.entries(split).map(([v, w]) => ({ VariantName: v, ModelName: `fraud-${v}`, InstanceType: 'ml.g4dn.xlarge' as const, InitialInstanceCount: 1, InitialVariantWeight: w })) };
-    if (asGiven) await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ...desired }));
-    else await ensureKeepLiveConfig(sagemaker, name, desired, { endpointName: ENDPOINT });
-    if (sm.endpoints.has(ENDPOINT)) await sagemaker.send(new UpdateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
-    else await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: name }));
-    return name;
-  }
+  /** What CloudFormation does before the resource (helpers.ts): the models, the config, the endpoint on it. */
+  const endpointServes = (split: Record<string, number>, asGiven = false) => serves(sm, sagemaker, ENDPOINT, `${ENDPOINT}-${++configs}`, split, asGiven);
 
   beforeEach(async () => {
     now = T0;
