@@ -144,6 +144,13 @@ export function jobSettables(t: { readonly hyperparameters: Record<string, strin
   ];
 }
 
+/** This run's hyperparameters and inputs on a job-based provider: the spec's, with --set overrides. */
+export function jobValues(model: ModelPlan, t: Parameters<typeof jobSettables>[0], sets: Record<string, string>): { hyperparameters: Record<string, string>; inputs: Record<string, string> } {
+  const values = resolveSets(model, jobSettables(t), sets);
+  const of = (kind: SettableValue['kind']) => Object.fromEntries(values.filter((v) => v.kind === kind).map((v) => [v.parameter, v.value]));
+  return { hyperparameters: of('hyperparameter'), inputs: of('input') };
+}
+
 /** A run's id where mlspec names the job: the start time in UTC and four random letters, such as r20261203t154512-k3f9. */
 export function newRunId(now = new Date(), random = Math.random): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').toLowerCase();

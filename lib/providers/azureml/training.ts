@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ModelPlan, TrainingPlan, TuningParameterPlan } from '../../plan/types';
 import { LAUNCHER, LAUNCH_COMMAND, LAUNCH_ENV } from '../../train/launcher';
-import { jobSettables, newRunId, resolveSets, type DryRun } from '../../train/types';
+import { jobValues, newRunId, type DryRun } from '../../train/types';
 import type { TrainingCapability } from '../contract';
 import { RAW_API_VERSION, workspaceId } from './clients';
 
@@ -156,9 +156,7 @@ export function searchExpression(p: TuningParameterPlan): [string, unknown[]] {
 /** What `mlspec train --dry-run` shows for Azure ML: the training image's environment and the job a run submits. */
 export function azureMlDryRun(model: ModelPlan, sets: Record<string, string>, runId = newRunId()): DryRun {
   const t = training(model);
-  const values = resolveSets(model, jobSettables(t), sets);
-  const hyperparameters = Object.fromEntries(values.filter((v) => v.kind === 'hyperparameter').map((v) => [v.parameter, v.value]));
-  const inputs = Object.fromEntries(values.filter((v) => v.kind === 'input').map((v) => [v.parameter, v.value]));
+  const { hyperparameters, inputs } = jobValues(model, t, sets);
   const environment = trainingEnvironment(model);
   const job = azureMlTrainingJob(model, runId, hyperparameters, inputs);
   return {

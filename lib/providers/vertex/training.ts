@@ -2,7 +2,7 @@ import type { protos } from '@google-cloud/aiplatform';
 import type { ModelPlan, TuningParameterPlan, VertexModelPlan } from '../../plan/types';
 import { projectOf } from '../../plan/names';
 import { LAUNCHER, LAUNCH_COMMAND, LAUNCH_ENV } from '../../train/launcher';
-import { jobSettables, newRunId, resolveSets, type DryRun } from '../../train/types';
+import { jobValues, newRunId, type DryRun } from '../../train/types';
 import type { TrainingCapability } from '../contract';
 
 /**
@@ -121,9 +121,7 @@ export function parameterSpec(p: TuningParameterPlan): IParameterSpec {
 /** What `mlspec train --dry-run` shows for Vertex: the job a run submits, with this run's values. */
 export function vertexDryRun(model: ModelPlan, sets: Record<string, string>, runId = newRunId()): DryRun {
   const t = training(model);
-  const values = resolveSets(model, jobSettables(t), sets);
-  const hyperparameters = Object.fromEntries(values.filter((v) => v.kind === 'hyperparameter').map((v) => [v.parameter, v.value]));
-  const inputs = Object.fromEntries(values.filter((v) => v.kind === 'input').map((v) => [v.parameter, v.value]));
+  const { hyperparameters, inputs } = jobValues(model, t, sets);
   const job = vertexTrainingJob(model, runId, hyperparameters, inputs);
   const input = job.kind === 'CustomJob' ? { parent: job.parent, customJob: job.job } : { parent: job.parent, hyperparameterTuningJob: job.job };
   return { requests: [{ service: 'aiplatform', operation: `Create${job.kind}`, input, why: 'starts the run' }], placeholders: {} };
