@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { CreateEndpointCommand, CreateEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run, type Io } from '../../bin/mlspec';
@@ -62,6 +62,9 @@ describe('mlspec status', () => {
 
         expect(await run(['status'], io)).toBe(1);
         expect(err).toBe('');
+        // The README shows this very output.
+        const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+        expect(readme).toContain(`\`\`\`\n${out}\`\`\``);
         expect(out).toBe(
           [
             'staging',

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
 import { formatPlan, resolvePlan } from '../../lib/plan';
 import { loadProjectText } from '../../lib/spec';
 import { readMonitoringSchedule } from '../../lib/spec/monitoring';
@@ -51,6 +54,9 @@ describe('monitoring in the spec', () => {
     expect(errorsOf(monitored((m) => (m.schedule = 'rate(5 hours)')))).toEqual([
       'models.fraud.serving.monitoring.schedule: "rate(5 hours)": SageMaker restarts an every-N-hours monitor at midnight, so N must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)',
     ]);
+    expect(errorsOf(monitored((m) => (m.schedule = 'rate(48 hours)')))).toEqual([
+      'models.fraud.serving.monitoring.schedule: "rate(48 hours)": monitors run every 1 to 24 hours; write hourly, daily, rate(N hours) with N from 1 to 24, or cron(0 H ? * * *) / cron(0 H/N ? * * *)',
+    ]);
     expect(errorsOf(monitored((m) => (m.schedule = 'cron(30 3 * * ? *)')))).toEqual([
       'models.fraud.serving.monitoring.schedule: "cron(30 3 * * ? *)" is not a monitoring schedule; write hourly, daily, rate(N hours) with N from 1 to 24, or cron(0 H ? * * *) / cron(0 H/N ? * * *)',
     ]);
@@ -68,6 +74,11 @@ describe('monitoring in the spec', () => {
     expect(errorsOf(monitored((m) => (m.alerts = { snsTopic: topic })))).toEqual([]);
     const vertex = mutate(withVertex(monitored((m) => (m.alerts = { snsTopic: topic }))), (s) => (s.models.fraud.serving.monitoring.baseline.vertex = 'gs://acme-data/fraud/train/'));
     expect(errorsOf(vertex)).toEqual(["models.fraud.serving.monitoring.alerts: the SNS topic reaches SageMaker's alarms only; vertex sends alerts by email: add alerts.email"]);
+    const vertexOnly = mutate(withVertex(monitored((m) => (m.alerts = { snsTopic: topic }))), (s) => {
+      s.models.fraud.providers = ['vertex'];
+      s.models.fraud.serving.monitoring.baseline = { vertex: 'gs://acme-data/fraud/train/' };
+    });
+    expect(errorsOf(vertexOnly)).toEqual(['models.fraud.serving.monitoring.alerts.snsTopic: an SNS topic reaches AWS only, and this model serves on vertex; send alerts by email instead']);
     expect(errorsOf(monitored((m) => (m.alerts = { email: ['not-an-address'], snsTopic: 'ml-alerts' })))).toEqual([
       'models.fraud.serving.monitoring.alerts.email.0: "not-an-address" is not an email address',
       'models.fraud.serving.monitoring.alerts.snsTopic: "ml-alerts" is not an SNS topic ARN; use arn:aws:sns:REGION:ACCOUNT:NAME',
@@ -125,5 +136,20 @@ describe('monitoring in the plan', () => {
     const text = formatPlan(plan);
     expect(text).toMatch(/    monitoring \(sagemaker\): hourly \(cron\(0 \* \? \* \* \*\)\) on 20% of requests against s3:\/\/acme-data\/fraud\/train\/; drift > 0\.3 \(amount > 0\.2\); alerts to ml-oncall@acme\.com, arn:aws:sns:us-east-1:111111111111:ml-alerts; \$\d+\.\d\d \/ month \(ml\.m5\.xlarge per run, estimated at 10 minutes a run\)/);
     expect(text).toContain('    monitoring (vertex): hourly (every 1h) on 20% of requests against bq://acme.fraud.train; drift > 0.3 (amount > 0.2); alerts to ml-oncall@acme.com; Vertex bills model monitoring per GB of data analyzed: not estimated');
+  });
+});
+
+describe("the README's Monitoring example", () => {
+  it('is a valid monitor for a model that trains on its train input', () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Monitoring'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    const { serving } = parse(yaml) as { serving: { dataCapture: unknown; monitoring: unknown } };
+    const spec = mutate(baseSpec(), (s) => {
+      s.models.fraud.serving.dataCapture = serving.dataCapture;
+      s.models.fraud.serving.monitoring = serving.monitoring;
+      s.models.fraud.training = { image: { sagemaker: 'img' }, output: { sagemaker: 's3://m/' }, resources: { accelerator: 'T4', count: 1 }, metrics: { accuracy: 'acc=([0-9.]+)' }, inputs: { train: { sagemaker: 's3://acme-data/fraud/train/' } } };
+    });
+    expect(errorsOf(spec)).toEqual([]);
   });
 });
