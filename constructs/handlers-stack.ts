@@ -12,6 +12,7 @@ import { endpointRights } from './sagemaker/endpoint-handler';
 import { HandlerFunction, SharedSageMakerHandler, type ISageMakerHandler } from './sagemaker/handler-function';
 import { registryRights } from './sagemaker/model-registry';
 import { VERTEX_HANDLER_ENVIRONMENT, VERTEX_NETWORK_REASON } from './vertex/vertex-model';
+import { TrainingOrchestration, type JobProvider } from './training-orchestration';
 
 /** The handlers a model stack's custom resources and pipelines use in one environment. */
 export interface EnvironmentHandlers {
@@ -47,6 +48,8 @@ export class HandlersStack extends Stack {
   public readonly encryptionKey: kms.Key;
   /** The environment's bucket for the data-capture buckets' server access logs, where a model captures data. */
   public readonly accessLogsBucket?: s3.Bucket;
+  /** Training on Vertex AI and Azure ML, where a model of the environment trains there. */
+  public readonly training: Partial<Record<JobProvider, TrainingOrchestration>> = {};
 
   constructor(scope: Construct, id: string, props: HandlersStackProps) {
     const { project, environment, ...stackProps } = props;
@@ -124,6 +127,12 @@ export class HandlersStack extends Stack {
         networkReason: AZUREML_NETWORK_REASON,
       });
       allowAzureSignIn(azureml, azureml.handlerRole, environment.azure.clientSecretName, `mlspec Azure ML sign-in of ${project} in ${environment.name}`);
+    }
+    // Training where models train on Vertex AI or Azure ML: a state machine per provider, as the reconcilers' role.
+    for (const [p, handlers, title] of [['vertex', vertex, 'Vertex AI'], ['azureml', azureml, 'Azure ML']] as const) {
+      if (handlers && environment.models.some((m) => m[p]?.training)) {
+        this.training[p] = new TrainingOrchestration(this, `${p === 'vertex' ? 'Vertex' : 'AzureMl'}Training`, { provider: p, project, environment: environment.name, handlers, title });
+      }
     }
     // Server access logs of every data-capture bucket of the environment, under <endpoint>/.
     if (environment.aws && environment.models.some((m) => m.sagemaker?.serving?.dataCapturePercent)) {

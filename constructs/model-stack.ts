@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { accessLogsBucketName } from '../lib/plan/names';
 import type { Construct } from 'constructs';
 import { HandlerFunction } from './sagemaker/handler-function';
+import { JOB_PROVIDERS, TrainingSchedule } from './training-orchestration';
 import { HandlersStack, walksOnSageMaker, type EnvironmentHandlers } from './handlers-stack';
 import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan, AzureMlModelPlan } from '../lib/plan/types';
 import { AzureMlModel } from './azureml';
@@ -100,6 +101,13 @@ export class ModelStack extends Stack {
     if (plan.sagemaker) this.sagemaker = this.buildSageMaker(plan.sagemaker, removalPolicy, ownsRegistry);
     if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, isProtected);
     if (plan.azureml) this.azureml = this.buildAzureMl(plan.azureml, isProtected);
+    // training.schedule on Vertex AI or Azure ML starts the environment's training state machine (handlers stack).
+    for (const p of JOB_PROVIDERS) {
+      const schedule = plan[p]?.training?.schedule;
+      if (!schedule) continue;
+      if (!sharedHandlers) throw new Error(`${plan.name} in ${plan.environment}: training.schedule on ${p} needs the environment's handlers stack, whose state machine it starts; build the model's stacks with addModelStacks, or ModelStack with sharedHandlers: true beside a HandlersStack`);
+      new TrainingSchedule(this, `${p === 'vertex' ? 'Vertex' : 'AzureMl'}TrainingSchedule`, { model: plan, provider: p, project, schedule });
+    }
   }
 
   private stackHandler?: HandlerFunction;

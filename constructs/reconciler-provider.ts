@@ -79,6 +79,11 @@ export class ReconcilerProvider extends Construct implements IReconcilerHandlers
   public readonly handlerRole: iam.Role;
   public readonly onEventFunction: lambda.Function;
   public readonly isCompleteFunction: lambda.Function;
+  /** The handlers' log group and key, and their settings: what a further function of the bundle shares (training steps). */
+  public readonly handlerLogGroup: logs.LogGroup;
+  public readonly encryptionKey: kms.IKey;
+  public readonly bundleDirectory: string;
+  public readonly environmentVariables?: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: ReconcilerProviderProps) {
     super(scope, id);
@@ -92,6 +97,10 @@ export class ReconcilerProvider extends Construct implements IReconcilerHandlers
 
     // One encrypted log group for the handlers, one for the framework and its waiter.
     const handlerLogs = this.logGroup('Logs', `/aws/lambda/mlspec-${props.provider}-${stack.stackName}`, key);
+    this.handlerLogGroup = handlerLogs;
+    this.encryptionKey = key;
+    this.bundleDirectory = dir;
+    this.environmentVariables = props.environmentVariables;
     const frameworkLogs = this.logGroup('FrameworkLogs', `/aws/lambda/mlspec-${props.provider}-framework-${stack.stackName}`, key);
     const waiterLogs = this.logGroup('WaiterLogs', `/aws/vendedlogs/states/mlspec-${props.provider}-waiter-${stack.stackName}`, key);
 

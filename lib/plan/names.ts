@@ -47,6 +47,8 @@ export function handlerNames(project: string, environment: string) {
     azureml: `${base}-azureml`,
     /** The staged SageMaker rollouts' handlers (behind the Provider framework, like Vertex's). */
     rollout: `${base}-rollout`,
+    /** Training on Vertex AI or Azure ML: the state machine and the function its steps call (constructs/training-orchestration.ts). */
+    training: (provider: 'vertex' | 'azureml') => `${base}-${provider}-training`,
   };
 }
 
