@@ -15,6 +15,7 @@ import { formatStatus, readStatus, statusExitCode } from '../lib/status';
 import { SageMakerTrainingRunner } from '../lib/providers/sagemaker/runs';
 import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type DryRun, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
 import { vertexDryRun } from '../lib/providers/vertex/training';
+import { runName, StateMachineTrainingRunner } from '../lib/train/state-machine-runner';
 import { azureMlDryRun } from '../lib/providers/azureml/training';
 import type { ModelPlan, EnvironmentPlan } from '../lib/plan/types';
 
@@ -27,28 +28,36 @@ export interface Io {
   readonly live?: LiveStateFactory;
   readonly now?: () => Date;
   /** Training runners per provider (tests pass ones on fakes); default: the real cloud clients. */
-  readonly trainers?: (provider: Provider) => TrainingRunner | undefined;
+  readonly trainers?: (provider: Provider, env: EnvironmentPlan) => TrainingRunner | undefined;
   /** Aborted on Ctrl-C while `--wait` follows a run; tests abort it themselves. */
   readonly signal?: AbortSignal;
 }
 
-/** Providers whose training runs mlspec starts and follows today. */
+/** The job a run submits on Vertex AI and Azure ML, which the environment's training state machine sends. */
+const JOB_DRY_RUNS: Partial<Record<Provider, (model: ModelPlan, sets: Record<string, string>, runId?: string) => DryRun>> = {
+  vertex: (model, sets, runId) => vertexDryRun(model, sets, runId),
+  azureml: (model, sets, runId) => azureMlDryRun(model, sets, runId),
+};
+
+/**
+ * Training runners with the user's own AWS credentials: SageMaker's pipelines, and on Vertex AI and
+ * Azure ML the environment's training state machine (both in the environment's AWS account).
+ */
 const defaultTrainers = (() => {
   let sagemaker: TrainingRunner | undefined;
-  return (provider: Provider): TrainingRunner | undefined => {
-    if (provider !== 'sagemaker') return undefined;
+  return (provider: Provider, env: EnvironmentPlan): TrainingRunner | undefined => {
+    if (provider === 'sagemaker') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { SageMakerClient } = require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker');
+      sagemaker ??= new SageMakerTrainingRunner({ clients: (region) => new SageMakerClient({ region, maxAttempts: 5 }) });
+      return sagemaker;
+    }
+    if (!env.aws || (provider !== 'vertex' && provider !== 'azureml')) return undefined;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { SageMakerClient } = require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker');
-    sagemaker ??= new SageMakerTrainingRunner({ clients: (region) => new SageMakerClient({ region, maxAttempts: 5 }) });
-    return sagemaker;
+    const { SFNClient } = require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn');
+    return new StateMachineTrainingRunner({ provider, aws: env.aws, sfn: (region) => new SFNClient({ region, maxAttempts: 5 }), jobDryRun: JOB_DRY_RUNS[provider]! });
   };
 })();
-
-/** The job a run submits on providers where mlspec shows it but does not start it yet (Vertex AI, Azure ML). */
-const JOB_DRY_RUNS: Partial<Record<Provider, (model: ModelPlan, sets: Record<string, string>) => DryRun>> = {
-  vertex: (model, sets) => vertexDryRun(model, sets),
-  azureml: (model, sets) => azureMlDryRun(model, sets),
-};
 
 /** Providers whose live state mlspec reads today; the others fail their gates closed. */
 const defaultLive: LiveStateFactory = (() => {
@@ -247,11 +256,11 @@ export function buildProgram(io: Io): Command {
     if (provider !== undefined && !trains.includes(provider as Provider)) throw new UsageError(`--provider: ${model} trains on ${trains.join(' or ')} in ${envName}, not on "${provider}"`);
     const trainers = io.trainers ?? defaultTrainers;
     const candidates = provider ? [provider as Provider] : trains;
-    const chosen = candidates.find((p) => trainers(p));
-    // Vertex and Azure ML: the job a run will submit can be shown, though mlspec does not start it yet.
+    const chosen = candidates.find((p) => trainers(p, env));
+    // Without an AWS account there is no handlers stack to run the state machine, but the job a run would submit can be shown.
     if (!chosen && dryRun && JOB_DRY_RUNS[candidates[0]]) return { env, plan, provider: candidates[0] };
-    if (!chosen) throw new UsageError(`mlspec runs training on sagemaker only so far; ${model} trains on ${candidates.join(' and ')} in ${envName} (mlspec train --dry-run shows the job a run will submit there)`);
-    return { env, plan, provider: chosen, runner: trainers(chosen)! };
+    if (!chosen) throw new UsageError(`${model} trains on ${candidates.join(' and ')} in ${envName}, whose runs are executions of the environment's training state machine in AWS, and ${envName} has no aws block; add environments.${envName}.aws (account and region of the handlers stack), or use mlspec train --dry-run to see the job a run would submit`);
+    return { env, plan, provider: chosen, runner: trainers(chosen, env)! };
   };
 
   /** Cloud failures a user can act on, in their terms; anything else stays an internal error. */
@@ -274,14 +283,14 @@ export function buildProgram(io: Io): Command {
     }, io.signal);
     const files = `${opts.spec !== 'mlspec.yaml' ? ` --spec ${opts.spec}` : ''}${opts.releases !== 'releases.yaml' ? ` --releases ${opts.releases}` : ''}`;
     if (outcome.status === 'detached') {
-      io.out(`detached; the run goes on. Follow it again with:\n  npx mlspec runs ${plan.name} --env ${plan.environment} --follow ${runId.split('/').pop()}${files}\n`);
+      io.out(`detached; the run goes on. Follow it again with:\n  npx mlspec runs ${plan.name} --env ${plan.environment} --follow ${runName(runId)}${files}\n`);
       throw new Detached();
     }
     if (outcome.status === 'registered') {
       io.out(`registered ${plan.name} version ${outcome.version} (${outcome.registry}); serve it with "${outcome.version}" in releases.yaml\n`);
       return;
     }
-    throw new GateFailure(`run ${runId.split('/').pop()} of ${plan.name} in ${plan.environment} ${outcome.status === 'stopped' ? 'was stopped' : 'failed'}, nothing was registered: ${outcome.reason ?? 'no reason given'}`);
+    throw new GateFailure(`run ${runName(runId)} of ${plan.name} in ${plan.environment} ${outcome.status === 'stopped' ? 'was stopped' : 'failed'}, nothing was registered: ${outcome.reason ?? 'no reason given'}`);
   };
 
   fileOptions(program.command('train').description('start a run of the training pipeline that cdk deploy declared for MODEL in an environment'))
@@ -312,7 +321,7 @@ export function buildProgram(io: Io): Command {
             io.out(`dry run: nothing is sent. mlspec train would send, to ${provider} in ${p?.region ?? ''}:\n`);
             for (const r of dry.requests) io.out(`  ${r.operation} (${r.why}): ${JSON.stringify(r.input)}\n`);
             if (dry.declared) io.out(`which runs ${dry.declared.kind} ${dry.declared.name}, as cdk deploy declares it (--json shows the definition)${dry.declared.schedule ? `; it also runs on ${dry.declared.schedule}` : ''}\n`);
-            else io.out(`mlspec does not start runs on ${provider} yet: this is the job a run will submit\n`);
+            else io.out(`${provider} runs start from the environment's training state machine, and ${opts.env} has no aws block: this is the job a run would submit\n`);
           }
           return;
         }
@@ -323,12 +332,12 @@ export function buildProgram(io: Io): Command {
           const outcome = opts.wait ? await runner.follow(plan, runId, () => undefined, io.signal) : undefined;
           io.out(`${JSON.stringify({ schemaVersion: 1, model, environment: opts.env, provider: runner.provider, runId, ...outcome }, null, 2)}\n`);
           if (outcome && outcome.status === 'detached') throw new Detached();
-          if (outcome && outcome.status !== 'registered') throw new GateFailure(`run ${runId.split('/').pop()} of ${plan.name} in ${plan.environment} ${outcome.status === 'stopped' ? 'was stopped' : 'failed'}, nothing was registered: ${outcome.reason ?? 'no reason given'}`);
+          if (outcome && outcome.status !== 'registered') throw new GateFailure(`run ${runName(runId)} of ${plan.name} in ${plan.environment} ${outcome.status === 'stopped' ? 'was stopped' : 'failed'}, nothing was registered: ${outcome.reason ?? 'no reason given'}`);
           return;
         }
         io.out(`started ${plan.name} training in ${opts.env} on ${runner.provider}: ${runId}\n`);
         if (!opts.wait) {
-          io.out(`follow it with: npx mlspec runs ${plan.name} --env ${opts.env} --follow ${runId.split('/').pop()}\n`);
+          io.out(`follow it with: npx mlspec runs ${plan.name} --env ${opts.env} --follow ${runName(runId)}\n`);
           return;
         }
         await followRun(runner, plan, runId, opts);

@@ -11,7 +11,7 @@ import type { Provider } from '../lib/catalog/types';
 import { handlerNames } from '../lib/plan/names';
 import type { ModelPlan } from '../lib/plan/types';
 import { executionInput } from '../lib/train/jobs';
-import { trainingDefinition } from '../lib/train/orchestration';
+import { trainingComment, trainingDefinition } from '../lib/train/orchestration';
 import { allowLogGroupToUseKey } from './log-key';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 import type { ReconcilerProvider } from './reconciler-provider';
@@ -70,7 +70,7 @@ export class TrainingOrchestration extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: name,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(trainingDefinition(this.stepFunction.functionArn, `mlspec: ${what}: submit the job, wait for it, check the registry gates, register the version`))),
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(trainingDefinition(this.stepFunction.functionArn, trainingComment(props.title, project, environment)))),
       // Execution data holds only the plan and the job's status; kept out of logs all the same.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,

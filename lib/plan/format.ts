@@ -1,4 +1,4 @@
-import { handlerNames } from './names';
+import { handlerNames, projectOf } from './names';
 import { formatDuration } from '../spec/values';
 import type { CostPlan, EnvironmentPlan, ModelPlan, MonitoringPlan, Plan, RollbackPlan, RolloutPlan, ServingContainerPlan } from './types';
 
@@ -89,7 +89,10 @@ function modelBlock(model: ModelPlan): string[] {
       const gates = model.registry.gates.length ? `checks ${model.registry.gates.map((g) => `${g.metric} ${g.op} ${g.threshold}`).join(', ')}, ` : '';
       lines.push(`      a run of pipeline ${st.pipelineName}: ${st.tuning ? `tunes ${st.tuning.parameters.map((p) => p.name).join(', ')} (${st.tuning.strategy}, ${st.tuning.goal} ${st.tuning.objective}) and takes the best trial` : 'trains once'}, ${gates}registers the next version of ${model.sagemaker.registry.modelPackageGroupName} (${model.sagemaker.registry.approvalStatus})${st.schedule ? `; runs on ${st.schedule}` : '; starts with mlspec train'}`);
     } else {
-      lines.push(`      priced only: mlspec does not run ${provider} training yet; mlspec train ${model.name} --env ${model.environment} --dry-run shows the job a run will submit`);
+      // Vertex AI and Azure ML: an execution of the environment's training state machine (handlers stack).
+      const gates = model.registry.gates.length ? `checks ${model.registry.gates.map((g) => `${g.metric} ${g.op} ${g.threshold}`).join(', ')}, ` : '';
+      const registry = provider === 'vertex' ? model.vertex!.modelDisplayName : model.azureml!.modelName;
+      lines.push(`      a run of state machine ${handlerNames(projectOf(model), model.environment).training(provider as 'vertex' | 'azureml')}: ${t.tuning ? `tunes ${t.tuning.parameters.map((p) => p.name).join(', ')} (${t.tuning.strategy}, ${t.tuning.goal} ${t.tuning.objective}) and takes the best trial` : 'trains once'}, ${gates}registers the next version of ${registry}${t.schedule ? `; runs on ${t.schedule}` : '; starts with mlspec train'}`);
     }
   }
   return lines;

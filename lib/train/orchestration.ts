@@ -34,6 +34,11 @@ export const STATES = {
   failed: 'Failed',
 } as const;
 
+/** What the state machine says of itself (its Comment), the same in the construct and the dry run. */
+export function trainingComment(providerTitle: string, project: string, environment: string): string {
+  return `mlspec: ${providerTitle} training of ${project} in ${environment}: submit the job, wait for it, check the registry gates, register the version`;
+}
+
 export function trainingDefinition(functionArn: string, comment: string): Record<string, unknown> {
   const invoke = (payload: Record<string, unknown>) => ({
     Type: 'Task',

@@ -93,8 +93,8 @@ export interface TrainingRunner {
 
 /** The run's resources are not deployed: say which `cdk deploy` makes them. */
 export class NotDeployedError extends Error {
-  constructor(readonly model: ModelPlan, what: string) {
-    super(`${what} is not deployed in ${model.environment} yet; deploy the model's stack first: npx cdk deploy ${model.stackName}`);
+  constructor(readonly model: ModelPlan, what: string, stack: { readonly name: string; readonly whose: string } = { name: model.stackName, whose: "the model's stack" }) {
+    super(`${what} is not deployed in ${model.environment} yet; deploy ${stack.whose} first: npx cdk deploy ${stack.name}`);
   }
 }
 

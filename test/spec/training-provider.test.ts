@@ -99,11 +99,11 @@ describe('tuning on Azure ML', () => {
 });
 
 describe('the plan of a model that trains on Azure ML', () => {
-  it('says mlspec does not run it yet, and how to see the job', () => {
+  it('says a run is an execution of the environment\'s state machine: what it trains, checks and registers', () => {
     const spec = mutate(withAzure(baseSpec()), (s) => {
       s.models.fraud.training = { image: { azureml: 'acme.azurecr.io/fraud-train:1' }, command: ['python', 'train.py'], output: { azureml: 'azureml://datastores/models/paths/fraud/' }, resources: { accelerator: 'A100', count: 8 }, metrics: { accuracy: 'acc=([0-9.]+)' } };
     });
     const text = formatPlan(resolvePlan(loadProjectText(JSON.stringify(spec), 'mlspec.yaml', JSON.stringify({ dev: { fraud: { traffic: { '8': 100 } } } }))));
-    expect(text).toContain('      priced only: mlspec does not run azureml training yet; mlspec train fraud --env dev --dry-run shows the job a run will submit');
+    expect(text).toContain('      a run of state machine mlspec-acme-dev-azureml-training: trains once, checks accuracy >= 0.95, registers the next version of acme-fraud; starts with mlspec train');
   });
 });
