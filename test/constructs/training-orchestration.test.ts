@@ -6,6 +6,8 @@ import { resolvePlan } from '../../lib/plan';
 import { loadProjectText } from '../../lib/spec';
 import { executionInput } from '../../lib/train/jobs';
 import { STATES } from '../../lib/train/orchestration';
+import { StateMachineTrainingRunner } from '../../lib/train/state-machine-runner';
+import { vertexDryRun } from '../../lib/providers/vertex/training';
 import { nagFindings, policyStatements } from './helpers';
 
 /** A model that trains on Vertex AI (weekly) and one on Azure ML, in one environment. */
@@ -86,6 +88,26 @@ describe('training on Vertex AI and Azure ML: the orchestration cdk deploy decla
     expect(def.States[STATES.jobFailed]).toEqual({ Type: 'Fail', Error: 'mlspec.JobFailed', CausePath: '$.job.poll.reason' });
     expect(vertex.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(vertex.Properties.LoggingConfiguration.Level).toBe('ALL');
+  });
+
+  test('mlspec train --dry-run declares the same definition synth makes, with the step function by its fixed name', () => {
+    const ranker = plan.environments[0].models.find((m) => m.name === 'ranker')!;
+    const runner = new StateMachineTrainingRunner({ provider: 'vertex', aws: plan.environments[0].aws!, sfn: () => { throw new Error('no call in a dry run'); }, jobDryRun: vertexDryRun });
+    const dry = runner.dryRun(ranker, { epochs: '3' });
+    const vertex = Object.values(machines).find((m: any) => m.Properties.StateMachineName === 'mlspec-acme-dev-vertex-training') as any;
+    const fnId = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]: [string, any]) => f.Properties.FunctionName === 'mlspec-acme-dev-vertex-training')![0];
+    const parts = vertex.Properties.DefinitionString['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : p['Fn::GetAtt']?.[0] === fnId ? 'arn:aws:lambda:us-east-1:111111111111:function:mlspec-acme-dev-vertex-training' : 'UNKNOWN'));
+    expect(dry.declared).toMatchObject({ kind: 'AWS::StepFunctions::StateMachine', name: 'mlspec-acme-dev-vertex-training', schedule: 'cron(0 0 ? * SUN *)' });
+    expect(dry.declared!.definition).toEqual(JSON.parse(parts.join('')));
+    // StartExecution first, named by the run id that names the job; then the job the Submit step sends.
+    const [start, job] = dry.requests;
+    expect([start.service, start.operation, job.operation]).toEqual(['states', 'StartExecution', 'CreateCustomJob']);
+    const input = start.input as { stateMachineArn: string; name: string; input: string };
+    expect(input.stateMachineArn).toBe('arn:aws:states:us-east-1:111111111111:stateMachine:mlspec-acme-dev-vertex-training');
+    expect((job.input as any).customJob.labels['mlspec-run']).toBe(input.name);
+    expect(JSON.parse(input.input)).toEqual(JSON.parse(JSON.stringify(executionInput(ranker, 'vertex', { epochs: '3' }))));
+    expect(JSON.parse(input.input).model.providers).toEqual(['vertex']);
+    expect(JSON.parse(input.input).model.sagemaker).toBeUndefined();
   });
 
   test('a stopped or timed-out execution cancels its job: an EventBridge rule calls the step function', () => {
