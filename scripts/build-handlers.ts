@@ -16,7 +16,7 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist/handlers');
 /** Per Google package: the services the handlers call. */
 const SERVICES: Record<string, string[]> = {
-  '@google-cloud/aiplatform': ['google.cloud.aiplatform.v1.ModelService', 'google.cloud.aiplatform.v1.EndpointService'],
+  '@google-cloud/aiplatform': ['google.cloud.aiplatform.v1.ModelService', 'google.cloud.aiplatform.v1.EndpointService', 'google.cloud.aiplatform.v1.JobService'],
   '@google-cloud/monitoring': ['google.monitoring.v3.MetricService'],
 };
 

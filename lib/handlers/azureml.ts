@@ -1,9 +1,11 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { AzureMlModelPlan } from '../plan/types';
 import { azureMlProvider, type AzureMlClients, type AzureMlReconcileOptions, type AzureMlReconcileResult } from '../providers/azureml';
-import { azureMlClients, closableHttpClient } from '../providers/azureml/clients';
+import { azureMlClients, closableHttpClient, closeAzureMlClients } from '../providers/azureml/clients';
 import { azureCredential } from '../providers/azureml/credentials';
+import { azureMlJobRunner } from '../providers/azureml/runs';
 import { AzureMlSignals, metricsClient } from '../providers/azureml/signals';
+import { trainingStep, type TrainingExecutionInput, type TrainingStepEvent } from '../train/jobs';
 import { modelResourceHandler, type ModelResourceDependencies, type ModelResourceEvent, type ModelResourceProperties } from './model-resource';
 
 /**
@@ -12,6 +14,10 @@ import { modelResourceHandler, type ModelResourceDependencies, type ModelResourc
  * `index.isComplete` of dist/handlers/azureml. The adapter is lib/handlers/model-resource.ts;
  * this file gives it Azure's credentials (an app registration that trusts the handler's role),
  * physical id and Data.
+ *
+ * The same bundle's `index.onTrainingStep` is the Azure ML training state machine's function
+ * (constructs/training-orchestration.ts): each step of a run (lib/train/jobs.ts), with the runner
+ * of lib/providers/azureml/runs.ts, signed in as the same app registration, named in the plan.
  */
 
 /** Properties of the custom resource; CloudFormation hands every value over as a string. */
@@ -26,13 +32,19 @@ export interface AzureMlResourceProperties extends ModelResourceProperties {
 export type CustomResourceEvent = ModelResourceEvent<AzureMlResourceProperties>;
 export type Dependencies = ModelResourceDependencies<AzureMlModelPlan, AzureMlResourceProperties, AzureMlClients, AzureMlReconcileOptions>;
 
-function credential(props: AzureMlResourceProperties): TokenCredential {
-  if (!props.TenantId || !props.ClientId) {
-    const missing = props.TenantId ? 'clientId' : 'tenantId';
-    throw new Error(`azureml: ${props.Model} in ${props.Environment}: environments.${props.Environment}.azure.${missing} is not set; the deploy role signs in to Azure as an app registration that trusts it (see docs/azureml.md)`);
+/**
+ * The app registration the handler's role signs in as: federation, or the client secret read from Secrets
+ * Manager when the environment names one (lib/providers/azureml/credentials.ts).
+ */
+function signIn(model: string, environment: string, who: { tenantId?: string; clientId?: string; clientSecretName?: string }, role: string): TokenCredential {
+  if (!who.tenantId || !who.clientId) {
+    const missing = who.tenantId ? 'clientId' : 'tenantId';
+    throw new Error(`azureml: ${model} in ${environment}: environments.${environment}.azure.${missing} is not set; the ${role} signs in to Azure as an app registration that trusts it (see docs/azureml.md)`);
   }
-  return azureCredential({ tenantId: props.TenantId, clientId: props.ClientId, clientSecretName: props.ClientSecretName || undefined });
+  return azureCredential({ tenantId: who.tenantId, clientId: who.clientId, clientSecretName: who.clientSecretName || undefined });
 }
+
+const credential = (props: AzureMlResourceProperties) => signIn(props.Model, props.Environment, { tenantId: props.TenantId, clientId: props.ClientId, clientSecretName: props.ClientSecretName }, 'deploy role');
 
 const handler = modelResourceHandler<AzureMlModelPlan, AzureMlResourceProperties, AzureMlClients, AzureMlReconcileOptions, AzureMlReconcileResult>({
   provider: azureMlProvider,
@@ -50,6 +62,33 @@ const handler = modelResourceHandler<AzureMlModelPlan, AzureMlResourceProperties
 
 export const onEvent = handler.onEvent;
 export const isComplete = handler.isComplete;
+
+/** What tests replace in a training step: the clients, made from the execution's model plan. */
+export interface TrainingStepDependencies {
+  readonly clients?: (plan: AzureMlModelPlan) => AzureMlClients;
+}
+
+/**
+ * One step of an Azure ML training execution (`submit`, `poll`, `finish`, `cancel`, or EventBridge's
+ * "Execution Status Change" of a stopped execution, whose input is `detail.input`), with clients signed
+ * in as the app registration of the execution's plan; they are closed whatever happens.
+ */
+export const onTrainingStep = async (event: TrainingStepEvent, deps: TrainingStepDependencies = {}): Promise<unknown> => {
+  const input: TrainingExecutionInput | undefined = 'detail-type' in event ? (event.detail.input ? (JSON.parse(event.detail.input) as TrainingExecutionInput) : undefined) : event.input;
+  const plan = input?.provider === 'azureml' ? input.model?.azureml : undefined;
+  if (!plan) {
+    // A stopped execution that is not Azure ML's: trainingStep answers `ignored` before it needs a client.
+    if ('detail-type' in event) return trainingStep(azureMlJobRunner, undefined as never, event);
+    throw new Error(`internal: an Azure ML training step got an execution input without an azureml plan (provider ${input?.provider ?? 'none'})`);
+  }
+  const model = input!.model;
+  const clients = (deps.clients ?? ((p: AzureMlModelPlan) => azureMlClients(p.subscription, signIn(model.name, model.environment, p, 'training handler role'))))(plan);
+  try {
+    return await trainingStep(azureMlJobRunner, clients, event);
+  } finally {
+    await closeAzureMlClients(clients);
+  }
+};
 
 // Exported so tests drive the bundle itself (its own SDK copies) against the fake.
 export { azureMlClients } from '../providers/azureml/clients';

@@ -2,7 +2,9 @@ import type { VertexModelPlan } from '../plan/types';
 import { vertexProvider, type VertexClients, type VertexReconcileOptions, type VertexReconcileResult } from '../providers/vertex';
 import { vertexClients } from '../providers/vertex/clients';
 import { workloadIdentityClient } from '../providers/vertex/credentials';
+import { closeVertexRunClients, vertexJobRunner, vertexRunClients, type VertexRunClients } from '../providers/vertex/runs';
 import { metricClient, VertexSignals } from '../providers/vertex/signals';
+import { trainingStep, type TrainingExecutionInput, type TrainingStepEvent } from '../train/jobs';
 import { modelResourceHandler, type ModelResourceDependencies, type ModelResourceEvent, type ModelResourceProperties } from './model-resource';
 
 /**
@@ -10,6 +12,10 @@ import { modelResourceHandler, type ModelResourceDependencies, type ModelResourc
  * behind the CDK Provider framework: Lambda handlers `index.onEvent` and `index.isComplete` of
  * dist/handlers/vertex. The adapter is lib/handlers/model-resource.ts; this file gives it Vertex's
  * credentials (workload identity federation), physical id and Data.
+ *
+ * The same bundle's `index.onTrainingStep` is the Vertex training state machine's function
+ * (constructs/training-orchestration.ts): each step of a run (lib/train/jobs.ts), with the runner
+ * of lib/providers/vertex/runs.ts.
  */
 
 /** Properties of the custom resource; CloudFormation hands every value over as a string. */
@@ -22,12 +28,15 @@ export interface VertexResourceProperties extends ModelResourceProperties {
 export type CustomResourceEvent = ModelResourceEvent<VertexResourceProperties>;
 export type Dependencies = ModelResourceDependencies<VertexModelPlan, VertexResourceProperties, VertexClients, VertexReconcileOptions>;
 
-function credentials(props: VertexResourceProperties) {
-  if (!props.WorkloadIdentityProvider) {
-    throw new Error(`vertex: ${props.Model} in ${props.Environment}: environments.${props.Environment}.gcp.workloadIdentityProvider is not set; the deploy role reaches Google only through workload identity federation (see docs/vertex.md)`);
+/** Google credentials of the handler's AWS role, through workload identity federation (the only way it reaches Google). */
+function identity(model: string, environment: string, workloadIdentityProvider: string | undefined, serviceAccount: string | undefined) {
+  if (!workloadIdentityProvider) {
+    throw new Error(`vertex: ${model} in ${environment}: environments.${environment}.gcp.workloadIdentityProvider is not set; the deploy role reaches Google only through workload identity federation (see docs/vertex.md)`);
   }
-  return workloadIdentityClient({ workloadIdentityProvider: props.WorkloadIdentityProvider, serviceAccount: props.ServiceAccount });
+  return workloadIdentityClient({ workloadIdentityProvider, serviceAccount });
 }
+
+const credentials = (props: VertexResourceProperties) => identity(props.Model, props.Environment, props.WorkloadIdentityProvider, props.ServiceAccount);
 
 const handler = modelResourceHandler<VertexModelPlan, VertexResourceProperties, VertexClients, VertexReconcileOptions, VertexReconcileResult>({
   provider: vertexProvider,
@@ -45,6 +54,33 @@ const handler = modelResourceHandler<VertexModelPlan, VertexResourceProperties, 
 export const onEvent = handler.onEvent;
 export const isComplete = handler.isComplete;
 
+/** What tests replace in a training step: the clients, made from the execution's model plan. */
+export interface TrainingStepDependencies {
+  readonly clients?: (plan: VertexModelPlan) => VertexRunClients;
+}
+
+/**
+ * One step of a Vertex training execution (`submit`, `poll`, `finish`, `cancel`, or EventBridge's
+ * "Execution Status Change" of a stopped execution, whose input is `detail.input`), with the
+ * clients of the workload identity in the execution's plan; they are closed whatever happens.
+ */
+export const onTrainingStep = async (event: TrainingStepEvent, deps: TrainingStepDependencies = {}): Promise<unknown> => {
+  const input: TrainingExecutionInput | undefined = 'detail-type' in event ? (event.detail.input ? (JSON.parse(event.detail.input) as TrainingExecutionInput) : undefined) : event.input;
+  const plan = input?.provider === 'vertex' ? input.model?.vertex : undefined;
+  if (!plan) {
+    // A stopped execution that is not Vertex's: trainingStep answers `ignored` before it needs a client.
+    if ('detail-type' in event) return trainingStep(vertexJobRunner, undefined as never, event);
+    throw new Error(`internal: a Vertex training step got an execution input without a vertex plan (provider ${input?.provider ?? 'none'})`);
+  }
+  const clients = (deps.clients ?? ((p: VertexModelPlan) => vertexRunClients(p.region, { authClient: identity(input!.model.name, input!.model.environment, p.workloadIdentityProvider, p.serviceAccount) } as never)))(plan);
+  try {
+    return await trainingStep(vertexJobRunner, clients, event);
+  } finally {
+    await closeVertexRunClients(clients);
+  }
+};
+
 // Exported so tests drive the bundle itself (its own gRPC and auth copies) against the fake.
 export { vertexClients } from '../providers/vertex/clients';
+export { vertexRunClients } from '../providers/vertex/runs';
 export { grpc, googleAuthLibrary } from 'google-gax';

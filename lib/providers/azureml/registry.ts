@@ -67,9 +67,10 @@ export const registryCapability = { ensure: ensureAzureMlVersions, findVersion: 
 
 /**
  * Registers a trained version `<label>` from the job's `model` output, tagged with its metrics,
- * `mlspec:trained` and the job; a retry finds the version and writes nothing twice.
+ * `mlspec:trained`, the job and (given `runId`) `mlspec:run`, by which a retried finish finds the version
+ * its run registered; a retry finds the version and writes nothing twice.
  */
-export async function registerTrainedAzureMlVersion(plan: AzureMlModelPlan, target: Target, clients: AzureMlClients, version: { readonly label: string; readonly jobName: string; readonly metrics: Record<string, number> }): Promise<string> {
+export async function registerTrainedAzureMlVersion(plan: AzureMlModelPlan, target: Target, clients: AzureMlClients, version: { readonly label: string; readonly jobName: string; readonly metrics: Record<string, number>; readonly runId?: string }): Promise<string> {
   const call = azureCalls(target);
   const id = modelVersionId(plan, version.label);
   if (await call(`read version ${version.label}`, () => findAzureMlVersion(clients, plan, version.label))) return id;
@@ -77,6 +78,7 @@ export async function registerTrainedAzureMlVersion(plan: AzureMlModelPlan, targ
     'mlspec:version': version.label,
     'mlspec:trained': 'true',
     'mlspec:job': version.jobName,
+    ...(version.runId ? { 'mlspec:run': version.runId } : {}),
     ...Object.fromEntries(Object.entries(version.metrics).map(([k, v]) => [`metric:${k}`, String(v)])),
   };
   const body = { properties: { modelUri: `azureml://jobs/${version.jobName}/outputs/model`, modelType: 'custom_model', tags, description: `mlspec version ${version.label}, trained by job ${version.jobName}` } };

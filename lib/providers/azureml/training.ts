@@ -78,8 +78,9 @@ export function azureMlTrainingJob(model: ModelPlan, runId: string, hyperparamet
     MLSPEC_METRICS: JSON.stringify(Object.fromEntries(t.metrics.map((m) => [m.name, m.regex]))),
     // Azure ML starts one process per GPU itself (distribution PyTorch); the launcher then only watches.
     ...(t.distribution === 'pytorch' ? { MLSPEC_DISTRIBUTION: 'pytorch', MLSPEC_STARTS_PROCESSES: 'provider' } : {}),
-    // A sweep reads its primary metric from the trial's MLflow run.
-    ...(t.tuning ? { MLSPEC_MLFLOW: '1' } : {}),
+    // The launcher logs what training.metrics matched to the job's MLflow run: a sweep reads its primary metric
+    // there, and mlspec reads every run's metrics there (runs.ts).
+    MLSPEC_MLFLOW: '1',
   };
   const common = {
     displayName: `${model.stackName}-${runId}`,
@@ -169,8 +170,11 @@ export function azureMlDryRun(model: ModelPlan, sets: Record<string, string>, ru
 }
 
 /**
- * The training capability of the provider contract (lib/providers/contract.ts). mlspec does not
- * start runs on Azure ML yet (docs/ARCHITECTURE.md, Known gaps): the runner goes in runs.ts, as
- * lib/providers/sagemaker/runs.ts.
+ * The training capability of the provider contract (lib/providers/contract.ts). The cloud's half of
+ * a run is `azureMlJobRunner` (runs.ts, a `JobRunner` of lib/train/jobs.ts), which the training
+ * state machine's handler calls. `mlspec train` and `mlspec runs` start and follow Azure ML runs as
+ * executions of that state machine (lib/train/state-machine-runner.ts), which bin/mlspec.ts builds
+ * itself; `runner` stays unset here, as on Vertex AI, so the handler bundle, which imports this file,
+ * does not carry the Step Functions client.
  */
 export const trainingCapability = { dryRun: azureMlDryRun, runner: undefined } satisfies TrainingCapability;

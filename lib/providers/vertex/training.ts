@@ -34,10 +34,11 @@ export function gcsMount(uri: string): string {
   return uri.startsWith('gs://') ? `/gcs/${uri.slice(5)}` : uri;
 }
 
-const withSlash = (uri: string) => (uri.endsWith('/') ? uri : `${uri}/`);
+/** A folder URI with its trailing slash. */
+export const withSlash = (uri: string) => (uri.endsWith('/') ? uri : `${uri}/`);
 
 /** Vertex label values: lowercase letters, digits, `_` and `-`, at most 63 characters. */
-const labelValue = (v: string) => v.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
+export const labelValue = (v: string) => v.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
 
 /**
  * The job one run submits. `runId` names it (and its output folder); `hyperparameters` are the
@@ -128,8 +129,11 @@ export function vertexDryRun(model: ModelPlan, sets: Record<string, string>, run
 }
 
 /**
- * The training capability of the provider contract (lib/providers/contract.ts). mlspec does not
- * start runs on Vertex yet (docs/ARCHITECTURE.md, Known gaps): the runner goes in runs.ts, as
- * lib/providers/sagemaker/runs.ts.
+ * The training capability of the provider contract (lib/providers/contract.ts). `runner` stays
+ * undefined: the contract's runner is a `TrainingRunner` (lib/train/types.ts: start, follow and list
+ * runs from the CLI), which on Vertex means starting and reading executions of the training state
+ * machine; runs.ts has the cloud's half the state machine's steps call (`vertexJobRunner`, a
+ * lib/train/jobs.ts `JobRunner`), which is not a `TrainingRunner`. The CLI's half over the state
+ * machine belongs in lib/train (provider-neutral, shared with Azure ML), then is set here.
  */
 export const trainingCapability = { dryRun: vertexDryRun, runner: undefined } satisfies TrainingCapability;

@@ -1,9 +1,11 @@
 import { transformSync } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { FakeMlflow, MlflowError, type RunStatus } from './mlflow';
 import { specDefinitions, validateAgainstSpec } from './spec/validate';
 
 /**
@@ -29,6 +31,12 @@ import { specDefinitions, validateAgainstSpec } from './spec/validate';
  *   (jobType, tag, properties, listViewType, `$skip` pages) and cancel (202 + Location; CancelRequested,
  *   then Canceled). Tests drive status with `setJobStatus` / `completeJob` / `failJob` or `autoAdvanceJobs`,
  *   and a sweep's trials and best trial with `setTrials` / `setBestTrial`.
+ * - The workspace (GET, 2024-04-01 or the SDK's version) with its read-only `mlFlowTrackingUri`
+ *   (`azureml://<this host>/mlflow/v1.0<workspace id>`), and below it the workspace's MLflow REST API
+ *   (./mlflow.ts): each job has an MLflow run named after it in its experiment, a sweep's trials are runs
+ *   tagged `mlflow.parentRunId`, and `completeJob` / `setTrials` log their metrics there.
+ * - An async operation polled through `Location` (`mfeOperationResults`) answers 202 while it runs, then
+ *   200, or the operation's error with status 400 when it failed.
  */
 
 const TLS = path.join(__dirname, 'arm-tls');
@@ -48,6 +56,14 @@ export type JobStatus = 'NotStarted' | 'Starting' | 'Provisioning' | 'Preparing'
  */
 const JOB_FLOW: readonly JobStatus[] = ['NotStarted', 'Starting', 'Preparing', 'Queued', 'Running', 'Finalizing', 'Completed'];
 const JOB_TERMINAL: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
+/**
+ * A job's MLflow run status (RunStatus: RUNNING, SCHEDULED, FINISHED, FAILED, KILLED). How Azure ML maps its
+ * job statuses is not documented; the fake takes the evident one: Completed FINISHED, Failed FAILED, Canceled
+ * KILLED ("Run killed by user"), every other status RUNNING.
+ */
+const RUN_STATUS: Partial<Record<JobStatus, RunStatus>> = { Completed: 'FINISHED', Failed: 'FAILED', Canceled: 'KILLED' };
+/** The workspace's MLflow REST API below its tracking URI: `/mlflow/v1.0<workspace id>/api/2.0/mlflow/<method>`. */
+const MLFLOW_ROUTE = /^\/mlflow\/v1\.0\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/api\/2\.0\/mlflow\/(.+)$/;
 /**
  * What a PUT of an existing job may change. The service's answer to any other change: "A job with this name
  * already exists. If you are trying to create a new job, use a different name. If you are trying to update an
@@ -147,6 +163,17 @@ export class FakeArm {
   autoAdvanceJobs = false;
   /** Jobs per page of `GET jobs` (0: all on one page); further pages through `nextLink` with `$skip`. */
   jobsPageSize = 0;
+  /**
+   * The workspace's `mlFlowTrackingUri` as GET shows it: by default `azureml://<this host>/mlflow/v1.0<workspace id>`,
+   * which the workspace's MLflow API below answers; `null` leaves the property out.
+   */
+  mlflowTrackingUri?: string | null;
+  /** The workspace's MLflow tracking (runs, experiments, metrics) that jobs report to. */
+  readonly mlflow: FakeMlflow = new FakeMlflow(
+    () => this.now(),
+    (runId) => RUN_STATUS[this.jobs.get(runId)?.properties.status as JobStatus],
+    () => this.url.replace(/^https:\/\//, ''),
+  );
   /** Azure Monitor points per endpoint, metric and dimensions. */
   readonly metrics: { endpoint: string; metric: string; dims: Record<string, string>; timeStamp: number; total?: number; maximum?: number }[] = [];
   now: () => number = () => Date.now();
@@ -212,6 +239,18 @@ export class FakeArm {
       fault.times -= 1;
       return send(fault.status, { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: `injected ${fault.status}` } }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
     }
+    const tracking = MLFLOW_ROUTE.exec(p);
+    if (tracking) {
+      // The workspace's MLflow REST API: MLflow's error shape, no api-version; the same bearer token as ARM.
+      try {
+        if (req.headers.authorization !== 'Bearer fake-token') throw new MlflowError('UNAUTHENTICATED', 'Authentication failed: no valid bearer token.');
+        const out = this.mlflow.handle(method, tracking[1], url.searchParams, text, req.headers['content-type']);
+        return send(out.status, out.body);
+      } catch (e) {
+        if (!(e instanceof MlflowError)) throw e;
+        return send(e.status, { error_code: e.errorCode, message: e.message });
+      }
+    }
     if (req.headers.authorization !== 'Bearer fake-token') return send(401, { error: { code: 'AuthenticationFailed', message: 'Authentication failed: no valid bearer token.' } });
     if (!apiVersion) return send(400, { error: { code: 'MissingApiVersionParameter', message: "The api-version query parameter (?api-version=) is required for all requests." } });
     try {
@@ -231,6 +270,9 @@ export class FakeArm {
     if ((m = /\/locations\/[^/]+\/mfeOperationsStatus\/([^/]+)$/.exec(p))) return this.pollStatus(m[1]);
     if ((m = /\/locations\/[^/]+\/mfeOperationResults\/([^/]+)$/.exec(p))) {
       const op = this.advance(m[1]);
+      // ARM's Location protocol: 202 while the operation runs; when it ends, the status the request would have had
+      // synchronously: success, or the operation's error.
+      if (op.outcome?.status === 'Failed') throw { status: 400, code: op.outcome.error!.code, message: op.outcome.error!.message };
       return { status: op.outcome ? 200 : 202, headers: op.outcome ? {} : { location: this.opUrl('mfeOperationResults', m[1]), 'retry-after': String(this.retryAfterSeconds) } };
     }
     if ((m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+)\/providers\/Microsoft\.Insights\/metrics$/i.exec(p))) {
@@ -246,6 +288,7 @@ export class FakeArm {
 
   private workspace(method: string, p: string, rest: string, apiVersion: string, body: Obj | undefined, query: URLSearchParams = new URLSearchParams()) {
     let m: RegExpExecArray | null;
+    if (rest === '' && method === 'GET') return this.workspaceResource(p, apiVersion);
     if (rest === '/jobs' && method === 'GET') return this.listJobs(p, apiVersion, query);
     if ((m = /^\/jobs\/([^/]+)\/cancel$/.exec(rest)) && method === 'POST') return this.cancelJob(p, m[1], apiVersion);
     if ((m = /^\/jobs\/([^/]+)$/.exec(rest)) && (method === 'GET' || method === 'PUT')) return this.job(method, p, m[1], apiVersion, body);
@@ -258,7 +301,10 @@ export class FakeArm {
     }
     if ((m = /^\/models\/([^/]+)\/versions$/.exec(rest))) {
       this.get(this.modelContainers, m[1], 'Model container');
-      return { status: 200, body: { value: [...this.modelVersions].filter(([k]) => k.startsWith(`${m![1]}/`)).map(([, v]) => v) } };
+      // ModelVersions_List `tags`: "Comma-separated list of tag names (and optionally values). Example: tag1,tag2=value2".
+      const wanted = (query.get('tags') ?? '').split(',').filter(Boolean).map((s) => s.split('=') as [string, string?]);
+      const versions = [...this.modelVersions].filter(([k]) => k.startsWith(`${m![1]}/`)).map(([, v]) => v);
+      return { status: 200, body: { value: versions.filter((v) => wanted.every(([k, val]) => k in (v.properties.tags ?? {}) && (val === undefined || v.properties.tags[k] === val))) } };
     }
     if ((m = /^\/models\/([^/]+)\/versions\/([^/]+)$/.exec(rest))) {
       const key = `${m[1]}/${m[2]}`;
@@ -413,12 +459,14 @@ export class FakeArm {
     const job = this.jobs.get(name);
     if (!job) throw new Error(`No job ${name}`);
     job.properties.status = status;
-    if (status === 'Canceled') for (const t of this.jobTrials.get(name) ?? []) if (!JOB_TERMINAL.includes(this.jobs.get(t)!.properties.status)) this.jobs.get(t)!.properties.status = 'Canceled';
+    if (JOB_TERMINAL.includes(status)) this.mlflow.ended(name);
+    if (status === 'Canceled') for (const t of this.jobTrials.get(name) ?? []) if (!JOB_TERMINAL.includes(this.jobs.get(t)!.properties.status)) this.setJobStatus(t, 'Canceled');
   }
 
   /**
    * Completes a job: `outputs` gives the URI of named outputs (each must be one of the job's outputs);
-   * `metrics` are kept in `jobMetrics` (ARM's job carries none).
+   * `metrics` are logged to the job's MLflow run, as mlspec's launcher logs them (ARM's job carries none), and
+   * kept in `jobMetrics`.
    */
   completeJob(name: string, result: { outputs?: Record<string, string>; metrics?: Record<string, number> } = {}): void {
     const job = this.testJob(name);
@@ -427,13 +475,24 @@ export class FakeArm {
       if (!declared) throw new Error(`Job ${name} has no output ${output} (it has ${Object.keys(job.properties.outputs ?? {}).join(', ') || 'none'})`);
       declared.uri = uri;
     }
-    if (result.metrics) this.jobMetrics.set(name, { ...this.jobMetrics.get(name), ...result.metrics });
+    if (result.metrics) {
+      this.jobMetrics.set(name, { ...this.jobMetrics.get(name), ...result.metrics });
+      this.mlflow.logMetrics(name, result.metrics);
+    }
     this.setJobStatus(name, 'Completed');
   }
 
-  /** Fails a job; the message is kept in `jobErrors` (the 2024-04-01 job resource has no error field). */
-  failJob(name: string, message: string): void {
+  /**
+   * Fails a job; the message is kept in `jobErrors` (the 2024-04-01 job resource has no error field). With
+   * `service`, the message is also that job service's `errorMessage` (JobService: "Any error in the service."),
+   * the one place a 2024-04-01 job resource carries an error's text.
+   */
+  failJob(name: string, message: string, options: { service?: string } = {}): void {
     this.jobErrors.set(name, message);
+    if (options.service) {
+      const job = this.testJob(name);
+      job.properties.services = { ...job.properties.services, [options.service]: { jobServiceType: options.service, ...job.properties.services?.[options.service], errorMessage: message } };
+    }
     this.setJobStatus(name, 'Failed');
   }
 
@@ -448,6 +507,7 @@ export class FakeArm {
     for (const t of this.jobTrials.get(sweep) ?? []) {
       this.jobs.delete(t);
       this.trialParent.delete(t);
+      this.mlflow.deleteRun(t);
     }
     const names = trials.map((t, i) => t.name ?? `${sweep}_${i}`);
     for (const n of names) if (this.jobs.has(n)) throw new Error(`A job named ${n} exists already; name the trial otherwise`);
@@ -459,7 +519,13 @@ export class FakeArm {
       properties.services = this.jobServices(name, base);
       this.jobs.set(name, { id: `${base}/${name}`, name, type: `${RP}/workspaces/jobs`, properties, systemData: parent.systemData });
       this.trialParent.set(name, sweep);
-      if (t.metrics) this.jobMetrics.set(name, t.metrics);
+      // Each trial is an MLflow run of the sweep's experiment, its parent the sweep's run.
+      this.mlflow.createRun(name, experimentName, { tags: { 'mlflow.parentRunId': sweep, 'mlflow.rootRunId': sweep } });
+      if (JOB_TERMINAL.includes(properties.status)) this.mlflow.ended(name);
+      if (t.metrics) {
+        this.jobMetrics.set(name, t.metrics);
+        this.mlflow.logMetrics(name, t.metrics);
+      }
     });
     this.jobTrials.set(sweep, names);
     return names;
@@ -561,6 +627,8 @@ export class FakeArm {
     job.properties = this.jobProperties(name, p.replace(/\/[^/]+$/, ''), props);
     this.jobs.set(name, job);
     this.jobSent.set(name, structuredClone(props));
+    // Azure ML tracks every job as an MLflow run named after the job, in the job's experiment.
+    this.mlflow.createRun(name, job.properties.experimentName, { runName: job.properties.displayName ?? name });
     // Jobs_CreateOrUpdate is not a long-running operation: 201 with the job, whose status starts NotStarted.
     return { status: 201, body: jobView(job, apiVersion) };
   }
@@ -595,6 +663,36 @@ export class FakeArm {
     if (status === 'Provisioning') return this.setJobStatus(job.name, 'Preparing');
     const i = JOB_FLOW.indexOf(status);
     if (i >= 0 && i < JOB_FLOW.length - 1) this.setJobStatus(job.name, JOB_FLOW[i + 1]);
+  }
+
+  /**
+   * Workspaces_Get: the workspace with the read-only `mlFlowTrackingUri` of WorkspaceProperties
+   * (machineLearningServices.json 2024-04-01: "The URI associated with this workspace that machine learning flow
+   * must point at to set up tracking"), in Azure's form `azureml://<region>.api.azureml.ms/mlflow/v1.0<workspace id>`
+   * with this fake's host.
+   */
+  private workspaceResource(p: string, apiVersion: string) {
+    if (apiVersion !== SDK_API && apiVersion < NEW_API) throw { status: 400, code: 'InvalidApiVersionParameter', message: `The api-version '${apiVersion}' is not supported.` };
+    const name = p.split('/').pop()!;
+    const uri = this.mlflowTrackingUri === undefined ? `azureml://${this.url.replace(/^https:\/\//, '')}/mlflow/v1.0${p}` : this.mlflowTrackingUri;
+    const workspaceId = createHash('sha256').update(p).digest('hex');
+    return {
+      status: 200,
+      body: {
+        id: p,
+        name,
+        type: `${RP}/workspaces`,
+        location: 'eastus',
+        kind: 'Default',
+        properties: {
+          workspaceId: `${workspaceId.slice(0, 8)}-${workspaceId.slice(8, 12)}-${workspaceId.slice(12, 16)}-${workspaceId.slice(16, 20)}-${workspaceId.slice(20, 32)}`,
+          friendlyName: name,
+          provisioningState: 'Succeeded',
+          discoveryUrl: 'https://eastus.api.azureml.ms/discovery',
+          ...(uri === null ? {} : { mlFlowTrackingUri: uri }),
+        },
+      },
+    };
   }
 
   /**

@@ -73,10 +73,26 @@ export interface TrialInput {
   readonly finalMeasurement?: { readonly metrics: readonly { readonly metricId: string; readonly value: number }[]; readonly stepCount?: number };
   readonly infeasibleReason?: string;
   readonly customJob?: string;
+  /**
+   * What mlspec's launcher wrote for this trial (lib/train/launcher.ts): stored as JSON at
+   * `<trial_job_spec.base_output_directory>/<id>/mlspec-metrics.json`, the parent of the trial's AIP_MODEL_DIR
+   * (custom_job.proto base_output_directory: "For CustomJob backing a Trial of HyperparameterTuningJob:
+   * AIP_MODEL_DIR = `<base_output_directory>/<trial_id>/model/`").
+   */
+  readonly metrics?: Record<string, number>;
+}
+
+/** The launcher's metrics file, beside AIP_MODEL_DIR (lib/train/launcher.ts). */
+export const METRICS_FILE = 'mlspec-metrics.json';
+
+/** How a job that succeeds ends: a tuning job's trials; a CustomJob's metrics file (see `succeedJob`). */
+export interface Success {
+  readonly trials?: readonly TrialInput[];
+  readonly metrics?: Record<string, number>;
 }
 
 export type Outcome =
-  | { readonly state: 'JOB_STATE_SUCCEEDED'; readonly trials?: readonly TrialInput[] }
+  | ({ readonly state: 'JOB_STATE_SUCCEEDED' } & Success)
   | { readonly state: 'JOB_STATE_FAILED'; readonly message: string; readonly code?: number };
 
 interface Violation {
@@ -109,6 +125,8 @@ export class FakeJobService {
   constructor(
     private readonly now: () => number,
     private readonly newId: () => string,
+    /** Where the metrics files a succeeded job or trial writes go (FakeVertex's Cloud Storage); none: nowhere. */
+    private readonly writeObject: (uri: string, text: string) => void = () => undefined,
   ) {}
 
   get service(): grpc.ServiceDefinition {
@@ -148,8 +166,18 @@ export class FakeJobService {
     return job;
   }
 
-  /** Ends a job in JOB_STATE_SUCCEEDED; a tuning job's trials (with final measurements) can be given here. */
-  succeedJob(name: string, result: { trials?: readonly TrialInput[] } = {}): Obj {
+  /**
+   * Ends a job in JOB_STATE_SUCCEEDED; a tuning job's trials (with final measurements, and the metrics each wrote)
+   * can be given here. `metrics`, for a CustomJob, are what mlspec's launcher wrote: JSON at
+   * `<job_spec.base_output_directory>/mlspec-metrics.json`, the parent of AIP_MODEL_DIR (custom_job.proto
+   * base_output_directory: "For CustomJob: AIP_MODEL_DIR = `<base_output_directory>/model/`").
+   */
+  succeedJob(name: string, result: Success = {}): Obj {
+    const job = this.find(name);
+    if (result.metrics) {
+      if (!this.customJobs.has(name)) throw new Error(`${name} is a HyperparameterTuningJob: its metrics files are per trial (trials[].metrics)`);
+      this.writeObject(`${outputDirectory(job.jobSpec, name)}${METRICS_FILE}`, JSON.stringify(result.metrics));
+    }
     if (result.trials) this.setTrials(name, result.trials);
     return this.advanceJob(name, 'JOB_STATE_SUCCEEDED');
   }
@@ -201,6 +229,8 @@ export class FakeJobService {
         ...(t.customJob ? { customJob: t.customJob } : {}),
       };
     });
+    // Each trial's CustomJob ran the launcher, which wrote what it matched beside the trial's AIP_MODEL_DIR.
+    for (const t of trials) if (t.metrics) this.writeObject(`${outputDirectory(job.trialJobSpec, name)}${t.id}/${METRICS_FILE}`, JSON.stringify(t.metrics));
     job.updateTime = at;
     return job;
   }
@@ -254,7 +284,7 @@ export class FakeJobService {
     if (job.state !== 'JOB_STATE_RUNNING') return;
     const outcome = typeof this.autoOutcome === 'function' ? this.autoOutcome(job) : this.autoOutcome;
     if (outcome.state === 'JOB_STATE_FAILED') this.failJob(job.name, outcome.message, outcome.code);
-    else this.succeedJob(job.name, { trials: outcome.trials });
+    else this.succeedJob(job.name, { trials: outcome.trials, metrics: outcome.metrics });
   }
 
   private list(kind: Kind, r: Obj): Obj {
@@ -537,6 +567,13 @@ const OUTPUT_ONLY: Record<Kind, string[]> = {
   CustomJob: ['name', 'state', 'createTime', 'startTime', 'endTime', 'updateTime', 'error', 'webAccessUris', 'satisfiesPzs', 'satisfiesPzi'],
   HyperparameterTuningJob: ['name', 'trials', 'state', 'createTime', 'startTime', 'endTime', 'updateTime', 'error', 'satisfiesPzs', 'satisfiesPzi'],
 };
+
+/** A job spec's base output directory, with its trailing slash (where the launcher's files go). */
+function outputDirectory(spec: Obj | undefined, name: string): string {
+  const prefix: string | undefined = spec?.baseOutputDirectory?.outputUriPrefix;
+  if (!prefix) throw new Error(`${name} has no base_output_directory: its container gets no AIP_MODEL_DIR, so nothing writes a metrics file`);
+  return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
 
 function notFound(kind: Kind, name: string): never {
   throw { code: grpc.status.NOT_FOUND, message: `${kind} ${name} is not found.` };

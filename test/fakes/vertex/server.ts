@@ -1,8 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protobuf } from 'google-gax';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { FakeJobService, JOB_WRITES, type JobState, type TrialInput } from './jobs';
+import { FakeJobService, JOB_WRITES, type JobState, type Success } from './jobs';
 
 /**
  * A stateful fake of Vertex AI's ModelService, EndpointService and google.longrunning.Operations,
@@ -11,6 +13,8 @@ import { FakeJobService, JOB_WRITES, type JobState, type TrialInput } from './jo
  * UploadModel holds Model.container_spec to the rules model.proto and env_var.proto publish
  * (checkContainerSpec, each rule cited), and the stored version returns it as sent.
  * JobService (CustomJob, HyperparameterTuningJob) is served on the same port by FakeJobService (./jobs.ts).
+ * Cloud Storage objects (the training launcher's metrics files) are served over HTTP on a second
+ * port, `storageEndpoint`, as the Cloud Storage JSON API's objects.get (see `serveStorage`).
  */
 
 const AIP = path.join(path.dirname(require.resolve('@google-cloud/aiplatform/package.json')), 'build/protos');
@@ -52,9 +56,18 @@ export class FakeVertex {
   readonly metrics: { type: string; endpointId: string; deployedModelId: string; at: number; value: number }[] = [];
   /** The fake's clock (deployed models' createTime); tests move it. */
   now: () => number = () => Date.now();
-  /** JobService: CustomJobs and HyperparameterTuningJobs, their states driven by the test (./jobs.ts). */
-  readonly jobs = new FakeJobService(() => this.now(), () => this.id());
+  /** JobService: CustomJobs and HyperparameterTuningJobs, their states driven by the test (./jobs.ts); a succeeded job's metrics file lands in `objects`. */
+  readonly jobs = new FakeJobService(() => this.now(), () => this.id(), (uri, text) => this.putObject(uri, text));
+  /** Cloud Storage objects by `gs://bucket/name`, served by the JSON API on `storageEndpoint`. */
+  readonly objects = new Map<string, string>();
+  /** Every Cloud Storage request, as it arrived (the path still encoded). */
+  readonly storageRequests: { readonly method: string; readonly url: string; readonly authorization?: string }[] = [];
+  /** The next Cloud Storage requests fail with this HTTP status and message (the JSON API's error body). */
+  readonly storageFaults: { readonly status: number; readonly message: string; times: number }[] = [];
+  /** `http://127.0.0.1:<port>`, once started: the Cloud Storage JSON API's endpoint. */
+  storageEndpoint = '';
   private server?: grpc.Server;
+  private storage?: http.Server;
   private nextId = 1000;
   private root?: protobuf.Root;
 
@@ -119,6 +132,10 @@ export class FakeVertex {
     const mon = grpc.loadPackageDefinition(protoLoader.loadSync(['google/monitoring/v3/metric_service.proto'], { includeDirs: [MON, GAX], keepCase: false, longs: String, enums: String, defaults: false, oneofs: true })) as any;
     server.addService(mon.google.monitoring.v3.MetricService.service, this.wrap({ ListTimeSeries: (r) => this.listTimeSeries(r) }));
     this.server = server;
+    const storage = http.createServer((req, res) => this.serveStorage(req, res));
+    this.storage = storage;
+    await new Promise<void>((resolve, reject) => storage.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+    this.storageEndpoint = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
     return new Promise((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
@@ -126,6 +143,78 @@ export class FakeVertex {
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.tryShutdown(() => resolve()) : resolve()));
+    const storage = this.storage;
+    if (storage) {
+      storage.closeAllConnections();
+      await new Promise<void>((resolve) => storage.close(() => resolve()));
+    }
+  }
+
+  /** Stores an object at `gs://bucket/name`, as an upload would. */
+  putObject(uri: string, text: string): void {
+    if (!/^gs:\/\/[^/]+\/.+$/.test(uri)) throw new Error(`${uri} is not a Cloud Storage object URI (gs://bucket/name)`);
+    this.objects.set(uri, text);
+  }
+
+  /**
+   * The Cloud Storage JSON API's objects.get, `GET /storage/v1/b/{bucket}/o/{object}`
+   * (https://cloud.google.com/storage/docs/json_api/v1/objects/get): with `alt=media` the object's data,
+   * without it the object's metadata. The object name is one path part, URL-encoded ("For information about
+   * how to URL encode object names to be path safe, see Encoding URI path parts", same page): a name sent with
+   * its `/` unencoded is another path, which the API does not have (404, not a JSON API error).
+   * Errors carry the JSON error body of "HTTP status and error codes for JSON"
+   * (https://cloud.google.com/storage/docs/json_api/v1/status-codes): `{ error: { errors: [{ domain, reason,
+   * message }], code, message } }`; that page's 404 is "if you try to retrieve an object that does not exist".
+   * The message is the live one, "No such object: <bucket>/<name>" (quoted in firebase/firebase-tools#3647,
+   * which also shows that the live service sends that 404 of an `alt=media` download as text/html with the bare
+   * message; the fake answers JSON, as the documentation shows, which a client must read either way).
+   */
+  private serveStorage(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? '/';
+    this.storageRequests.push({ method: req.method ?? '', url, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    const send = (status: number, body: string, type: string) => {
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    const error = (code: number, reason: string, message: string) =>
+      send(code, JSON.stringify({ error: { errors: [{ domain: 'global', reason, message }], code, message } }), 'application/json; charset=UTF-8');
+    const fault = this.storageFaults.find((f) => f.times > 0);
+    if (fault) {
+      fault.times -= 1;
+      error(fault.status, fault.status === 403 ? 'forbidden' : fault.status === 401 ? 'required' : 'backendError', fault.message);
+      return;
+    }
+    const [rawPath, query = ''] = url.split('?', 2);
+    const m = /^\/storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(rawPath);
+    if (!m) {
+      send(404, 'Not Found', 'text/html; charset=UTF-8');
+      return;
+    }
+    if (req.method !== 'GET') {
+      // The fake serves objects.get only; the JSON API's other object methods (insert, patch, delete) are not faked.
+      error(405, 'methodNotAllowed', `The fake Cloud Storage serves GET only, not ${req.method}.`);
+      return;
+    }
+    let bucket: string;
+    let name: string;
+    try {
+      [bucket, name] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+    } catch {
+      error(400, 'invalid', `Invalid path encoding: ${rawPath}`);
+      return;
+    }
+    const text = this.objects.get(`gs://${bucket}/${name}`);
+    if (text === undefined) {
+      error(404, 'notFound', `No such object: ${bucket}/${name}`);
+      return;
+    }
+    const params = new URLSearchParams(query);
+    if (params.get('alt') === 'media') {
+      send(200, text, 'application/octet-stream');
+      return;
+    }
+    // objects resource (https://cloud.google.com/storage/docs/json_api/v1/objects): the fields a reader uses.
+    send(200, JSON.stringify({ kind: 'storage#object', id: `${bucket}/${name}/1`, name, bucket, generation: '1', size: String(Buffer.byteLength(text)), contentType: 'application/octet-stream' }), 'application/json; charset=UTF-8');
   }
 
   /** Counts every call, applies injected faults, and turns thrown {code, message} into gRPC errors. */
@@ -156,8 +245,8 @@ export class FakeVertex {
     return this.jobs.advanceJob(name, state);
   }
 
-  /** Ends a job in JOB_STATE_SUCCEEDED, a tuning job with these trials. */
-  succeedJob(name: string, result: { trials?: readonly TrialInput[] } = {}): Obj {
+  /** Ends a job in JOB_STATE_SUCCEEDED: a tuning job with these trials, a CustomJob's launcher having written these metrics (see FakeJobService.succeedJob). */
+  succeedJob(name: string, result: Success = {}): Obj {
     return this.jobs.succeedJob(name, result);
   }
 

@@ -63,7 +63,8 @@ describe('an Azure ML training run', () => {
     expect(p.command).toBe(
       "MLSPEC_MODEL_DIR=${{outputs.model}} MLSPEC_METRICS_FILE=${{outputs.mlspec}}/metrics.json MLSPEC_CHECKPOINT_DIR=${{outputs.checkpoints}} MLSPEC_INPUT_TRAIN=${{inputs.train}} python3 -c 'import os; exec(os.environ[\"MLSPEC_LAUNCH\"])' python train.py --note 'it'\\''s' --epochs 10 --lr 0.001",
     );
-    expect(p.environmentVariables).toEqual({ NCCL_DEBUG: 'WARN', MLSPEC_LAUNCH: LAUNCHER, MLSPEC_METRICS: '{"val_f1":"val_f1=([0-9.]+)"}', MLSPEC_DISTRIBUTION: 'pytorch', MLSPEC_STARTS_PROCESSES: 'provider' });
+    // MLSPEC_MLFLOW: the launcher logs the matched metrics to the job's MLflow run, where mlspec reads them back.
+    expect(p.environmentVariables).toEqual({ NCCL_DEBUG: 'WARN', MLSPEC_LAUNCH: LAUNCHER, MLSPEC_METRICS: '{"val_f1":"val_f1=([0-9.]+)"}', MLSPEC_DISTRIBUTION: 'pytorch', MLSPEC_STARTS_PROCESSES: 'provider', MLSPEC_MLFLOW: '1' });
     expect(p.environmentId).toBe(trainingEnvironment(plan()).path);
   });
 
