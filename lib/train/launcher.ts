@@ -2,7 +2,7 @@
  * The launcher mlspec puts around `training.command` on Vertex AI and Azure ML, so that
  * `training.metrics` mean there what they mean on SageMaker: the last match of each regex's first
  * group over the command's output. It passes every line through, starts the command under
- * torchrun for `distribution: pytorch` (as on SageMaker), and reports what it matched:
+ * torchrun for `distribution: pytorch` (as on SageMaker), and, when the command succeeds, reports what it matched:
  * - to `MLSPEC_METRICS_FILE` (JSON: metric → number), written by the chief node only;
  * - with `MLSPEC_HYPERTUNE_METRIC`, as a line of Vertex's hyperparameter-tuning metric file
  *   (`CLOUD_ML_HP_METRIC_FILE`, default /tmp/hypertune/output.metrics), which Vertex reads for
@@ -64,7 +64,9 @@ for line in child.stdout:
             except (IndexError, TypeError, ValueError):
                 pass
 code = child.wait()
-if chief and found:
+# A failed command's numbers are not results: a failed sweep trial must not become the best one.
+report = chief and found and code == 0
+if report:
     path = env.get("MLSPEC_METRICS_FILE")
     if path:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -76,7 +78,7 @@ if chief and found:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "a") as f:
             f.write(json.dumps({objective: found[objective], "global_step": "0", "checkpoint_path": "", "trial": env.get("CLOUD_ML_TRIAL_ID", "0"), "timestamp": time.time()}) + "\n")
-if chief and found and env.get("MLSPEC_MLFLOW") == "1" and env.get("MLFLOW_TRACKING_URI") and env.get("MLFLOW_RUN_ID"):
+if report and env.get("MLSPEC_MLFLOW") == "1" and env.get("MLFLOW_TRACKING_URI") and env.get("MLFLOW_RUN_ID"):
     import urllib.request
     base = re.sub(r"^azureml://", "https://", env["MLFLOW_TRACKING_URI"]).rstrip("/")
     for key, value in found.items():

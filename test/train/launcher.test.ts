@@ -36,11 +36,14 @@ describe('the training launcher', () => {
     expect(JSON.parse(readFileSync(file, 'utf8').trim())).toEqual(expect.objectContaining({ val_f1: 0.93, trial: '7', global_step: '0' }));
   });
 
-  it("exits with the command's code, and reports what it matched before the failure", () => {
+  it("exits with the command's code, and reports nothing of a failed command (a failed sweep trial must not win)", () => {
     const file = path.join(dir, 'failed', 'metrics.json');
-    const r = launch(job, { MLSPEC_METRICS: metrics, MLSPEC_METRICS_FILE: file, EXIT: '3' });
+    const hypertune = path.join(dir, 'failed', 'output.metrics');
+    const r = launch(job, { MLSPEC_METRICS: metrics, MLSPEC_METRICS_FILE: file, MLSPEC_HYPERTUNE_METRIC: 'val_f1', CLOUD_ML_HP_METRIC_FILE: hypertune, EXIT: '3' });
     expect(r.status).toBe(3);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ val_f1: 0.93, accuracy: 0.5 });
+    expect(r.stdout).toContain('val_f1');
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(hypertune)).toBe(false);
   });
 
   it('starts pytorch on one node under torchrun --standalone', () => {

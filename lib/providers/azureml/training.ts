@@ -57,7 +57,8 @@ export function azureMlTrainingJob(model: ModelPlan, runId: string, hyperparamet
   const t = { ...spec, inputs: spec.inputs.map((i) => ({ channel: i.channel, uri: inputs[i.channel] ?? i.uri })) };
   const environment = trainingEnvironment(model);
   const tuned = new Set((t.tuning?.parameters ?? []).map((p) => p.name));
-  const run = `${withSlash(t.outputUri!)}${runId}/`;
+  // A sweep's trials would all write one folder: each writes below its own job name (Azure's server expression ${{name}}).
+  const run = `${withSlash(t.outputUri!)}${runId}/${t.tuning ? '${{name}}/' : ''}`;
 
   // Where Azure mounts each input and output reaches the launcher through the shell that runs the command.
   const mounts = [

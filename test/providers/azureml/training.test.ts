@@ -71,6 +71,9 @@ describe('an Azure ML training run', () => {
   it('is a sweep job when the spec tunes: natural-log bounds for log ranges, q 1 for whole numbers, choices, objective and limits', () => {
     const p = azureMlTrainingJob(plan(TUNING), 'run-2', { epochs: '10' }).body.properties as any;
     expect(p.jobType).toBe('Sweep');
+    // Each trial writes below its own job name (Azure's server expression), so the best trial's model is its own.
+    expect(p.outputs.model.uri).toBe('azureml://datastores/models/paths/fraud/run-2/${{name}}/model/');
+    expect(p.outputs.mlspec.uri).toBe('azureml://datastores/models/paths/fraud/run-2/${{name}}/mlspec/');
     expect(p.samplingAlgorithm).toEqual({ samplingAlgorithmType: 'Random' });
     expect(p.searchSpace).toEqual({
       lr: ['loguniform', [Math.log(1e-5), Math.log(1e-2)]],
