@@ -354,6 +354,8 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
       monitoring: resolveMonitoring(ctx, 'vertex', region),
     };
   }
+  // The container a trained version is uploaded with, known wherever serving.image.vertex is declared (released here or not).
+  const registerWith = serving && servingSku && serving.image.vertex ? { image: serving.image.vertex, container: servingPlan?.container ?? servingContainer(ctx, 'vertex', servingSku.acceleratorCount) } : undefined;
   const vertexTraining = training && { ...withoutSku(training)!, machineType: training.sku.instanceType, acceleratorType: training.sku.providerAcceleratorType || undefined };
   return {
     project: env.gcp!.project,
@@ -364,6 +366,7 @@ function resolveVertex(ctx: Ctx): VertexModelPlan {
     versions: registry.versions.map((v) => ({ label: v.label, alias: names.versionName(v.label), artifactUri: model.versions[v.label]?.artifact.vertex, metrics: v.metrics })),
     trainedOn: trainingProvider(model),
     training: vertexTraining,
+    registerWith: vertexTraining ? registerWith : undefined,
     serving: servingPlan,
     cost: estimateCost('vertex', region, nodes, training && { ...training, pricePerHour: training.sku.pricePerHour }),
   };

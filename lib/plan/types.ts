@@ -315,6 +315,8 @@ export interface VertexModelPlan {
   /** The provider the model trains on (training.provider), where trained labels are registered. */
   readonly trainedOn?: Provider;
   readonly training?: TrainingPlan & { readonly machineType: string; readonly acceleratorType?: string };
+  /** Where the model trains here: the container a trained version is uploaded with (serving.image.vertex and its preset), released here or not. */
+  readonly registerWith?: { readonly image: string; readonly container: ServingContainerPlan };
   readonly serving?: VertexServingPlan;
   readonly cost: CostPlan;
 }

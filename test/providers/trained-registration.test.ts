@@ -53,7 +53,7 @@ describe('registering a trained version', () => {
       fake.resetCounts();
       expect(await registerTrainedVertexVersion(plan, target, clients, version, { retries: 1, backoffMs: 5 })).toBe(name);
       expect(fake.writes).toBe(0);
-      await expect(registerTrainedVertexVersion({ ...plan, serving: undefined }, target, clients, { ...version, label: '9' })).rejects.toThrow(
+      await expect(registerTrainedVertexVersion({ ...plan, serving: undefined, registerWith: undefined }, target, clients, { ...version, label: '9' })).rejects.toThrow(
         'vertex: fraud in staging: version 9 was trained, but the model has no serving.image.vertex to register it with; add serving.image.vertex',
       );
     });

@@ -145,7 +145,7 @@ export interface TrainedVersion {
  */
 export async function registerTrainedVertexVersion(plan: VertexModelPlan, target: Target, clients: VertexClients, version: TrainedVersion, options: VertexCallOptions = {}): Promise<string> {
   const call = vertexCalls(target, options);
-  const serving = plan.serving;
+  const serving = plan.serving ?? plan.registerWith;
   if (!serving) throw ProviderError.about('vertex', target, `version ${version.label} was trained, but the model has no serving.image.vertex to register it with; add serving.image.vertex`);
   const existing = await call(`find version ${version.label}`, () => findVertexVersion(clients, plan, version.label));
   if (existing?.name) return existing.name;
