@@ -259,7 +259,8 @@ export function buildProgram(io: Io): Command {
     const chosen = candidates.find((p) => trainers(p, env));
     // Without an AWS account there is no handlers stack to run the state machine, but the job a run would submit can be shown.
     if (!chosen && dryRun && JOB_DRY_RUNS[candidates[0]]) return { env, plan, provider: candidates[0] };
-    if (!chosen) throw new UsageError(`${model} trains on ${candidates.join(' and ')} in ${envName}, whose runs are executions of the environment's training state machine in AWS, and ${envName} has no aws block; add environments.${envName}.aws (account and region of the handlers stack), or use mlspec train --dry-run to see the job a run would submit`);
+    if (!chosen && !env.aws) throw new UsageError(`${model} trains on ${candidates.join(' and ')} in ${envName}, whose runs are executions of the environment's training state machine in AWS, and ${envName} has no aws block; add environments.${envName}.aws (account and region of the handlers stack), or use mlspec train --dry-run to see the job a run would submit`);
+    if (!chosen) throw new UsageError(`mlspec cannot start runs on ${candidates.join(' and ')} from here`);
     return { env, plan, provider: chosen, runner: trainers(chosen, env)! };
   };
 

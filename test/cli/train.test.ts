@@ -9,6 +9,11 @@ import { SageMakerLiveState } from '../../lib/providers/sagemaker/live';
 import { declaredDefinition, PLACEHOLDERS, SageMakerTrainingRunner } from '../../lib/providers/sagemaker/runs';
 import { loadProject } from '../../lib/spec';
 import { FakeSageMaker } from '../fakes/sagemaker/server';
+import { FakeStepFunctions } from '../fakes/stepfunctions/server';
+import { StateMachineTrainingRunner } from '../../lib/train/state-machine-runner';
+import { azureMlDryRun } from '../../lib/providers/azureml/training';
+import type { Provider } from '../../lib/catalog/types';
+import type { EnvironmentPlan } from '../../lib/plan/types';
 
 /**
  * `mlspec train` and `mlspec runs` end to end: the real CLI and SDK client against the fake
@@ -254,11 +259,22 @@ describe('mlspec train: errors a user can act on', () => {
     expect(await train('--provider', 'vertex')).toBe(2);
     expect(err).toBe('error: --provider: fraud-detector trains on sagemaker in dev, not on "vertex"\n');
     err = '';
-    // Training on Azure ML is validated and priced, but mlspec does not run it yet, and says so.
+    // Training on Azure ML runs through the environment's state machine: before the handlers stack is deployed, a run says which deploy makes it.
     // (Azure's Bayesian sampling takes no log range, so this sweep samples at random.)
     writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC.replace('provider: sagemaker ', 'provider: azureml ').replace('        parallelTrials: 4\n', '        parallelTrials: 4\n        strategy: random\n'));
-    expect(await train()).toBe(2);
-    expect(err).toBe('error: mlspec runs training on sagemaker only so far; fraud-detector trains on azureml in dev (mlspec train --dry-run shows the job a run will submit there)\n');
+    const sfn = new FakeStepFunctions();
+    await sfn.start();
+    try {
+      const jobs = (p: Provider, env: EnvironmentPlan) => (p === 'azureml' ? new StateMachineTrainingRunner({ provider: p, aws: env.aws!, sfn: () => sfn.client(), jobDryRun: azureMlDryRun }) : undefined);
+      expect(await run(['train', 'fraud-detector', '--env', 'dev'], io({ trainers: jobs }))).toBe(1);
+      expect(err).toBe("the azureml training state machine mlspec-acme-dev-azureml-training is not deployed in dev yet; deploy the environment's handlers stack first: npx cdk deploy acme-handlers-dev\n");
+      err = '';
+      expect(await run(['runs', 'fraud-detector', '--env', 'dev'], io({ trainers: jobs }))).toBe(1);
+      expect(err).toBe("the azureml training state machine mlspec-acme-dev-azureml-training is not deployed in dev yet; deploy the environment's handlers stack first: npx cdk deploy acme-handlers-dev\n");
+    } finally {
+      await sfn.stop();
+    }
+    writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC.replace('provider: sagemaker ', 'provider: azureml ').replace('        parallelTrials: 4\n', '        parallelTrials: 4\n        strategy: random\n'));
     // The dry run shows the environment and the sweep job a run will submit, with --set applied.
     out = '';
     expect(await train('--dry-run', '--json', '--set', 'epochs=3', '--set', 'inputs.train=azureml://datastores/data/paths/fraud/train-v2/')).toBe(0);
@@ -272,7 +288,7 @@ describe('mlspec train: errors a user can act on', () => {
     out = '';
     expect(await train('--dry-run')).toBe(0);
     expect(out).toMatch(/^dry run: nothing is sent\. mlspec train would send, to azureml in eastus:\n  PUT environment version \(registers the training image/);
-    expect(out).toMatch(/mlspec does not start runs on azureml yet: this is the job a run will submit\n$/);
+    expect(out).toMatch(/azureml runs start from the environment's training state machine, and dev has no aws block: this is the job a run would submit\n$/);
     writeFileSync(path.join(dir, 'mlspec.yaml'), EXAMPLE_SPEC);
     err = '';
     expect(await train('--set', 'epoch=3')).toBe(2);

@@ -9,46 +9,8 @@ import { STATES } from '../../lib/train/orchestration';
 import { StateMachineTrainingRunner } from '../../lib/train/state-machine-runner';
 import { vertexDryRun } from '../../lib/providers/vertex/training';
 import { nagFindings, policyStatements } from './helpers';
+import { TRAINING_SPEC } from '../helpers';
 
-/** A model that trains on Vertex AI (weekly) and one on Azure ML, in one environment. */
-export const TRAINING_SPEC = `project: acme
-environments:
-  dev:
-    aws:   { account: "111111111111", region: us-east-1 }
-    gcp:   { project: acme-ml-dev, region: us-central1, workloadIdentityProvider: projects/1/locations/global/workloadIdentityPools/aws/providers/aws, serviceAccount: deployer@acme-ml-dev.iam.gserviceaccount.com }
-    azure: { subscription: 00000000-0000-0000-0000-000000000002, resourceGroup: ml-staging, workspace: acme-staging, region: eastus }
-models:
-  ranker:
-    training:
-      image: { vertex: us-docker.pkg.dev/acme/train/ranker:4 }
-      command: [python, train.py]
-      hyperparameters: { epochs: 10 }
-      inputs:
-        train: { vertex: gs://acme-data/ranker/train/ }
-      output: { vertex: gs://acme-models/ranker }
-      resources: { accelerator: A100, count: 1 }
-      maxRuntime: 2h
-      schedule: weekly
-      metrics: { ndcg: "ndcg=([0-9.]+)" }
-    registry: { gates: { ndcg: ">= 0.7" } }
-    serving:
-      image: { vertex: us-docker.pkg.dev/acme/serve/ranker:1 }
-      resources: { accelerator: T4, count: 1 }
-  scorer:
-    training:
-      image: { azureml: acme.azurecr.io/train/scorer:2 }
-      command: [python, train.py]
-      inputs:
-        train: { azureml: azureml://datastores/data/paths/scorer/train/ }
-      output: { azureml: azureml://datastores/models/paths/scorer/ }
-      resources: { accelerator: A100, count: 8 }
-      maxRuntime: 2h
-      metrics: { auc: "auc=([0-9.]+)" }
-    registry: { gates: { auc: ">= 0.8" } }
-    serving:
-      image: { azureml: acme.azurecr.io/serve/scorer:1 }
-      resources: { accelerator: T4, count: 1 }
-`;
 
 const plan = resolvePlan(loadProjectText(TRAINING_SPEC, 'mlspec.yaml', 'dev: {}\n'));
 const app = new App();
