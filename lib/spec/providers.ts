@@ -12,7 +12,8 @@ export function configuredProviders(env: Environment): Provider[] {
 
 /** Providers a model uses in an environment: its own list, else every provider the environment configures. */
 export function modelProviders(model: Model, env: Environment): Provider[] {
-  if (model.providers) return PROVIDERS.filter((p) => (model.providers as string[]).includes(p));
+  // Where the environment lacks a listed provider's block, the model is not on that provider there (validation refuses it where the model is released).
+  if (model.providers) return PROVIDERS.filter((p) => (model.providers as string[]).includes(p) && env[PROVIDER_BLOCK[p]] !== undefined);
   return configuredProviders(env);
 }
 

@@ -1,7 +1,7 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run, type Io } from '../../bin/mlspec';
@@ -10,7 +10,7 @@ import { HandlersStack } from '../../constructs/handlers-stack';
 import { onTrainingStep as azureMlStep } from '../../lib/handlers/azureml';
 import { onTrainingStep as vertexStep } from '../../lib/handlers/vertex';
 import { resolvePlan } from '../../lib/plan';
-import { vertexProvider } from '../../lib/providers/vertex';
+import { vertexProvider, VertexLiveState } from '../../lib/providers/vertex';
 import { vertexClients } from '../../lib/providers/vertex/clients';
 import { vertexRunClients } from '../../lib/providers/vertex/runs';
 import { vertexDryRun } from '../../lib/providers/vertex/training';
@@ -116,7 +116,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 describe('training on Vertex AI through the state machine', () => {
-  it('a run that passes the gates registers the next label with its metrics; the version then serves by its label', async () => {
+  it('a run that passes the gates registers the next label with its metrics; the version then serves and is promoted by its label', async () => {
     vertex.jobs.autoAdvance = true;
     vertex.jobs.autoOutcome = { state: 'JOB_STATE_SUCCEEDED', metrics: { ndcg: 0.81 } };
     expect(await train('ranker', '--env', 'dev', '--set', 'epochs=3', '--wait')).toBe(0);
@@ -150,6 +150,18 @@ describe('training on Vertex AI through the state machine', () => {
       await reconcileModel(vertexProvider, released.vertex!, { model: 'ranker', environment: 'dev' }, serving, {});
       const [endpoint] = [...vertex.endpoints.values()] as any[];
       expect(endpoint.deployedModels.map((d: any) => [d.displayName, d.model])).toEqual([['ranker-v1', expect.stringContaining(v1.name.replace(/@.*$/, ''))]]);
+
+      // Promoted by its label to staging (same Google project): the gates read the trained version's metrics and soak from Vertex.
+      const withStaging = TRAINING_SPEC.replace('models:\n', `  staging:\n    aws:   { account: "${ACCOUNT}", region: us-east-1 }\n    gcp:   { project: acme-ml-dev, region: us-central1 }\n    promotion: { from: dev, minSoak: 1h }\nmodels:\n`);
+      writeFileSync(path.join(dir, 'mlspec.yaml'), withStaging);
+      writeFileSync(path.join(dir, 'releases.yaml'), 'dev:\n  ranker: { traffic: { "1": 100 } }\n');
+      out = '';
+      const live = new VertexLiveState(() => serving);
+      const later = new Date(Date.now() + 2 * 3600_000);
+      expect(await run(['promote', 'ranker', '1', '--to', 'staging'], { ...io(), live: (p) => (p === 'vertex' ? live : undefined), now: () => later })).toBe(0);
+      expect(out).toContain('gates for ranker 1 → staging:\n');
+      expect(out).toMatch(/pass .*ndcg >= 0\.7/);
+      expect(readFileSync(path.join(dir, 'releases.yaml'), 'utf8')).toBe('dev:\n  ranker: { traffic: { "1": 100 } }\nstaging:\n  ranker: { traffic: { "1": 100 } }\n');
     } finally {
       await serving.models.close();
       await serving.endpoints.close();

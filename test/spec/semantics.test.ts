@@ -1,4 +1,6 @@
 import { baseReleases, baseSpec, errorsOf, mutate, withAzure, withVertex } from '../helpers';
+import { resolvePlan } from '../../lib/plan';
+import { loadProjectText } from '../../lib/spec';
 
 /** Every rule of SPEC.md's "Semantics": one test per rule and per message. */
 describe('semantic rules', () => {
@@ -137,7 +139,7 @@ describe('semantic rules', () => {
       ]);
     });
     it('waits at most 45m in all: mlspec walks it on every provider (one custom resource, 1h)', () => {
-      const spec = mutate(rollout({ strategy: 'canary', percent: 10, bake: '50m' }), (s: any) => {
+      const spec = mutate(withVertex(rollout({ strategy: 'canary', percent: 10, bake: '50m' })), (s: any) => {
         s.models.fraud.providers = ['sagemaker', 'vertex'];
       });
       expect(errorsOf(spec).filter((e) => e.includes('rollout'))).toEqual([
@@ -339,3 +341,16 @@ function training() {
     tuning: { objective: { metric: 'val_f1', goal: 'maximize' }, parameters: { lr: { min: 1e-5, max: 1e-2, scale: 'log' } }, maxTrials: 20, parallelTrials: 4 },
   };
 }
+
+describe('a model listing a provider that an environment lacks', () => {
+  it('is not on that provider where it is not released (the plan leaves it out), and is refused where it is', () => {
+    const spec = mutate(withAzure(baseSpec()), (s: any) => {
+      s.models.fraud.providers = ['sagemaker', 'azureml'];
+      s.environments.qa = { aws: { account: '444444444444', region: 'us-east-1' } };
+    });
+    const plan = resolvePlan(loadProjectText(JSON.stringify(spec), 'mlspec.yaml', JSON.stringify(baseReleases())));
+    expect(plan.environments.find((e) => e.name === 'qa')!.models[0].providers).toEqual(['sagemaker']);
+    const released = mutate(baseReleases(), (r: any) => { r.qa = { fraud: r.dev.fraud }; });
+    expect(errorsOf(spec, released)).toContain('models.fraud.providers.1: azureml is used, but environment "qa" (where releases.yaml releases this model) has no azure block; add environments.qa.azure or remove azureml from providers');
+  });
+});
