@@ -20,6 +20,38 @@ export interface LiveState {
   approve(env: EnvironmentPlan, model: ModelPlan, version: string, note: string): Promise<void>;
   /** What the model's endpoint in `env` serves now (`mlspec status`); undefined when it has no endpoint. */
   serving?(env: EnvironmentPlan, model: ModelPlan): Promise<LiveServing | undefined>;
+  /**
+   * The model's monitor in `env` and its runs since `since` (all it keeps, when absent), newest
+   * first (`mlspec status`, `promotion.cleanSoak`); undefined when the model has no monitor there.
+   */
+  monitoring?(env: EnvironmentPlan, model: ModelPlan, since?: Date): Promise<MonitorReport | undefined>;
+}
+
+/** A model's drift monitor on one provider, as it is. */
+export interface MonitorReport {
+  /** The provider's name for it: the monitoring schedule, the monitoring job, the schedule. */
+  readonly monitor: string;
+  /** The provider's own word for its state (`Scheduled`, `JOB_STATE_RUNNING`, enabled / disabled). */
+  readonly state: string;
+  readonly runs: readonly MonitorRun[];
+}
+
+/** One run of a monitor. */
+export interface MonitorRun {
+  /** When it ran (the time the data it judged ends, where the provider says). */
+  readonly at: Date;
+  /** The provider's own word: `CompletedWithViolations`, `Completed`, `Failed`, ... */
+  readonly status: string;
+  /** What it found; empty for a clean run. */
+  readonly violations: readonly MonitorViolation[];
+}
+
+export interface MonitorViolation {
+  /** `data drift`, `prediction drift`, `skew`, or the provider's check name. */
+  readonly signal: string;
+  readonly feature?: string;
+  /** The provider's words: the distance and the threshold, a constraint's description. */
+  readonly detail?: string;
 }
 
 /** An endpoint as it is: its state, each version's share of traffic, and the shadow copy. */
