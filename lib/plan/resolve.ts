@@ -52,6 +52,7 @@ export function resolvePlan(project: LoadedProject, options: ResolveOptions = {}
         from: env.promotion.from,
         minSoakSeconds: env.promotion.minSoak === undefined ? undefined : parseDuration(env.promotion.minSoak),
         approval: env.promotion.approval,
+        cleanSoak: env.promotion.cleanSoak,
       },
       aws: env.aws && { ...env.aws },
       gcp: env.gcp && { ...env.gcp },

@@ -50,6 +50,8 @@ export interface PromotionPlan {
   readonly from: string;
   readonly minSoakSeconds?: number;
   readonly approval: 'required' | 'none';
+  /** The version's soak in `from` must show no monitoring violation, and at least one monitoring run. */
+  readonly cleanSoak: boolean;
 }
 
 export interface ModelPlan {

@@ -132,6 +132,8 @@ export async function checkGates(input: GateInput): Promise<GateResult[]> {
       }
     }
 
+    if (promotion.cleanSoak) results.push(...(await cleanSoak(input, from, fromModel, promotion.from)));
+
     if (promotion.approval === 'required') {
       const reader = readerFor(target, targetModel, input.live);
       if (typeof reader === 'string') {
@@ -153,6 +155,54 @@ export async function checkGates(input: GateInput): Promise<GateResult[]> {
           results.push({ gate: 'promotion.approval', passed: false, message: `cannot read the ${reader.provider} registry of ${to}: ${reason(e)}; ${FIX_ACCESS}` });
         }
       }
+    }
+  }
+  return results;
+}
+
+/**
+ * `promotion.cleanSoak`: on every provider where the model is monitored in `from`, no monitoring run
+ * since the version started serving there reported a violation, and at least one run judged its
+ * traffic. A monitor judges the endpoint's captured traffic, so a violation while the version
+ * served counts against it. Anything that cannot be read fails closed, as the other gates do.
+ */
+async function cleanSoak(input: GateInput, from: EnvironmentPlan, fromModel: ModelPlan, fromName: string): Promise<GateResult[]> {
+  const { model, version } = input;
+  const gate = 'promotion.cleanSoak';
+  const monitored = fromModel.providers.filter((p) => fromModel[p]?.serving?.monitoring);
+  if (monitored.length === 0) {
+    return [{ gate, passed: false, message: `${model} has no monitor in ${fromName} to show a clean soak (serving.monitoring, where it serves there); add serving.monitoring, or turn off promotion.cleanSoak` }];
+  }
+  const results: GateResult[] = [];
+  for (const p of monitored) {
+    const reader = input.live(p);
+    if (!reader?.monitoring) {
+      results.push({ gate, passed: false, message: `mlspec cannot read ${p} monitoring in ${fromName} yet; the gate fails closed` });
+      continue;
+    }
+    try {
+      const since = await reader.servingSince(from, fromModel, version);
+      if (!since) {
+        results.push({ gate, passed: false, message: `version ${version} is not serving on the live ${p} endpoint in ${fromName}, so no monitor has judged it; deploy ${fromName} and let it soak` });
+        continue;
+      }
+      const report = await reader.monitoring(from, fromModel, since);
+      if (!report) {
+        results.push({ gate, passed: false, message: `${model} has no ${p} monitor deployed in ${fromName}; deploy ${fromName}'s stack (it declares the monitor), then let version ${version} soak` });
+        continue;
+      }
+      const runs = report.runs.filter((r) => r.at.getTime() >= since.getTime());
+      const violations = runs.flatMap((r) => r.violations.map((v) => ({ run: r, v })));
+      if (violations.length > 0) {
+        const shown = violations.slice(0, 3).map(({ run, v }) => `${v.signal}${v.feature ? ` on ${v.feature}` : ''} at ${run.at.toISOString()}${v.detail ? ` (${v.detail})` : ''}`);
+        results.push({ gate, passed: false, message: `version ${version}'s soak in ${fromName} was not clean: ${p} monitor ${report.monitor} reported ${shown.join('; ')}${violations.length > 3 ? `; and ${violations.length - 3} more` : ''}` });
+      } else if (runs.length === 0) {
+        results.push({ gate, passed: false, message: `no ${p} monitoring run has judged version ${version}'s traffic in ${fromName} since it started serving at ${since.toISOString()}; wait for the next run of ${report.monitor}` });
+      } else {
+        results.push({ gate, passed: true, message: `${runs.length} ${p} monitoring run${runs.length > 1 ? 's' : ''} of ${report.monitor} since version ${version} started serving in ${fromName}, none with a violation` });
+      }
+    } catch (e) {
+      results.push({ gate, passed: false, message: `cannot read the ${p} monitor in ${fromName}: ${reason(e)}; ${FIX_ACCESS}` });
     }
   }
   return results;

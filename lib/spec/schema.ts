@@ -183,6 +183,8 @@ const promotion = z.strictObject({
   from: expecting(envName.clone(), 'the environment versions come from (such as staging)'),
   minSoak: duration.optional(),
   approval: z.enum(['required', 'none']).default('none'),
+  /** Refuse a version whose soak in `from` had a monitoring violation (serving.monitoring). */
+  cleanSoak: z.boolean().default(false),
 });
 
 export const environmentSchema = z.strictObject({

@@ -136,7 +136,7 @@ describe('plan: filters and rollout', () => {
   it('resolves only the environments asked for', () => {
     const plan = resolvePlan(loadProject({ specPath: path.join(ROOT, 'examples/mlspec.yaml'), releasesPath: path.join(ROOT, 'examples/releases.yaml') }), { environments: ['prod'] });
     expect(plan.environments.map((e) => e.name)).toEqual(['prod']);
-    expect(plan.environments[0]).toEqual(expect.objectContaining({ protected: true, promotion: { from: 'staging', minSoakSeconds: 86400, approval: 'required' } }));
+    expect(plan.environments[0]).toEqual(expect.objectContaining({ protected: true, promotion: { from: 'staging', minSoakSeconds: 86400, approval: 'required', cleanSoak: false } }));
   });
 
   it('steps linear rollouts to 100', () => {

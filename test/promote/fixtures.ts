@@ -1,11 +1,14 @@
-import type { Approval, LiveState, LiveStateFactory } from '../../lib/promote';
+import type { Approval, LiveState, LiveStateFactory, MonitorReport } from '../../lib/promote';
 
 /** An in-memory live state: when each version began serving per environment, approvals, registry metrics. */
 export function fakeLive(state: {
   servingSince?: Record<string, Record<string, Date>>;
   approvals?: Record<string, Record<string, Approval>>;
   metrics?: Record<string, Record<string, number>>;
+  /** The model's monitor per environment (promotion.cleanSoak); `since` filters its runs as a provider does. */
+  monitoring?: Record<string, MonitorReport>;
   fail?: string;
+  monitoringFails?: string;
 }): LiveStateFactory & { approved: string[] } {
   const approved: string[] = [];
   const reader: LiveState = {
@@ -24,6 +27,11 @@ export function fakeLive(state: {
     },
     async approve(env, _model, version) {
       approved.push(`${env.name}/${version}`);
+    },
+    async monitoring(env, _model, since) {
+      if (state.monitoringFails) throw new Error(state.monitoringFails);
+      const report = state.monitoring?.[env.name];
+      return report && { ...report, runs: report.runs.filter((r) => !since || r.at >= since) };
     },
   };
   const factory = ((p: string) => (p === 'sagemaker' ? reader : undefined)) as LiveStateFactory & { approved: string[] };
