@@ -1,6 +1,6 @@
 import type { Provider } from '../catalog/types';
 import type { EnvironmentPlan, ModelPlan, Plan } from '../plan/types';
-import type { LiveServing, LiveStateFactory } from '../promote/live';
+import type { LiveServing, LiveState, LiveStateFactory, MonitorViolation } from '../promote/live';
 
 /**
  * `mlspec status`: what each endpoint serves now, next to what releases.yaml declares, per
@@ -24,8 +24,18 @@ export interface ProviderStatus {
   readonly differences: string[];
   /** Why the provider could not be read (credentials, access, the cloud's own error). */
   readonly error?: string;
-  /** The drift monitor's last run: monitors are not deployed yet (issue 12). */
-  readonly monitoring: string;
+  /** The drift monitor, where the model has serving.monitoring on this provider. */
+  readonly monitor?: MonitorStatus;
+}
+
+/** A provider's drift monitor as `mlspec status` shows it: its last run and what it found. */
+export interface MonitorStatus {
+  /** The provider's name for it; absent when it is not deployed or could not be read. */
+  readonly name?: string;
+  readonly state?: string;
+  readonly lastRun?: { readonly at: string; readonly status: string; readonly violations: readonly MonitorViolation[] };
+  /** Not deployed, or why it could not be read. */
+  readonly problem?: string;
 }
 
 export interface StatusJson {
@@ -87,15 +97,38 @@ export async function readStatus(plan: Plan, live: LiveStateFactory): Promise<St
 
 async function providerStatus(env: EnvironmentPlan, model: ModelPlan, provider: Provider, live: LiveStateFactory): Promise<ProviderStatus> {
   const declared = declaredSplit(model, provider);
-  const monitoring = 'not deployed: cdk deploy does not declare monitors yet';
   const reader = live(provider);
-  if (!reader?.serving) return { provider, declared, differences: [], error: `mlspec cannot read ${provider} yet`, monitoring };
+  if (!reader?.serving) return { provider, declared, differences: [], error: `mlspec cannot read ${provider} yet` };
+  const monitor = model[provider]?.serving?.monitoring ? await monitorStatus(env, model, reader) : undefined;
   try {
     const now = await reader.serving(env, model);
-    return { provider, declared, ...(now ? { live: now } : {}), differences: differences(declared, now), monitoring };
+    return { provider, declared, ...(now ? { live: now } : {}), differences: differences(declared, now), ...(monitor ? { monitor } : {}) };
   } catch (e) {
-    return { provider, declared, differences: [], error: `cannot read ${provider} in ${env.name}: ${(e as Error).message}`, monitoring };
+    return { provider, declared, differences: [], error: `cannot read ${provider} in ${env.name}: ${(e as Error).message}`, ...(monitor ? { monitor } : {}) };
   }
+}
+
+/** The monitor's last run; a monitor that cannot be read says why, without failing the endpoint's line. */
+async function monitorStatus(env: EnvironmentPlan, model: ModelPlan, reader: LiveState): Promise<MonitorStatus> {
+  if (!reader.monitoring) return { problem: `mlspec cannot read ${reader.provider} monitors yet` };
+  try {
+    const report = await reader.monitoring(env, model);
+    if (!report) return { problem: `not deployed: cdk deploy ${model.stackName} declares it` };
+    const last = report.runs[0];
+    return { name: report.monitor, state: report.state, ...(last ? { lastRun: { at: last.at.toISOString(), status: last.status, violations: last.violations } } : {}) };
+  } catch (e) {
+    return { problem: `cannot read it: ${(e as Error).message}` };
+  }
+}
+
+const violationText = (v: MonitorViolation) => `${v.signal}${v.feature ? ` on ${v.feature}` : ''}${v.detail ? ` (${v.detail})` : ''}`;
+
+function monitorLine(m: MonitorStatus): string {
+  if (m.problem) return `monitor: ${m.problem}`;
+  const run = m.lastRun;
+  if (!run) return `monitor ${m.name} ${m.state}: no run yet`;
+  const found = run.violations.length ? `! ${run.violations.length} violation${run.violations.length > 1 ? 's' : ''}: ${run.violations.slice(0, 3).map(violationText).join('; ')}${run.violations.length > 3 ? '; ...' : ''}` : 'no violation';
+  return `monitor ${m.name} ${m.state}: last run ${run.at.replace(/\.\d+Z$/, 'Z')} ${run.status}, ${found}`;
 }
 
 const shown = (s: Split | LiveServing) =>
@@ -112,20 +145,22 @@ export function formatStatus(status: StatusJson): string {
       for (const p of m.providers) {
         if (p.error) {
           out.push(`    ${p.provider.padEnd(9)}  unread: ${p.error}`);
+          if (p.monitor) out.push(`               ${monitorLine(p.monitor)}`);
           continue;
         }
         const endpoint = p.live ? `${p.live.endpoint} ${p.live.state}` : 'no endpoint';
         const mark = p.differences.length > 0 ? '≠' : '=';
         out.push(`    ${p.provider.padEnd(9)}  ${endpoint}: ${p.live ? shown(p.live) : 'nothing'} ${mark} releases.yaml ${shown(p.declared)}`);
         for (const d of p.differences) out.push(`               ≠ ${d}`);
+        if (p.monitor) out.push(`               ${monitorLine(p.monitor)}`);
       }
-      out.push(`    monitoring: ${m.providers[0]?.monitoring ?? 'none'}`);
     }
   }
   return `${out.join('\n')}\n`;
 }
 
-/** 0 when every provider was read and serves what releases.yaml declares; 1 otherwise. */
+/** 0 when every provider was read, serves what releases.yaml declares, and no monitor's last run found a violation; 1 otherwise. */
 export function statusExitCode(status: StatusJson): number {
-  return status.environments.some((e) => e.models.some((m) => m.providers.some((p) => p.error || p.differences.length > 0))) ? 1 : 0;
+  const wrong = (p: ProviderStatus) => p.error || p.differences.length > 0 || (p.monitor?.lastRun?.violations.length ?? 0) > 0;
+  return status.environments.some((e) => e.models.some((m) => m.providers.some(wrong))) ? 1 : 0;
 }

@@ -9,7 +9,7 @@ import { AzureMlLiveState, reconcileAzureMl } from '../../lib/providers/azureml'
 import { reconcileVertex, VertexLiveState } from '../../lib/providers/vertex';
 import { SageMakerLiveState } from '../../lib/providers/sagemaker/live';
 import { loadProjectText } from '../../lib/spec';
-import { differences } from '../../lib/status';
+import { differences, formatStatus, statusExitCode, type MonitorStatus, type StatusJson } from '../../lib/status';
 import { FakeArm } from '../fakes/azureml/arm';
 import { createModels, FakeSageMaker } from '../fakes/sagemaker/server';
 import { fakeClients } from '../providers/azureml/helpers';
@@ -74,7 +74,6 @@ describe('mlspec status', () => {
             '               ≠ version 8 serves 100%, releases.yaml says 10%',
             '    vertex     acme-fraud-staging 2 deployed: 7: 90%, 8: 10% = releases.yaml 7: 90%, 8: 10%',
             '    azureml    acme-fraud-staging Succeeded: 7: 90%, 8: 10% = releases.yaml 7: 90%, 8: 10%',
-            '    monitoring: not deployed: cdk deploy does not declare monitors yet',
             '',
           ].join('\n'),
         );
@@ -119,5 +118,26 @@ describe('differences between live and releases.yaml', () => {
     expect(differences({ traffic: { '8': 100 }, shadow: { version: '9', percent: 20 } }, { endpoint: 'e', state: 'InService', traffic: { '8': 100 } })).toEqual(['shadow is off, releases.yaml says 9 at 20%']);
     expect(differences({ traffic: { '8': 100 } }, { endpoint: 'e', state: 'InService', traffic: { '8': 100 }, shadow: { version: '9', percent: 10 } })).toEqual(['shadow is 9 at 10%, releases.yaml says off']);
     expect(differences({ traffic: { '8': 100 } }, { endpoint: 'e', state: 'InService', traffic: { '8': 100 } })).toEqual([]);
+  });
+});
+
+describe("a monitor's last run in mlspec status", () => {
+  const status = (monitor: MonitorStatus | undefined): StatusJson => ({
+    schemaVersion: 1,
+    environments: [{ name: 'staging', models: [{ model: 'fraud', providers: [{ provider: 'sagemaker', declared: { traffic: { '8': 100 } }, live: { endpoint: 'acme-fraud-staging', state: 'InService', traffic: { '8': 100 } }, differences: [], ...(monitor ? { monitor } : {}) }] }] }],
+  });
+  it('shows the last run and what it found; a violation makes the exit 1', () => {
+    const clean = status({ name: 'acme-fraud-staging-monitor', state: 'Scheduled', lastRun: { at: '2026-12-03T04:00:00.000Z', status: 'Completed', violations: [] } });
+    expect(formatStatus(clean)).toContain('               monitor acme-fraud-staging-monitor Scheduled: last run 2026-12-03T04:00:00Z Completed, no violation\n');
+    expect(statusExitCode(clean)).toBe(0);
+    const drifted = status({ name: 'acme-fraud-staging-monitor', state: 'Scheduled', lastRun: { at: '2026-12-03T05:00:00.000Z', status: 'CompletedWithViolations', violations: [{ signal: 'data drift', feature: 'amount', detail: 'distance 0.41 > 0.3' }, { signal: 'data drift', feature: 'country' }] } });
+    expect(formatStatus(drifted)).toContain('               monitor acme-fraud-staging-monitor Scheduled: last run 2026-12-03T05:00:00Z CompletedWithViolations, ! 2 violations: data drift on amount (distance 0.41 > 0.3); data drift on country\n');
+    expect(statusExitCode(drifted)).toBe(1);
+  });
+  it('says when the monitor has not run, is not deployed, or cannot be read, without failing the endpoint line', () => {
+    expect(formatStatus(status({ name: 'm', state: 'Scheduled' }))).toContain('               monitor m Scheduled: no run yet\n');
+    expect(formatStatus(status({ problem: 'not deployed: cdk deploy acme-fraud-staging declares it' }))).toContain('               monitor: not deployed: cdk deploy acme-fraud-staging declares it\n');
+    expect(statusExitCode(status({ problem: 'cannot read it: AccessDenied' }))).toBe(0);
+    expect(formatStatus(status(undefined))).not.toContain('monitor');
   });
 });
