@@ -9,22 +9,25 @@ import { SAGEMAKER_TRAINED, TABLES, VERTEX_ATTACHABLE, VERTEX_CPU_FAMILIES, rows
  */
 const UNPRICED: Record<Provider, Record<string, string>> = {
   sagemaker: {
-    // No stored source gives SageMaker's rate; the stored tables that list p5e/p5en give EC2 rates, which differ.
-    'ml.p5e.48xlarge': 'no SageMaker rate in any stored source',
-    'ml.p5en.48xlarge': 'no SageMaker rate in any stored source',
+    // Searched 2026-12-03: the stored SageMaker pricing pages stop at the page's opening, the offer-file table the
+    // other rows come from (sagemaker_env.py, 2026-09-27) stops at ml.p5.48xlarge, and every stored table that prices
+    // p5e/p5en gives EC2's rate (p5en.48xlarge 63.296) or copies EC2's p5 rate as a guess. SageMaker's rates differ.
+    'ml.p5e.48xlarge': 'no SageMaker rate in any stored source (only EC2 rates)',
+    'ml.p5en.48xlarge': 'no SageMaker rate in any stored source (only EC2 rates)',
   },
   vertex: {
-    // The Vertex rate card's machine table is not in any stored source. For A3 the H100 rate (9.79655057 per
-    // GPU-hour) is known but not the machine's own rate; Compute Engine prices × 1.15 do not reproduce Vertex's H100.
-    'a3-highgpu-8g': 'machine rate not in a stored source',
-    'a3-megagpu-8g': 'machine and H100 Mega rates not in a stored source',
-    'a3-ultragpu-8g': 'machine and H200 rates not in a stored source',
-    'a2-megagpu-16g': 'not in a stored source',
+    // Searched 2026-12-03: the stored copies of the Vertex pricing page stop before its machine tables, the one
+    // transcription keeps n1-standard-4 and an H100 figure, and the one itemized Vertex training bill (a3-highgpu-8g,
+    // now priced) names no other family. A Model Garden deployment table prices these machines for serving only, and
+    // Compute Engine prices are not Vertex prices (no Google source states how the two relate for these families).
+    'a3-megagpu-8g': 'no Vertex training rate in a stored source (H100 Mega SKUs not itemized anywhere)',
+    'a3-ultragpu-8g': 'no Vertex training rate in a stored source (H200 SKUs not itemized anywhere)',
+    'a2-megagpu-16g': 'no Vertex training rate in a stored source',
     // g2-standard-8/24/48/96 are priced; the other G2 sizes are not in a stored source.
-    'g2-standard-4': 'not in a stored source',
-    'g2-standard-12': 'not in a stored source',
-    'g2-standard-16': 'not in a stored source',
-    'g2-standard-32': 'not in a stored source',
+    'g2-standard-4': 'no Vertex training rate in a stored source',
+    'g2-standard-12': 'no Vertex training rate in a stored source',
+    'g2-standard-16': 'no Vertex training rate in a stored source',
+    'g2-standard-32': 'no Vertex training rate in a stored source',
     // Only n1-standard has a stored Vertex rate (n1-standard-4); the other CPU families have none.
     'n1-highmem-*': 'no stored Vertex rate for the family (so neither with a GPU attached)',
     'n1-highcpu-*': 'no stored Vertex rate for the family (so neither with a GPU attached)',
@@ -36,14 +39,9 @@ const UNPRICED: Record<Provider, Record<string, string>> = {
     'e2-highcpu-*': 'no stored Vertex rate for the family',
     'c2-standard-*': 'no stored Vertex rate for the family',
   },
-  azureml: {
-    // Fractional-GPU NVads A10 v5 sizes are in neither stored copy of the Azure Retail Prices API.
-    Standard_NV6ads_A10_v5: 'not in a stored source',
-    Standard_NV12ads_A10_v5: 'not in a stored source',
-    Standard_NV18ads_A10_v5: 'not in a stored source',
-    // Not offered in eastus (the reference region); no stored source with a region gives its rate.
-    Standard_ND96isr_H200_v5: 'not in a stored source',
-  },
+  // Every Azure ML training SKU is priced: the fractional NVadsA10_v5 sizes from SkyPilot's v5 Azure catalog (eastus),
+  // Standard_ND96isr_H200_v5 from the Azure Retail Prices API in eastus2, where it is offered (not in eastus).
+  azureml: {},
 };
 
 function listedUnpriced(provider: Provider, key: string): string | undefined {
@@ -115,6 +113,17 @@ describe('training prices', () => {
     expect(price('azureml', 'Standard_D96as_v4')).toBe(4.608);
     expect(price('azureml', 'Standard_E64s_v3')).toBe(3.629);
     expect(price('azureml', 'Standard_F2s_v2')).toBe(0.0846);
+    expect(price('azureml', 'Standard_NV6ads_A10_v5')).toBe(0.454);
+    expect(price('azureml', 'Standard_NV12ads_A10_v5')).toBe(0.908);
+    expect(price('azureml', 'Standard_NV18ads_A10_v5')).toBe(1.6);
+    // Azure Retail Prices API, eastus2 (H200 is not offered in eastus); other regions fall back to it.
+    expect(pricePerHour('azureml', 'Standard_ND96isr_H200_v5', 'eastus2', 'training')).toBe(84.8);
+    expect(price('azureml', 'Standard_ND96isr_H200_v5')).toBe(84.8);
+    // Vertex, us-central1: the on-demand Vertex AI training SKUs for a3-highgpu-8g in Iowa (8 × H100 11.2660332,
+    // 208 × A3 core 0.0293227, 1,872 GiB × A3 RAM 0.0025534), as itemized by Google Cloud Japan's DWS article.
+    expect(price('vertex', 'a3-highgpu-8g')).toBe(101.007352);
+    expect(price('vertex', 'a3-highgpu-8g/NVIDIA_H100_80GBx8')).toBe(101.007352);
+    expect(pricePerHour('vertex', 'a3-highgpu-8g', 'us-central1', 'serving')).toBeUndefined();
     // The same figure serves: SageMaker and Azure ML charge one rate per instance type.
     expect(pricePerHour('sagemaker', 'ml.p5.4xlarge', 'us-east-1', 'serving')).toBe(7.912);
     expect(pricePerHour('azureml', 'Standard_NV36adms_A10_v5', 'eastus', 'serving')).toBe(4.52);
