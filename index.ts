@@ -1,8 +1,8 @@
 /**
  * @mlspec/cdk: the spec (`defineSpec`, `loadProject`, `validateProject`), the plan
  * (`resolvePlan`), and the CDK constructs (`addModelStacks`, `ModelStack`, `ModelEndpoint`,
- * `ModelRegistry`, `VertexModel`, `AzureMlModel`, ...). The package ships TypeScript, run through
- * tsx as this repository's own CDK app is (`node --require tsx/cjs bin/app.ts`): no build step.
+ * `ModelRegistry`, `VertexModel`, `AzureMlModel`, ...). The package ships this compiled to dist/
+ * (`npm run build`, on prepare and prepack); this repository's own app and tests run the sources.
  */
 export * from './constructs';
 export * from './lib/spec';

@@ -1,11 +1,19 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the TypeScript CLI through tsx (esbuild, no type-check), so a clone needs no build step.
-require('tsx/cjs');
 // The AWS SDK we pin runs on Node 20; its notice about future releases needing Node 22 is not for our users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-require('./mlspec.ts')
-  .main(process.argv)
-  .then((code) => {
-    process.exitCode = code;
-  });
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+// The installed package runs its compiled JavaScript (dist/, built by npm run build on prepack);
+// this repository runs the TypeScript sources through tsx, so an edit needs no rebuild.
+const source = path.join(__dirname, 'mlspec.ts');
+let cli;
+if (existsSync(source)) {
+  require('tsx/cjs');
+  cli = require(source);
+} else {
+  cli = require('../dist/bin/mlspec.js');
+}
+cli.main(process.argv).then((code) => {
+  process.exitCode = code;
+});

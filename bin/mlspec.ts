@@ -16,6 +16,7 @@ import { SageMakerTrainingRunner } from '../lib/providers/sagemaker/runs';
 import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type DryRun, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
 import { vertexDryRun } from '../lib/providers/vertex/training';
 import { runName, StateMachineTrainingRunner } from '../lib/train/state-machine-runner';
+import { packageRoot } from '../lib/util/package-root';
 import { azureMlDryRun } from '../lib/providers/azureml/training';
 import type { ModelPlan, EnvironmentPlan } from '../lib/plan/types';
 
@@ -119,7 +120,7 @@ function fileOptions(cmd: Command): Command {
 export function buildProgram(io: Io): Command {
   const program = new Command('mlspec')
     .description('One typed spec for ML training, registries and endpoints on SageMaker, Vertex AI and Azure ML')
-    .version(require('../package.json').version)
+    .version((JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version)
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();

@@ -8,11 +8,12 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { packageRoot } from '../lib/util/package-root';
 import { allowLogGroupToUseKey } from './log-key';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 
-/** Where `npm ci` (prepare → scripts/build-handlers.ts) puts the bundled handlers. */
-export const HANDLERS_DIR = path.resolve(__dirname, '../dist/handlers');
+/** Where `npm ci` (prepare → scripts/build-handlers.ts) puts the bundled handlers, in the package's own folder. */
+export const HANDLERS_DIR = path.join(packageRoot(), 'dist/handlers');
 
 /** How often the waiter asks isComplete during a staged rollout. */
 export const ROLLOUT_QUERY_INTERVAL = Duration.seconds(30);

@@ -5,24 +5,32 @@ import * as pkg from '../index';
 const ROOT = path.resolve(__dirname, '..');
 
 describe('the published package', () => {
-  it('its entry point (main) exports the constructs, the spec and the plan', () => {
+  it('its entry point (main) is compiled JavaScript with declarations, and exports the constructs, the spec and the plan', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const manifest = require('../package.json') as { main: string; types: string; bin: Record<string, string> };
-    expect(manifest.main).toBe('index.ts');
+    const manifest = require('../package.json') as { main: string; types: string; bin: Record<string, string>; peerDependencies: Record<string, string>; dependencies: Record<string, string> };
+    expect([manifest.main, manifest.types]).toEqual(['dist/index.js', 'dist/index.d.ts']);
     expect(manifest.bin).toEqual({ mlspec: 'bin/mlspec.js' });
-    for (const name of ['addModelStacks', 'ModelStack', 'ModelEndpoint', 'ModelRegistry', 'VertexModel', 'AzureMlModel', 'defineSpec', 'defineReleases', 'validateProject', 'loadProject', 'resolvePlan']) {
-      expect(typeof (pkg as Record<string, unknown>)[name]).toBe('function');
-    }
+    // One aws-cdk-lib and one constructs in a user's app: theirs (scripts/try-package.sh found 2.269.0 the lowest that works).
+    expect(manifest.peerDependencies).toEqual({ 'aws-cdk-lib': '^2.269.0', constructs: '^10.5.0' });
+    expect(Object.keys(manifest.dependencies)).not.toContain('aws-cdk-lib');
+    expect(Object.keys(manifest.dependencies)).not.toContain('constructs');
+    // Plain Node, no TypeScript loader: what a JavaScript app or ts-node (which does not compile node_modules) gets.
+    const names = ['addModelStacks', 'ModelStack', 'ModelEndpoint', 'ModelRegistry', 'VertexModel', 'AzureMlModel', 'defineSpec', 'defineReleases', 'validateProject', 'loadProject', 'resolvePlan'];
+    const script = `const m = require(${JSON.stringify(ROOT)}); process.stdout.write(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`;
+    const types = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
+    expect(types).toEqual(names.map(() => 'function'));
+    for (const name of names) expect(typeof (pkg as Record<string, unknown>)[name]).toBe('function');
   });
 
-  it('ships the bundled handlers, the sources it runs from and the CLI, but no tests or benches', () => {
+  it('ships compiled JavaScript, declarations, the bundled handlers and the CLI, but no TypeScript sources, tests or benches', () => {
     const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as [{ files: { path: string }[] }];
     const files = packed.files.map((f) => f.path);
-    expect(files.filter((f) => f.startsWith('dist/')).sort()).toEqual(['dist/handlers/azureml/index.js', 'dist/handlers/sagemaker/index.js', 'dist/handlers/sizes.json', 'dist/handlers/vertex/index.js']);
-    for (const f of ['index.ts', 'bin/mlspec.js', 'bin/mlspec.ts', 'bin/app.ts', 'constructs/index.ts', 'lib/spec/index.ts', 'lib/catalog/data/sagemaker-skus.json', 'schema/mlspec.schema.json', 'examples/mlspec.yaml']) {
+    expect(files.filter((f) => f.startsWith('dist/handlers/')).sort()).toEqual(['dist/handlers/azureml/index.js', 'dist/handlers/sagemaker/index.js', 'dist/handlers/sizes.json', 'dist/handlers/vertex/index.js']);
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'bin/mlspec.js', 'dist/bin/mlspec.js', 'dist/constructs/index.js', 'dist/constructs/index.d.ts', 'dist/lib/spec/index.js', 'dist/lib/catalog/data/sagemaker-skus.json', 'dist/lib/serving/data/servers.json', 'schema/mlspec.schema.json', 'examples/mlspec.yaml']) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => /^(test|bench|cdk\.out|node_modules)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /^(test|bench|cdk\.out|node_modules|dist\/test|dist\/bench)\//.test(f))).toEqual([]);
   });
 });
 
