@@ -4,21 +4,28 @@ import * as path from 'node:path';
 import type { Provider } from '../lib/catalog/types';
 import { diffEnvironments, formatDiff, formatPlan, resolvePlan } from '../lib/plan';
 import { promote, PromoteUsageError, type GateResult, type LiveStateFactory } from '../lib/promote';
-import { SageMakerLiveState } from '../lib/providers/sagemaker/live';
-import { VertexLiveState } from '../lib/providers/vertex/live';
-import { AzureMlLiveState } from '../lib/providers/azureml/live';
-import { azureMlClients } from '../lib/providers/azureml/clients';
 import type { LiveState } from '../lib/promote';
 import { formatSpecError, formatWarnings, loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
 import { formatStatus, readStatus, statusExitCode } from '../lib/status';
-import { SageMakerTrainingRunner } from '../lib/providers/sagemaker/runs';
 import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type DryRun, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
-import { vertexDryRun } from '../lib/providers/vertex/training';
 import { runName, StateMachineTrainingRunner } from '../lib/train/state-machine-runner';
 import { packageRoot } from '../lib/util/package-root';
-import { azureMlDryRun } from '../lib/providers/azureml/training';
 import type { ModelPlan, EnvironmentPlan } from '../lib/plan/types';
+
+/*
+ * Cloud clients are required where a command uses them, never at the top: `mlspec validate` and
+ * `plan` load no SDK, `status` only those of the providers it reads (npm run bench: CLI start).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sageMakerLive = () => require('../lib/providers/sagemaker/live') as typeof import('../lib/providers/sagemaker/live');
+const vertexLive = () => require('../lib/providers/vertex/live') as typeof import('../lib/providers/vertex/live');
+const azureMlLive = () => require('../lib/providers/azureml/live') as typeof import('../lib/providers/azureml/live');
+const azureMlClientsModule = () => require('../lib/providers/azureml/clients') as typeof import('../lib/providers/azureml/clients');
+const sageMakerRuns = () => require('../lib/providers/sagemaker/runs') as typeof import('../lib/providers/sagemaker/runs');
+const vertexTraining = () => require('../lib/providers/vertex/training') as typeof import('../lib/providers/vertex/training');
+const azureMlTraining = () => require('../lib/providers/azureml/training') as typeof import('../lib/providers/azureml/training');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Where the CLI writes; tests pass their own. */
 export interface Io {
@@ -36,8 +43,8 @@ export interface Io {
 
 /** The job a run submits on Vertex AI and Azure ML, which the environment's training state machine sends. */
 const JOB_DRY_RUNS: Partial<Record<Provider, (model: ModelPlan, sets: Record<string, string>, runId?: string) => DryRun>> = {
-  vertex: (model, sets, runId) => vertexDryRun(model, sets, runId),
-  azureml: (model, sets, runId) => azureMlDryRun(model, sets, runId),
+  vertex: (model, sets, runId) => vertexTraining().vertexDryRun(model, sets, runId),
+  azureml: (model, sets, runId) => azureMlTraining().azureMlDryRun(model, sets, runId),
 };
 
 /**
@@ -50,7 +57,7 @@ const defaultTrainers = (() => {
     if (provider === 'sagemaker') {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { SageMakerClient } = require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker');
-      sagemaker ??= new SageMakerTrainingRunner({ clients: (region) => new SageMakerClient({ region, maxAttempts: 5 }) });
+      sagemaker ??= new (sageMakerRuns().SageMakerTrainingRunner)({ clients: (region) => new SageMakerClient({ region, maxAttempts: 5 }) });
       return sagemaker;
     }
     if (!env.aws || (provider !== 'vertex' && provider !== 'azureml')) return undefined;
@@ -64,14 +71,14 @@ const defaultTrainers = (() => {
 const defaultLive: LiveStateFactory = (() => {
   const readers: Partial<Record<Provider, LiveState>> = {};
   const make: Partial<Record<Provider, () => LiveState>> = {
-    sagemaker: () => new SageMakerLiveState(),
-    vertex: () => new VertexLiveState(),
+    sagemaker: () => new (sageMakerLive().SageMakerLiveState)(),
+    vertex: () => new (vertexLive().VertexLiveState)(),
     // The user's own Azure sign-in (az login, environment, managed identity), loaded only when needed.
     azureml: () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
       const credential = new DefaultAzureCredential();
-      return new AzureMlLiveState((plan) => azureMlClients(plan.subscription, credential));
+      return new (azureMlLive().AzureMlLiveState)((plan) => azureMlClientsModule().azureMlClients(plan.subscription, credential));
     },
   };
   return (provider: Provider) => (make[provider] ? (readers[provider] ??= make[provider]!()) : undefined);

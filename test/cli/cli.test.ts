@@ -150,3 +150,24 @@ describe('the installed bin', () => {
     expect(bad.stderr).not.toMatch(/\bat .+\(.+:\d+:\d+\)/);
   });
 });
+
+describe('what a command loads', () => {
+  it('mlspec validate and plan load no cloud SDK; the clients are required by the commands that use them', () => {
+    const ROOT = require('node:path').resolve(__dirname, '../..') as string;
+    const script = `require('./bin/mlspec.ts').main(['node', 'mlspec', ...JSON.parse(process.argv[1])]).then(() => {
+      const sdks = new Set(Object.keys(require.cache).map((k) => /node_modules\\/(@aws-sdk\\/[^/]+|@azure\\/[^/]+|@google-cloud\\/[^/]+|google-gax|@grpc\\/grpc-js)\\//.exec(k)?.[1]).filter(Boolean));
+      process.stderr.write(JSON.stringify([...sdks].sort()));
+    });`;
+    const run = (args: string[]) => {
+      const r = require('node:child_process').spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script, JSON.stringify(args)], { cwd: ROOT, encoding: 'utf8' });
+      return JSON.parse(r.stderr.trim().split('\n').pop() || '[]') as string[];
+    };
+    const files = ['--spec', 'examples/mlspec.yaml', '--releases', 'examples/releases.yaml'];
+    expect(run(['validate', ...files])).toEqual([]);
+    expect(run(['plan', ...files])).toEqual([]);
+    // fraud-detector trains on SageMaker: its runner's AWS clients, and nothing of Google or Azure.
+    const train = run(['train', 'fraud-detector', '--env', 'dev', '--dry-run', ...files]);
+    expect(train).toContain('@aws-sdk/client-sagemaker');
+    expect(train.filter((m) => !m.startsWith('@aws-sdk/'))).toEqual([]);
+  });
+});
