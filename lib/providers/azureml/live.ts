@@ -1,9 +1,10 @@
 import type { ModelVersion } from '@azure/arm-machinelearning';
 import type { AzureMlModelPlan, EnvironmentPlan, ModelPlan } from '../../plan/types';
-import type { Approval, LiveServing } from '../../promote/live';
+import type { Approval, LiveServing, MonitorReport } from '../../promote/live';
 import { approvalKey, type LiveCapability } from '../contract';
 import { prefixedMetrics, RegistryLiveState } from '../live';
-import { armRequest, isNotFound, type AzureMlClients } from './clients';
+import { armRequest, azureCalls, isNotFound, type AzureMlClients } from './clients';
+import { readAzureMlMonitor } from './monitoring';
 import { findAzureMlVersion, registryVersionsPath } from './registry';
 
 /** Clients per Azure ML plan; the CLI signs in as the user (`az login`), tests reach the fake. */
@@ -14,7 +15,8 @@ export const azureApprovalTag = approvalKey;
 
 /**
  * Live state of Azure ML for the promotion gates: when a deployment took traffic (its creation
- * time, while the endpoint gives it traffic), approval and metrics as the model version's tags.
+ * time, while the endpoint gives it traffic), approval and metrics as the model version's tags,
+ * and the drift monitor's schedule with its runs and their violations (monitoring.ts).
  */
 export class AzureMlLiveState extends RegistryLiveState<'azureml', ModelVersion> {
   readonly provider = 'azureml' as const;
@@ -66,6 +68,17 @@ export class AzureMlLiveState extends RegistryLiveState<'azureml', ModelVersion>
     const traffic = Object.fromEntries(Object.entries(body.properties?.traffic ?? {}).map(([d, pct]) => [label(d), pct]));
     const mirror = Object.entries(body.properties?.mirrorTraffic ?? {}).find(([, pct]) => pct > 0);
     return { endpoint: endpointName, state: body.properties?.provisioningState ?? 'unknown', traffic, ...(mirror ? { shadow: { version: label(mirror[0]), percent: mirror[1] } } : {}) };
+  }
+
+  /**
+   * The model's drift monitor in `env` (the workspace schedule `<endpoint>-monitor`) and its runs since
+   * `since`, newest first, each with the violations Azure's monitoring jobs recorded; undefined when the
+   * plan has no monitor there or the schedule does not exist.
+   */
+  async monitoring(env: EnvironmentPlan, model: ModelPlan, since?: Date): Promise<MonitorReport | undefined> {
+    const az = this.slice(env, model);
+    if (!az.serving?.monitoring) return undefined;
+    return readAzureMlMonitor(az, this.clients(az), azureCalls({ model: model.name, environment: env.name }), since);
   }
 
   protected approvalOf(found: ModelVersion, env: EnvironmentPlan): Approval {

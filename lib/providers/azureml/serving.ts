@@ -5,13 +5,15 @@ import { lookAtRollout, plannedRollout, rolledBack, sameSplit, stepAt, type Roll
 import { missingVersionMessage } from '../../train/types';
 import { ProviderError, type Call, type ReconciledServingCapability, type ReconcileOptions, type Target } from '../contract';
 import { armRequest, azureCalls, unlessNotFound, workspaceId, type ArmResponse, type AzureMlClients } from './clients';
+import { deleteAzureMlMonitor, dropAzureMlMonitor, monitorScheduleBody, reconcileAzureMlMonitor } from './monitoring';
 import { modelVersionId } from './registry';
 import { deleteAutoscale, dropAutoscale, reconcileAutoscale } from './scaling';
 
 /**
  * Serving on Azure ML: the serving image as an environment version, the online endpoint, one
- * online deployment per serving version (autoscaled by scaling.ts), and the endpoint's `traffic`
- * and `mirrorTraffic`. A staged rollout is walked one look at a time by the advance function below.
+ * online deployment per serving version (autoscaled by scaling.ts), the endpoint's `traffic`
+ * and `mirrorTraffic`, and last the drift monitor of `serving.monitoring` (monitoring.ts). A staged
+ * rollout is walked one look at a time by the advance function below.
  */
 
 export interface AzureMlReconcileOptions extends ReconcileOptions {
@@ -48,10 +50,11 @@ async function deploymentNames(clients: AzureMlClients, plan: AzureMlModelPlan):
 
 /**
  * Brings the endpoint to the plan with the fewest calls: the serving environment, the online
- * endpoint, one online deployment per serving version, and the endpoint's `traffic` /
- * `mirrorTraffic` in one PUT. A second run with the same plan writes nothing; a change that only
- * moves traffic is one endpoint PUT and leaves instance counts alone. A failed run removes what it
- * created. `registered`: the labels the registry holds.
+ * endpoint, one online deployment per serving version, the endpoint's `traffic` /
+ * `mirrorTraffic` in one PUT, then the drift monitor (created, updated, or deleted when the plan
+ * has none). A second run with the same plan writes nothing; a change that only moves traffic is
+ * one endpoint PUT and leaves instance counts alone. A failed run removes what it created.
+ * `registered`: the labels the registry holds.
  */
 export async function reconcileAzureMlEndpoint(plan: AzureMlModelPlan, target: Target, clients: AzureMlClients, registered: ReadonlySet<string>, options: AzureMlReconcileOptions = {}): Promise<AzureMlReconcileResult> {
   const serving = plan.serving;
@@ -60,6 +63,8 @@ export async function reconcileAzureMlEndpoint(plan: AzureMlModelPlan, target: T
   const { ml } = clients;
   const { resourceGroup: rg, workspace: ws } = plan;
   const lro = { updateIntervalInMs: options.updateIntervalInMs };
+  // The monitor's schedule is built first: what Azure ML cannot express of the spec stops the run before it writes.
+  const monitor = serving.monitoring ? monitorScheduleBody(plan, target) : undefined;
 
   // The serving image as an environment version named by its content.
   const environmentName = `${plan.modelName}-serving`;
@@ -130,6 +135,8 @@ export async function reconcileAzureMlEndpoint(plan: AzureMlModelPlan, target: T
     await setTraffic(plan, clients, call, lro, { traffic: liveTraffic, mirror: liveMirror }, { traffic, mirror: serving.mirrorTraffic });
     // Versions leaving keep serving until a staged rollout is done.
     if (!rollout) await deleteUnwanted(plan, [...existing.keys()], clients, call, lro);
+    // Last, the monitor: it targets the plan's deployments, which exist by now.
+    await reconcileAzureMlMonitor(plan, clients, call, monitor);
   } catch (e) {
     await cleanUp(plan, createdEndpoint ? 'endpoint' : created, clients, lro);
     throw e;
@@ -175,11 +182,13 @@ export async function advanceAzureMlRollout(
 }
 
 /**
- * Deletes the endpoint with its deployments and their autoscale settings (which live outside the
- * endpoint, in the resource group); what is already gone is success. The registry is kept.
+ * Deletes the endpoint with its drift monitor (first, while what it watches is still there), its
+ * deployments and their autoscale settings (which live outside the endpoint, in the resource group);
+ * what is already gone is success. The registry is kept.
  */
 export async function deleteAzureMlEndpoint(plan: AzureMlModelPlan, target: Target, clients: AzureMlClients, options: AzureMlReconcileOptions = {}): Promise<void> {
   const call = azureCalls(target);
+  await deleteAzureMlMonitor(plan, clients, call);
   const deployments = await call('list deployments', () => unlessNotFound(() => deploymentNames(clients, plan)));
   if (!deployments) return;
   for (const name of deployments) await deleteAutoscale(plan, name, clients, call);
@@ -314,6 +323,8 @@ async function cleanUp(plan: AzureMlModelPlan, created: 'endpoint' | string[], c
   const endpointName = plan.serving!.endpointName;
   const names = created === 'endpoint' ? plan.serving!.deployments.map((d) => d.name) : [...created].reverse();
   try {
+    // A first deploy that failed at its monitor leaves that schedule (Failed) beside the endpoint it watched.
+    if (created === 'endpoint') await dropAzureMlMonitor(plan, clients);
     for (const name of names) await dropAutoscale(plan, name, clients);
     if (created === 'endpoint') await clients.ml.onlineEndpoints.beginDeleteAndWait(rg, ws, endpointName, lro);
     else for (const name of names) await clients.ml.onlineDeployments.beginDeleteAndWait(rg, ws, endpointName, name, lro);

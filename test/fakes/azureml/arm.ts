@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { FakeMlflow, MlflowError, type RunStatus } from './mlflow';
+import { FakeSchedules } from './schedules';
 import { specDefinitions, validateAgainstSpec } from './spec/validate';
 
 /**
@@ -37,6 +38,8 @@ import { specDefinitions, validateAgainstSpec } from './spec/validate';
  *   tagged `mlflow.parentRunId`, and `completeJob` / `setTrials` log their metrics there.
  * - An async operation polled through `Location` (`mfeOperationResults`) answers 202 while it runs, then
  *   200, or the operation's error with status 400 when it failed.
+ * - Workspace schedules for model monitors (`workspaces/{ws}/schedules/{name}`, issue 12): ./schedules.ts,
+ *   with `schedules.addMonitorRun` to give a monitor the runs and violations Azure would leave.
  */
 
 const TLS = path.join(__dirname, 'arm-tls');
@@ -174,6 +177,15 @@ export class FakeArm {
     (runId) => RUN_STATUS[this.jobs.get(runId)?.properties.status as JobStatus],
     () => this.url.replace(/^https:\/\//, ''),
   );
+  /** Workspace schedules (model monitors) and the runs they leave (./schedules.ts). */
+  readonly schedules: FakeSchedules = new FakeSchedules({
+    now: () => this.now(),
+    jobs: this.jobs,
+    mlflow: this.mlflow,
+    check: (className, body, apiVersion, specName) => this.check(className, body, apiVersion, specName),
+    longRunning: (method, p, apply, status, onFail, onSucceed, body) => this.longRunning(method, p, apply, status, onFail, onSucceed, body),
+    resource: (id, name, type, body) => this.resource(id, name, type, body),
+  });
   /** Azure Monitor points per endpoint, metric and dimensions. */
   readonly metrics: { endpoint: string; metric: string; dims: Record<string, string>; timeStamp: number; total?: number; maximum?: number }[] = [];
   now: () => number = () => Date.now();
@@ -329,6 +341,7 @@ export class FakeArm {
       this.environmentVersions.set(key, environment);
       return { status: created ? 201 : 200, body: this.environmentVersions.get(key) };
     }
+    if ((m = /^\/schedules\/([^/]+)$/.exec(rest))) return this.schedules.route(method, p, m[1], apiVersion, body);
     if ((m = /^\/onlineEndpoints\/([^/]+)$/.exec(rest))) return this.endpoint(method, p, m[1], apiVersion, body);
     if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments$/.exec(rest))) {
       this.get(this.endpoints, m[1], 'Online endpoint');

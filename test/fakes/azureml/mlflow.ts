@@ -280,7 +280,8 @@ export class FakeMlflow {
         return lhs <= rhs;
       case 'LIKE':
       case 'ILIKE': {
-        const rx = new RegExp(`^${String(rhs).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, c.comparator === 'ILIKE' ? 'i' : '');
+        // SQL's `%` is any run of characters and `_` any one, line breaks included (hence the `s` flag).
+        const rx = new RegExp(`^${String(rhs).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, c.comparator === 'ILIKE' ? 'is' : 's');
         return rx.test(String(lhs));
       }
       default:
