@@ -100,6 +100,15 @@ export function checkMonitoring(modelName: string, model: Model, providers: Set<
   if (!('problem' in schedule) && schedule.intervalHours === undefined && providers.has('vertex')) {
     out.push({ file: 'spec', path: [...base, 'schedule'], message: 'Vertex AI monitors at a fixed interval of whole hours, not at set times; write hourly, daily or rate(N hours), or leave vertex out of providers' });
   }
+  // Azure ML's drift signal over all features flags each at the default threshold: a feature can only be stricter.
+  if (providers.has('azureml')) {
+    const drift = m.drift as { threshold: number; features?: Record<string, number> };
+    for (const [feature, t] of Object.entries(drift.features ?? {})) {
+      if (t > drift.threshold) {
+        out.push({ file: 'spec', path: [...base, 'drift', 'features', feature], message: `${t} is above drift.threshold ${drift.threshold}, and an Azure ML drift signal over all features would still flag ${feature} at ${drift.threshold}; set it to ${drift.threshold} or less, raise drift.threshold, or leave azureml out of providers` });
+      }
+    }
+  }
   const others = [...providers].filter((p) => p !== 'sagemaker');
   if (m.alerts.snsTopic !== undefined && !providers.has('sagemaker')) {
     out.push({ file: 'spec', path: [...base, 'alerts', 'snsTopic'], message: `an SNS topic reaches AWS only, and this model serves on ${others.join(' and ')}; send alerts by email instead` });

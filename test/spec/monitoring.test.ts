@@ -85,6 +85,16 @@ describe('monitoring in the spec', () => {
     ]);
   });
 
+  it('on Azure ML, a feature may be stricter than the default threshold, never looser', () => {
+    const spec = mutate(withAzure(monitored()), (s) => {
+      s.models.fraud.serving.monitoring.baseline = { sagemaker: 's3://acme-data/fraud/train/', azureml: 'azureml://datastores/data/paths/fraud/train/' };
+      s.models.fraud.serving.monitoring.drift.features = { amount: 0.2, country: 0.5 };
+    });
+    expect(errorsOf(spec)).toEqual(['models.fraud.serving.monitoring.drift.features.country: 0.5 is above drift.threshold 0.3, and an Azure ML drift signal over all features would still flag country at 0.3; set it to 0.3 or less, raise drift.threshold, or leave azureml out of providers']);
+    // SageMaker and Vertex take a looser threshold per feature.
+    expect(errorsOf(monitored((m) => (m.drift.features = { country: 0.5 })))).toEqual([]);
+  });
+
   it('reports a missing schedule at the monitoring key of the YAML', () => {
     const yaml = `project: acme
 environments:
