@@ -164,6 +164,7 @@ describe('training on Vertex AI through the state machine', () => {
       expect(readFileSync(path.join(dir, 'releases.yaml'), 'utf8')).toBe('dev:\n  ranker: { traffic: { "1": 100 } }\nstaging:\n  ranker: { traffic: { "1": 100 } }\n');
     } finally {
       await serving.models.close();
+      await serving.jobs.close();
       await serving.endpoints.close();
     }
   });

@@ -6,6 +6,8 @@ import { namedCalls, ProviderError, type Call, type ClientsCapability, type Targ
 export interface VertexClients {
   readonly models: v1.ModelServiceClient;
   readonly endpoints: v1.EndpointServiceClient;
+  /** The endpoint's model deployment monitoring job (serving.monitoring). */
+  readonly jobs: v1.JobServiceClient;
 }
 
 /**
@@ -18,14 +20,15 @@ export function vertexClients(region: string, options: ClientOptions = {}): Vert
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { ModelServiceClient } = require('@google-cloud/aiplatform/build/src/v1/model_service_client') as typeof v1;
   const { EndpointServiceClient } = require('@google-cloud/aiplatform/build/src/v1/endpoint_service_client') as typeof v1;
+  const { JobServiceClient } = require('@google-cloud/aiplatform/build/src/v1/job_service_client') as typeof v1;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const base: ClientOptions = { apiEndpoint: `${region}-aiplatform.googleapis.com`, ...options };
-  return { models: new ModelServiceClient(base), endpoints: new EndpointServiceClient(base) };
+  return { models: new ModelServiceClient(base), endpoints: new EndpointServiceClient(base), jobs: new JobServiceClient(base) };
 }
 
-/** Closes both clients' gRPC channels. */
+/** Closes the clients' gRPC channels. */
 export async function closeVertexClients(clients: VertexClients): Promise<void> {
-  await Promise.all([clients.models.close(), clients.endpoints.close()]);
+  await Promise.all([clients.models.close(), clients.endpoints.close(), clients.jobs.close()]);
 }
 
 /** The clients capability of the provider contract (lib/providers/contract.ts). */

@@ -9,6 +9,7 @@ import { trainingCapability } from './training';
 export * from './clients';
 export * from './credentials';
 export * from './live';
+export * from './monitoring';
 export * from './registry';
 export * from './serving';
 

@@ -1,9 +1,10 @@
 import type { protos } from '@google-cloud/aiplatform';
 import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
-import type { Approval, LiveServing } from '../../promote/live';
+import type { Approval, LiveServing, MonitorReport } from '../../promote/live';
 import { approvalKey, type LiveCapability } from '../contract';
 import { prefixedMetrics, RegistryLiveState } from '../live';
 import { vertexClients, type VertexClients } from './clients';
+import { readVertexMonitor } from './monitoring';
 import { findVertexVersion } from './registry';
 import { findVertexEndpoint } from './serving';
 
@@ -17,7 +18,8 @@ export const approvalLabel = approvalKey;
 
 /**
  * Live state of Vertex AI for the promotion gates: when a deployed model came up on the endpoint,
- * approval as a label on the model version, metrics from the version's labels.
+ * approval as a label on the model version, metrics from the version's labels, and the endpoint's
+ * drift monitor with its runs.
  */
 export class VertexLiveState extends RegistryLiveState<'vertex', IModel> {
   readonly provider = 'vertex' as const;
@@ -58,6 +60,19 @@ export class VertexLiveState extends RegistryLiveState<'vertex', IModel> {
       traffic[label] = Number(endpoint.trafficSplit?.[d.id ?? ''] ?? 0);
     }
     return { endpoint: endpoint.displayName ?? vx.serving.endpointDisplayName, state: `${endpoint.deployedModels?.length ?? 0} deployed`, traffic };
+  }
+
+  /**
+   * The endpoint's ModelDeploymentMonitoringJob: its state, and its runs since `since` as the
+   * statistics Vertex keeps (lib/providers/vertex/monitoring.ts vertexMonitorReport): skew and
+   * prediction drift per feature and window. Undefined without an endpoint or a monitoring job on it.
+   */
+  async monitoring(env: EnvironmentPlan, model: ModelPlan, since?: Date): Promise<MonitorReport | undefined> {
+    const vx = this.slice(env, model);
+    if (!vx.serving?.endpointDisplayName) return undefined;
+    const clients = this.clients(vx.region);
+    const endpoint = await findVertexEndpoint(clients, vx);
+    return endpoint ? readVertexMonitor(clients, endpoint, since) : undefined;
   }
 
   protected approvalOf(found: IModel, env: EnvironmentPlan): Approval {

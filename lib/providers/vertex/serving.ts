@@ -4,6 +4,7 @@ import { lookAtRollout, plannedRollout, rolledBack, sameSplit, stepAt, type Roll
 import { missingVersionMessage } from '../../train/types';
 import { ProviderError, type Call, type ReconciledServingCapability, type ReconcileOptions, type Target } from '../contract';
 import { finish, vertexCalls, vertexParent, type VertexCallOptions, type VertexClients } from './clients';
+import { deleteVertexMonitoring, syncVertexMonitoring, VertexMonitor, type MonitoringWait } from './monitoring';
 import type { VertexRegistered } from './registry';
 
 type IEndpoint = protos.google.cloud.aiplatform.v1.IEndpoint;
@@ -13,9 +14,17 @@ type IDeployedModel = protos.google.cloud.aiplatform.v1.IDeployedModel;
  * Serving on Vertex AI: the endpoint (by display name), one deployed model per serving version,
  * the traffic split by deployed-model id, data capture as request-response logging. Autoscaling is
  * part of each deployed model. A staged rollout is walked one look at a time by the advance function below.
+ * The drift monitor (serving.monitoring) is the endpoint's ModelDeploymentMonitoringJob (monitoring.ts),
+ * brought to the plan last, once the endpoint serves.
  */
 
-export interface VertexReconcileOptions extends ReconcileOptions, VertexCallOptions {}
+export interface VertexReconcileOptions extends ReconcileOptions, VertexCallOptions {
+  /**
+   * How long an update waits for a monitoring job that is not running yet. @default 30 looks, 10 s
+   * apart, in a reconcile (onEvent runs up to 15 minutes); 6 looks in a rollout's last step (isComplete runs up to 5)
+   */
+  readonly monitoringWait?: MonitoringWait;
+}
 
 export interface VertexReconcileResult {
   readonly modelName?: string;
@@ -24,6 +33,8 @@ export interface VertexReconcileResult {
   readonly deployedModelIds: Record<string, string>;
   /** Set when the change is being staged: the rollout to advance until it is done. */
   readonly rollout?: StagedRollout;
+  /** The endpoint's monitoring job, when the plan monitors. */
+  readonly monitoringJob?: string;
 }
 
 /** The endpoints with the plan's display name (one, unless made outside mlspec). */
@@ -43,10 +54,10 @@ export async function findVertexEndpoint(clients: VertexClients, plan: VertexMod
  * is one updateEndpoint. A failed run undeploys what it deployed.
  */
 export async function reconcileVertexEndpoint(plan: VertexModelPlan, target: Target, clients: VertexClients, registered: VertexRegistered, options: VertexReconcileOptions = {}): Promise<VertexReconcileResult> {
-  const { modelName, aliases } = registered;
   const serving = plan.serving;
-  if (!serving) return { modelName, deployedModelIds: {} };
+  if (!serving) return { modelName: registered.modelName, deployedModelIds: {} };
   const call = vertexCalls(target, options);
+  VertexMonitor.check(plan, target);
 
   const found = await call('list endpoints', () => findVertexEndpoint(clients, plan));
   let endpoint: IEndpoint;
@@ -57,11 +68,35 @@ export async function reconcileVertexEndpoint(plan: VertexModelPlan, target: Tar
     );
     [endpoint] = (await finish(op, 'create endpoint', target)) as [IEndpoint];
   }
+  // The monitor first: a job the plan dropped goes before the endpoint's logging changes (Vertex locks the logging while a job is on it),
+  // and an endpoint holding someone else's job is refused before anything changes.
+  const monitor = await VertexMonitor.open(plan, target, clients, found, call);
+  try {
+    return await reconcileServing(plan, target, clients, registered, options, call, endpoint, monitor);
+  } finally {
+    await monitor.close();
+  }
+}
+
+async function reconcileServing(
+  plan: VertexModelPlan,
+  target: Target,
+  clients: VertexClients,
+  registered: VertexRegistered,
+  options: VertexReconcileOptions,
+  call: Call,
+  live: IEndpoint,
+  monitor: VertexMonitor,
+): Promise<VertexReconcileResult> {
+  const { modelName, aliases } = registered;
+  const serving = plan.serving!;
+  let endpoint = live;
   const endpointName = endpoint.name!;
-  // Data capture is request-response logging to BigQuery; a changed share is one endpoint update.
+  // Data capture is request-response logging to BigQuery; a changed share is one endpoint update. While a monitoring job is on
+  // the endpoint Vertex refuses any change of it, and the job's own sampling rate carries the share (monitoring.ts).
   const capture = endpoint.predictRequestResponseLoggingConfig;
   const wantCapture = captureConfig(plan);
-  if (Boolean(capture?.enabled) !== Boolean(wantCapture) || (wantCapture && Number(capture?.samplingRate ?? 0) !== wantCapture.samplingRate)) {
+  if (!monitor.locksLogging && (Boolean(capture?.enabled) !== Boolean(wantCapture) || (wantCapture && Number(capture?.samplingRate ?? 0) !== wantCapture.samplingRate))) {
     const config = wantCapture ?? { ...capture, enabled: false };
     await call('update data capture', () =>
       clients.endpoints.updateEndpoint({ endpoint: { name: endpointName, predictRequestResponseLoggingConfig: config }, updateMask: { paths: ['predict_request_response_logging_config'] } }),
@@ -158,7 +193,9 @@ export async function reconcileVertexEndpoint(plan: VertexModelPlan, target: Tar
     }
     throw e;
   }
-  return { modelName, endpointName, deployedModelIds: ids, rollout };
+  // The drift monitor, once the endpoint serves: one objective config per deployed model (old and new, while a rollout walks).
+  const monitoringJob = await monitor.reconcile(endpointName, ids, options.monitoringWait);
+  return { modelName, endpointName, deployedModelIds: ids, rollout, ...(monitoringJob ? { monitoringJob } : {}) };
 }
 
 /**
@@ -183,30 +220,42 @@ export async function advanceVertexRollout(
   const ids: Record<string, string> = Object.fromEntries((endpoint.deployedModels ?? []).map((d) => [d.displayName!, d.id!]));
   const wanted = serving.deployedModels.map((d) => d.displayName);
   let desired: Record<string, number> = {};
+  const monitoringWait = options.monitoringWait ?? { polls: 6 };
 
   return lookAtRollout(rollout, serving.rollback, signals, 'Cloud Monitoring', (options.now ?? Date.now)(), {
     watched: rollout.added.filter((n) => ids[n] !== undefined).map((n) => ids[n]),
     setSplit: async (split) => {
       desired = await setVertexSplit(clients, endpointName, split, ids, call);
     },
-    retire: () => undeployUnwanted(clients, wanted, endpointName, ids, desired, call, target),
+    retire: async () => {
+      await undeployUnwanted(clients, wanted, endpointName, ids, desired, call, target);
+      // The monitor follows the deployed models: the versions that left lose their objective configs.
+      await syncVertexMonitoring(plan, target, clients, endpoint, ids, call, monitoringWait);
+    },
     rollBack: async (why) => {
       const baseline = Object.fromEntries(Object.entries(rollout.baseline).filter(([n]) => ids[n] !== undefined));
       const split = await setVertexSplit(clients, endpointName, baseline, ids, call);
       const remove = Object.keys(ids).filter((n) => rollout.added.includes(n));
       await undeployUnwanted(clients, Object.keys(ids).filter((n) => !remove.includes(n)), endpointName, ids, split, call, target);
+      try {
+        await syncVertexMonitoring(plan, target, clients, endpoint, ids, call, monitoringWait);
+      } catch {
+        // The rollback's reason is the failure to report; CloudFormation's rollback deploy reconciles the monitor again.
+      }
       return ProviderError.about('vertex', target, rolledBack(remove, why, baseline));
     },
   });
 }
 
 /**
- * Undeploys every model of the endpoint, then deletes it; an endpoint already gone is success.
- * The registry is kept.
+ * Deletes the endpoint's monitoring job, undeploys every model of the endpoint, then deletes it;
+ * what is already gone is success. The registry is kept.
  */
 export async function deleteVertexEndpoint(plan: VertexModelPlan, target: Target, clients: VertexClients, options: VertexCallOptions = {}): Promise<void> {
   const call = vertexCalls(target, options);
   for (const endpoint of await call('list endpoints', () => listVertexEndpoints(clients, plan))) {
+    // The job monitors this endpoint only, and goes first (it also locks the endpoint's logging).
+    await deleteVertexMonitoring(clients, endpoint, call, target);
     for (const d of endpoint.deployedModels ?? []) {
       const [op] = await call(`undeploy ${d.displayName}`, () => clients.endpoints.undeployModel({ endpoint: endpoint.name!, deployedModelId: d.id! }));
       await finish(op, `undeploy ${d.displayName}`, target);

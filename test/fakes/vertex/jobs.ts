@@ -95,17 +95,17 @@ export type Outcome =
   | ({ readonly state: 'JOB_STATE_SUCCEEDED' } & Success)
   | { readonly state: 'JOB_STATE_FAILED'; readonly message: string; readonly code?: number };
 
-interface Violation {
+export interface Violation {
   readonly field: string;
   readonly message: string;
 }
 
 /** Same text as the ModelService fake (server.ts foundErrors): `List of found errors:\t1.Field: <path>; Message: <text>\t`, the format prefect-gcp#175 quotes. */
-function foundErrors(violations: readonly Violation[]): string {
+export function foundErrors(violations: readonly Violation[]): string {
   return `List of found errors:\t${violations.map((v, i) => `${i + 1}.Field: ${v.field}; Message: ${v.message}\t`).join('')}`;
 }
 
-const REQUIRED = 'Required field is not set.';
+export const REQUIRED = 'Required field is not set.';
 // env_var.proto EnvVar.name: "Must be a valid C identifier."
 const C_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -580,7 +580,7 @@ function notFound(kind: Kind, name: string): never {
 }
 
 /** display_name and labels, the same for both job kinds (custom_job.proto, hyperparameter_tuning_job.proto). */
-function checkDisplayNameAndLabels(job: Obj): Violation[] {
+export function checkDisplayNameAndLabels(job: Obj): Violation[] {
   const out: Violation[] = [];
   // display_name: "Required. ... The name can be up to 128 characters long and can consist of any UTF-8 characters."
   if (!job.displayName) out.push({ field: 'display_name', message: REQUIRED });

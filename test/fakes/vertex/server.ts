@@ -5,6 +5,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { FakeJobService, JOB_WRITES, type JobState, type Success } from './jobs';
+import { FakeMonitoringJobs, MONITORING_WRITES } from './monitoring';
 
 /**
  * A stateful fake of Vertex AI's ModelService, EndpointService and google.longrunning.Operations,
@@ -12,19 +13,21 @@ import { FakeJobService, JOB_WRITES, type JobState, type Success } from './jobs'
  * so the real v1 clients talk to it unchanged. Counts calls per method and injects faults.
  * UploadModel holds Model.container_spec to the rules model.proto and env_var.proto publish
  * (checkContainerSpec, each rule cited), and the stored version returns it as sent.
- * JobService (CustomJob, HyperparameterTuningJob) is served on the same port by FakeJobService (./jobs.ts).
+ * JobService (CustomJob, HyperparameterTuningJob) is served on the same port by FakeJobService (./jobs.ts), and
+ * its ModelDeploymentMonitoringJob methods by FakeMonitoringJobs (./monitoring.ts), on these endpoints.
  * Cloud Storage objects (the training launcher's metrics files) are served over HTTP on a second
  * port, `storageEndpoint`, as the Cloud Storage JSON API's objects.get (see `serveStorage`).
  */
 
 const AIP = path.join(path.dirname(require.resolve('@google-cloud/aiplatform/package.json')), 'build/protos');
 const GAX = path.join(path.dirname(require.resolve('google-gax')), '../protos');
-const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/endpoint_service.proto', 'google/longrunning/operations.proto'];
+// job_service.proto too: the operations of UpdateModelDeploymentMonitoringJob answer with a ModelDeploymentMonitoringJob.
+const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/endpoint_service.proto', 'google/cloud/aiplatform/v1/job_service.proto', 'google/longrunning/operations.proto'];
 const PKG = 'google.cloud.aiplatform.v1';
 const MON = path.join(path.dirname(require.resolve('@google-cloud/monitoring/package.json')), 'build/protos');
 
 /** Methods that change state: the ones a no-op run must not call. */
-export const WRITES = new Set<string>(['UploadModel', 'CreateEndpoint', 'DeployModel', 'UndeployModel', 'UpdateEndpoint', 'DeleteEndpoint', 'MutateDeployedModel', ...JOB_WRITES]);
+export const WRITES = new Set<string>(['UploadModel', 'CreateEndpoint', 'DeployModel', 'UndeployModel', 'UpdateEndpoint', 'DeleteEndpoint', 'MutateDeployedModel', ...JOB_WRITES, ...MONITORING_WRITES]);
 
 type Obj = Record<string, any>;
 
@@ -44,6 +47,8 @@ interface Operation {
 
 export class FakeVertex {
   readonly calls: Record<string, number> = {};
+  /** Every call's method, in order (cleared with the counts). */
+  readonly log: string[] = [];
   readonly faults: Fault[] = [];
   /** GetOperation polls before an operation reports done. */
   operationPolls = 0;
@@ -58,6 +63,8 @@ export class FakeVertex {
   now: () => number = () => Date.now();
   /** JobService: CustomJobs and HyperparameterTuningJobs, their states driven by the test (./jobs.ts); a succeeded job's metrics file lands in `objects`. */
   readonly jobs = new FakeJobService(() => this.now(), () => this.id(), (uri, text) => this.putObject(uri, text));
+  /** JobService's ModelDeploymentMonitoringJobs on these endpoints, and the statistics their runs leave (./monitoring.ts). */
+  readonly monitoring = new FakeMonitoringJobs(() => this.now(), () => this.id(), this.endpoints, (method, result) => this.operation(method, result));
   /** Cloud Storage objects by `gs://bucket/name`, served by the JSON API on `storageEndpoint`. */
   readonly objects = new Map<string, string>();
   /** Every Cloud Storage request, as it arrived (the path still encoded). */
@@ -77,6 +84,7 @@ export class FakeVertex {
 
   resetCounts(): void {
     for (const k of Object.keys(this.calls)) delete this.calls[k];
+    this.log.length = 0;
   }
 
   async start(): Promise<number> {
@@ -127,7 +135,7 @@ export class FakeVertex {
         return { type: 'google.protobuf.Empty', value: {} };
       }),
     }));
-    server.addService(this.jobs.service, this.wrap(this.jobs.handlers()));
+    server.addService(this.jobs.service, this.wrap({ ...this.jobs.handlers(), ...this.monitoring.handlers() }));
     server.addService(pkg.google.longrunning.Operations.service, this.wrap({ GetOperation: (r) => this.getOperation(r.name) }));
     const mon = grpc.loadPackageDefinition(protoLoader.loadSync(['google/monitoring/v3/metric_service.proto'], { includeDirs: [MON, GAX], keepCase: false, longs: String, enums: String, defaults: false, oneofs: true })) as any;
     server.addService(mon.google.monitoring.v3.MetricService.service, this.wrap({ ListTimeSeries: (r) => this.listTimeSeries(r) }));
@@ -223,6 +231,7 @@ export class FakeVertex {
     for (const [method, fn] of Object.entries(handlers)) {
       out[method] = (call: grpc.ServerUnaryCall<Obj, Obj>, callback: grpc.sendUnaryData<Obj>) => {
         this.calls[method] = (this.calls[method] ?? 0) + 1;
+        this.log.push(method);
         const fault = this.faults.find((f) => f.method === method && f.times > 0);
         if (fault) {
           fault.times -= 1;
@@ -371,6 +380,11 @@ export class FakeVertex {
   private updateEndpoint(r: Obj): Obj {
     const current = this.endpoints.get(r.endpoint.name) ?? this.notFound(`Endpoint ${r.endpoint.name}`);
     const paths: string[] = r.updateMask?.paths ?? [];
+    // "Online inference logging", Request-response logging and Model Monitoring v1: with a monitoring job on the endpoint,
+    // request-response logging can be neither enabled nor changed (see ./monitoring.ts; the message is the fake's own).
+    if (this.monitoring.locksLogging(current) && paths.some((p) => /^(predict_request_response_logging_config|predictRequestResponseLoggingConfig)(\.|$)/.test(p))) {
+      throw { code: grpc.status.FAILED_PRECONDITION, message: `Endpoint ${current.name} has model deployment monitoring job ${current.modelDeploymentMonitoringJob}; its request-response logging config cannot be changed.` };
+    }
     for (const p of paths) {
       const key = p.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
       if (key === 'trafficSplit') checkSplit(r.endpoint.trafficSplit ?? {}, current.deployedModels);

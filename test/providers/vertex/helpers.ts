@@ -31,6 +31,7 @@ export async function withFakeVertex<T>(body: (fake: FakeVertex, clients: Vertex
     return await body(fake, clients);
   } finally {
     await clients.models.close();
+    await clients.jobs.close();
     await clients.endpoints.close();
     await fake.stop();
   }

@@ -27,6 +27,7 @@ describe('Vertex live state for the promotion gates', () => {
   });
   afterAll(async () => {
     await clients.models.close();
+    await clients.jobs.close();
     await clients.endpoints.close();
     await fake.stop();
   });

@@ -20,6 +20,7 @@ describe('Vertex reconciler against the fake Vertex (real v1 clients over gRPC)'
   });
   afterEach(async () => {
     await clients.models.close();
+    await clients.jobs.close();
     await clients.endpoints.close();
     await fake.stop();
   });

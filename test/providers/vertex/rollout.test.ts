@@ -35,7 +35,7 @@ describe('staged rollout on Vertex: linear steps with bakes, rollback from Cloud
     fake.resetCounts();
   });
   afterEach(async () => {
-    await Promise.all([clients.models.close(), clients.endpoints.close(), monitoring.close()]);
+    await Promise.all([clients.models.close(), clients.endpoints.close(), clients.jobs.close(), monitoring.close()]);
     await fake.stop();
   });
 
