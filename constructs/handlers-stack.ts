@@ -80,8 +80,10 @@ export class HandlersStack extends Stack {
       ...sageMakerRights(this, project),
     });
 
-    // Staged rollouts on SageMaker: the same bundle behind the Provider framework, whose waiter walks the steps.
-    const sagemakerRollout = environment.models.some(walksOnSageMaker)
+    // Staged rollouts on SageMaker, and the baselines of SageMaker monitors: the same bundle behind the
+    // Provider framework, whose waiter walks the steps or waits for the baselining job.
+    const monitors = environment.models.some(monitorsOnSageMaker);
+    const sagemakerRollout = environment.models.some(walksOnSageMaker) || monitors
       ? new ReconcilerProvider(this, 'SageMakerRollout', {
         provider: 'sagemaker',
         title: 'SageMaker rollouts',
@@ -90,11 +92,13 @@ export class HandlersStack extends Stack {
         name: names.rollout,
         encryptionKey: this.encryptionKey,
         entryPoints: { onEvent: 'index.onStagedEvent', isComplete: 'index.isStagedComplete' },
-        networkReason: 'Calls only the SageMaker, Application Auto Scaling and CloudWatch control-plane APIs; a VPC would add NAT or endpoints without isolating anything.',
+        networkReason: monitors
+          ? 'Calls only the SageMaker, Application Auto Scaling, CloudWatch and S3 APIs; a VPC would add NAT or endpoints without isolating anything.'
+          : 'Calls only the SageMaker, Application Auto Scaling and CloudWatch control-plane APIs; a VPC would add NAT or endpoints without isolating anything.',
       })
       : undefined;
     if (sagemakerRollout) {
-      const { statements, wildcards } = rolloutRights(this, project);
+      const { statements, wildcards } = rolloutRights(this, project, monitors);
       const policy = new iam.ManagedPolicy(sagemakerRollout, 'RolloutPolicy', { roles: [sagemakerRollout.handlerRole], statements, description: `mlspec staged SageMaker rollouts of ${project} in ${environment.name}` });
       for (const [resource, reason] of wildcards) {
         if (resource === '*') acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', reason);
@@ -234,12 +238,19 @@ export function walksOnSageMaker(model: ModelPlan): boolean {
   return strategy === 'canary' || strategy === 'linear';
 }
 
+/** Whether a model's SageMaker endpoint has a data-quality monitor, whose baseline these handlers compute. */
+export function monitorsOnSageMaker(model: ModelPlan): boolean {
+  return model.sagemaker?.serving?.monitoring !== undefined && model.sagemaker.serving.dataCapturePercent !== undefined;
+}
+
 /**
  * What the staged-rollout handler may do: move this project's endpoints' weights, read their
  * rollback alarms, and retire the versions a walk left at 0 (a config without them, one endpoint
- * update, their scaling deregistered first). Nothing else.
+ * update, their scaling deregistered first); where a model monitors, run its baselining job as its
+ * monitoring role (constructs/sagemaker/monitoring.ts; the model stacks' bucket and key policies let
+ * it read and write the baseline files). Nothing else.
  */
-function rolloutRights(stack: Stack, project: string): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
+function rolloutRights(stack: Stack, project: string, monitors = false): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
   const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
   const endpoints = arn('endpoint', `${project}-*`);
   const configs = arn('endpoint-config', `${project}-*`);
@@ -263,5 +274,19 @@ function rolloutRights(stack: Stack, project: string): { statements: iam.PolicyS
     ['*', 'DescribeScalableTargets and DescribeScalingPolicies have no resource-level permissions; they only read.'],
     [targets, 'Scalable targets are named by random ARNs; the handler deregisters only the variants a walk retired.'],
   ];
+  if (monitors) {
+    const jobs = arn('processing-job', `${project}-*`);
+    const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${project}-*-monitor` });
+    statements.push(
+      // Baselining jobs are named <endpoint>-<hash of their inputs>[-attempt]: started once, then watched.
+      new iam.PolicyStatement({ sid: 'BaselineJobs', actions: ['sagemaker:CreateProcessingJob', 'sagemaker:DescribeProcessingJob'], resources: [jobs] }),
+      // The job runs as the model's monitoring role, <endpoint>-monitor.
+      new iam.PolicyStatement({ sid: 'PassMonitoringRoles', actions: ['iam:PassRole'], resources: [roles], conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } }),
+    );
+    wildcards.push(
+      [jobs, 'Baselining jobs of this project\'s endpoints only: <project>-<model>-<env>-<hash>.'],
+      [roles, 'The monitoring roles of this project\'s endpoints only (<endpoint>-monitor), passed to SageMaker only.'],
+    );
+  }
   return { statements, wildcards };
 }

@@ -1,15 +1,16 @@
 import { Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { accessLogsBucketName } from '../lib/plan/names';
+import { accessLogsBucketName, handlerNames } from '../lib/plan/names';
 import type { Construct } from 'constructs';
 import { HandlerFunction } from './sagemaker/handler-function';
 import { JOB_PROVIDERS, TrainingSchedule } from './training-orchestration';
-import { HandlersStack, walksOnSageMaker, type EnvironmentHandlers } from './handlers-stack';
+import { HandlersStack, monitorsOnSageMaker, walksOnSageMaker, type EnvironmentHandlers } from './handlers-stack';
 import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan, AzureMlModelPlan } from '../lib/plan/types';
 import { AzureMlModel } from './azureml';
 import { VertexModel } from './vertex';
 import {
+  DataQualityMonitor,
   EndpointAutoscaling,
   EndpointVariantProps,
   IModelRegistry,
@@ -53,6 +54,8 @@ export interface SageMakerResources {
   readonly endpoint?: ModelEndpoint;
   /** The training pipeline, when the model trains on SageMaker here. */
   readonly training?: TrainingPipeline;
+  /** The endpoint's data-quality monitor, when the model has serving.monitoring. */
+  readonly monitoring?: DataQualityMonitor;
 }
 
 /**
@@ -90,7 +93,7 @@ export class ModelStack extends Stack {
     Tags.of(this).add('mlspec:model', plan.name);
     Tags.of(this).add('mlspec:environment', plan.environment);
 
-    const handlers = sharedHandlers ? HandlersStack.refs(this, project, plan.environment, { vertex: plan.vertex !== undefined, azureml: plan.azureml !== undefined, sagemakerRollout: walksOnSageMaker(plan) }) : undefined;
+    const handlers = sharedHandlers ? HandlersStack.refs(this, project, plan.environment, { vertex: plan.vertex !== undefined, azureml: plan.azureml !== undefined, sagemakerRollout: walksOnSageMaker(plan) || monitorsOnSageMaker(plan) }) : undefined;
     this.handlers = handlers;
     // With shared handlers, one key serves the model: endpoint storage and capture, training output.
     // Kept on delete, so retained captures and trained models stay readable.
@@ -194,7 +197,23 @@ export class ModelStack extends Stack {
         ? { serviceToken: this.handlers.sagemakerRollout.serviceToken, strategy: serving.rollout.strategy, steps: serving.rollout.steps }
         : undefined,
     });
-    return { registry, endpoint, training };
+    const m = serving.monitoring;
+    // The baseline runs behind the environment's staged-rollout handlers (handlers stack), or the stack's own.
+    const monitoring = m && endpoint.dataCaptureBucket
+      ? new DataQualityMonitor(this, 'Monitoring', {
+        endpoint,
+        schedule: m.cron!,
+        baselineUri: m.baselineUri,
+        driftThreshold: m.driftThreshold,
+        featureThresholds: m.featureThresholds,
+        alertEmails: m.alertEmails,
+        snsTopicArn: m.snsTopicArn,
+        baselineHandlers: this.handlers?.sagemakerRollout
+          ? { serviceToken: this.handlers.sagemakerRollout.serviceToken, roleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: handlerNames(this.project, this.plan.environment).rollout }) }
+          : undefined,
+      })
+      : undefined;
+    return { registry, endpoint, training, monitoring };
   }
 }
 

@@ -9,3 +9,4 @@ export * from './traffic';
 export * from './endpoint-handler';
 export * from './scaling';
 export * from './training-pipeline';
+export * from './monitoring';

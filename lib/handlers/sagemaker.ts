@@ -1,9 +1,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
 import { closeSageMakerClients, sageMakerClients, type SageMakerClients } from '../providers/sagemaker/clients';
 import { reconcileScaling, removeScaling, type VariantScaling } from '../providers/sagemaker/scaling';
 import { deleteGroup, deleteVersion, ensureGroup, ensureVersion, sameVersionModel, updateGroup, updateVersion, type GroupSpec, type VersionSpec } from '../providers/sagemaker/registry';
+import { BaselineJobError, BaselineThresholdError, ensureBaselineJob, lookAtBaseline, type BaselineJob, type DriftThresholds, type MonitoringBaselineProperties } from '../providers/sagemaker/monitoring';
 import { bestTrial } from '../providers/sagemaker/runs';
 import { STEP_KIND_FIELD } from '../providers/sagemaker/training';
 import { deleteEndpointConfig, deleteRetiredConfig, ensureEndpointConfig, ensureKeepLiveConfig, setWeights, type EndpointConfigSpec, type VariantWeight, type WaitOptions } from '../providers/sagemaker/serving';
@@ -28,6 +30,9 @@ import type { StagedRollout } from '../rollout/staged';
  *   without them), behind the CDK Provider framework instead (`onStagedEvent`, `isStagedComplete`;
  *   see lib/providers/sagemaker/staged.ts, whose header lists the properties of both Kinds and the
  *   IAM of the rollout handler role).
+ * - `MonitoringBaseline`: the baseline of a data-quality monitor (statistics and constraints from a
+ *   baselining processing job, with the spec's drift thresholds), behind the same Provider
+ *   framework as `StagedWeights`, which waits for the job (lib/providers/sagemaker/monitoring.ts).
  * Every path is safe to run twice: a retried event changes nothing the second time.
  */
 
@@ -182,7 +187,7 @@ export async function onEvent(event: SageMakerEvent, deps: SageMakerDependencies
   if (kind === 'VariantScaling') return onScalingEvent(event as ScalingEvent, deps);
   if (kind === 'ModelPackageGroup') return onGroupEvent(event as SageMakerEvent<GroupResourceProperties>, deps);
   if (kind === 'ModelVersion') return onVersionEvent(event as SageMakerEvent<VersionResourceProperties>, deps);
-  if ((kind as string) === 'StagedWeights') throw new Error('Kind StagedWeights runs behind the CDK Provider framework: its onEvent is index.onStagedEvent and its isComplete index.isStagedComplete');
+  if ((kind as string) === 'StagedWeights' || (kind as string) === 'MonitoringBaseline') throw new Error(`Kind ${kind as string} runs behind the CDK Provider framework: its onEvent is index.onStagedEvent and its isComplete index.isStagedComplete`);
   throw new Error(`Kind must be EndpointConfig, VariantWeights, VariantScaling, ModelPackageGroup or ModelVersion; got '${kind as string}'`);
 }
 
@@ -363,6 +368,8 @@ export interface StagedIsCompleteResponse {
 
 export interface StagedDependencies extends SageMakerDependencies {
   readonly cloudwatch?: () => CloudWatchClient;
+  /** S3, for the monitoring baseline's constraints. */
+  readonly s3?: () => S3Client;
   /** The clock, ms since the epoch (tests move it). */
   readonly now?: () => number;
 }
@@ -389,6 +396,7 @@ function stagedClients(deps: StagedDependencies) {
  * the variants left to retire, ride along in Data.
  */
 export async function onStagedEvent(event: StagedEvent, deps: StagedDependencies = {}): Promise<SageMakerResponse> {
+  if (isBaselineEvent(event)) return onBaselineEvent(event, deps);
   const props = event.ResourceProperties;
   const physicalId = `${props.EndpointName}/staged-weights`;
   // The weights go with the endpoint; a replaced resource (another endpoint) leaves the old one as it is.
@@ -411,6 +419,7 @@ export async function onStagedEvent(event: StagedEvent, deps: StagedDependencies
  * framework would answer FAILED too, with the error's stack trace as the reason).
  */
 export async function isStagedComplete(event: StagedIsCompleteEvent, deps: StagedDependencies = {}): Promise<StagedIsCompleteResponse> {
+  if (isBaselineEvent(event)) return isBaselineComplete(event, deps);
   const rolloutJson = event.Data?.Rollout;
   const retire = event.Data?.Retire;
   if (event.RequestType === 'Delete' || (!rolloutJson && !retire)) return { IsComplete: true };
@@ -448,5 +457,96 @@ export async function isStagedComplete(event: StagedIsCompleteEvent, deps: Stage
     throw e;
   } finally {
     await close();
+  }
+}
+
+// --- Kind MonitoringBaseline: a data-quality monitor's baseline, behind the same Provider framework --------
+
+/** The framework's event for a MonitoringBaseline resource (isComplete's carries onEvent's Data). */
+export interface BaselineEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly RequestId: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: MonitoringBaselineProperties & { readonly ServiceToken?: string };
+  readonly OldResourceProperties?: MonitoringBaselineProperties;
+  readonly ResponseURL?: string;
+  readonly StackId?: string;
+  readonly LogicalResourceId?: string;
+  readonly Data?: Record<string, string>;
+}
+
+function isBaselineEvent(event: { readonly ResourceProperties: unknown }): event is BaselineEvent {
+  return (event.ResourceProperties as { Kind?: string } | undefined)?.Kind === 'MonitoringBaseline';
+}
+
+function parseBaseline(props: MonitoringBaselineProperties): { job: BaselineJob; thresholds: DriftThresholds } {
+  const job = JSON.parse(props.Job) as BaselineJob;
+  const thresholds = JSON.parse(props.Thresholds) as DriftThresholds;
+  for (const member of ['BaselineUri', 'OutputUri', 'RoleArn', 'ImageUri', 'KmsKeyId', 'InstanceType'] as const) {
+    if (typeof job[member] !== 'string' || job[member] === '') throw new Error(`${props.JobName}: Job.${member} must be a non-empty string`);
+  }
+  if (typeof thresholds.default !== 'number' || typeof thresholds.features !== 'object' || thresholds.features === null) {
+    throw new Error(`${props.JobName}: Thresholds must be {"default": <number>, "features": {<name>: <number>}}`);
+  }
+  return { job, thresholds };
+}
+
+/**
+ * onEvent: starts the baselining job (or finds the attempt that runs or ran). The physical id is the
+ * job's base name, so new thresholds are an update in place and new inputs a new resource; a Delete
+ * deletes nothing (SageMaker keeps finished jobs; the baseline files stay in the capture bucket).
+ */
+export async function onBaselineEvent(event: BaselineEvent, deps: StagedDependencies = {}): Promise<SageMakerResponse> {
+  const props = event.ResourceProperties;
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId ?? props.JobName };
+  const { job } = parseBaseline(props);
+  const clients = (deps.clients ?? sageMakerClients)();
+  try {
+    const { name, outcome } = await ensureBaselineJob(clients.sagemaker, props.JobName, job);
+    console.log(`baselining job ${name}: ${outcome} (${job.BaselineUri})`);
+    return { PhysicalResourceId: props.JobName, Data: { JobName: name } };
+  } finally {
+    await closeSageMakerClients(clients);
+  }
+}
+
+/**
+ * isComplete: false while the job runs; when it completed, the spec's thresholds are written into
+ * a copy of its constraints and both files' URIs are answered. A job that failed or stopped, or
+ * thresholds naming features the baseline lacks, answer FAILED at the ResponseURL with the one-line
+ * reason (as a staged rollback does), then throw.
+ */
+export async function isBaselineComplete(event: BaselineEvent, deps: StagedDependencies = {}): Promise<StagedIsCompleteResponse> {
+  if (event.RequestType === 'Delete') return { IsComplete: true };
+  const props = event.ResourceProperties;
+  const name = event.Data?.JobName;
+  if (!name) throw new Error(`${props.JobName}: isComplete needs onEvent's Data.JobName, the attempt it started`);
+  const { job, thresholds } = parseBaseline(props);
+  const clients = (deps.clients ?? sageMakerClients)();
+  const s3 = (deps.s3 ?? (() => new S3Client({ maxAttempts: 8 })))();
+  try {
+    const progress = await lookAtBaseline({ sagemaker: clients.sagemaker, s3 }, name, job, thresholds);
+    if (!progress.done) {
+      console.log(`baselining job ${name}: ${progress.status}`);
+      return { IsComplete: false };
+    }
+    console.log(`baselining job ${name}: completed; ${progress.features.length} features; constraints with the spec's thresholds at ${progress.constraintsUri}`);
+    return { IsComplete: true, Data: { JobName: name, StatisticsUri: progress.statisticsUri, ConstraintsUri: progress.constraintsUri } };
+  } catch (e) {
+    if ((e instanceof BaselineJobError || e instanceof BaselineThresholdError) && event.ResponseURL) {
+      console.error(e.message);
+      try {
+        await respond(event.ResponseURL, {
+          Status: 'FAILED', Reason: e.message.slice(0, 3000), PhysicalResourceId: event.PhysicalResourceId ?? props.JobName,
+          StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId,
+        });
+      } catch (put) {
+        console.error(`${props.JobName}: answering CloudFormation failed: ${(put as Error).message}`);
+      }
+    }
+    throw e;
+  } finally {
+    await closeSageMakerClients(clients);
+    s3.destroy();
   }
 }

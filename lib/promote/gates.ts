@@ -191,9 +191,15 @@ async function cleanSoak(input: GateInput, from: EnvironmentPlan, fromModel: Mod
         results.push({ gate, passed: false, message: `${model} has no ${p} monitor deployed in ${fromName}; deploy ${fromName}'s stack (it declares the monitor), then let version ${version} soak` });
         continue;
       }
-      const runs = report.runs.filter((r) => r.at.getTime() >= since.getTime());
+      const soak = report.runs.filter((r) => r.at.getTime() >= since.getTime());
+      // A run still going has judged nothing yet; one that failed or was stopped judged nothing at all.
+      const unfinished = (r: { status: string }) => /progress|running|pending|queued|starting|preparing|finalizing|notstarted/i.test(r.status);
+      const broken = soak.filter((r) => /fail|stop|cancel|error/i.test(r.status));
+      const runs = soak.filter((r) => !unfinished(r) && !broken.includes(r));
       const violations = runs.flatMap((r) => r.violations.map((v) => ({ run: r, v })));
-      if (violations.length > 0) {
+      if (broken.length > 0 && violations.length === 0) {
+        results.push({ gate, passed: false, message: `version ${version}'s soak in ${fromName} cannot be shown clean: ${p} monitor ${report.monitor}'s run at ${broken[0].at.toISOString()} ended ${broken[0].status}, so it judged nothing${broken.length > 1 ? ` (and ${broken.length - 1} more)` : ''}; fix the monitor and let the version soak again` });
+      } else if (violations.length > 0) {
         const shown = violations.slice(0, 3).map(({ run, v }) => `${v.signal}${v.feature ? ` on ${v.feature}` : ''} at ${run.at.toISOString()}${v.detail ? ` (${v.detail})` : ''}`);
         results.push({ gate, passed: false, message: `version ${version}'s soak in ${fromName} was not clean: ${p} monitor ${report.monitor} reported ${shown.join('; ')}${violations.length > 3 ? `; and ${violations.length - 3} more` : ''}` });
       } else if (runs.length === 0) {

@@ -65,6 +65,13 @@ export function readMonitoringSchedule(text: string): MonitoringSchedule | { pro
 // ------------------------------------------------------------------ the rules one field cannot check
 
 
+/** How Vertex reads a Cloud Storage baseline: files of a format model_monitoring.proto lists, by extension. */
+export const VERTEX_BASELINE_FORMATS: readonly [RegExp, string][] = [
+  [/\.csv$/i, 'csv'],
+  [/\.jsonl$/i, 'jsonl'],
+  [/\.tfrecords?$/i, 'tf-record'],
+];
+
 const BASELINE_SCHEMES: Record<Provider, string[]> = { sagemaker: ['s3://'], vertex: ['gs://', 'bq://'], azureml: ['azureml://', 'https://'] };
 
 /** `serving.monitoring` against the rest of the model: capture, baselines per provider, schedules and alerts each provider can take. */
@@ -84,8 +91,11 @@ export function checkMonitoring(modelName: string, model: Model, providers: Set<
       out.push({ file: 'spec', path: [...base, 'baseline', 'trainingInput'], message: `"${channel}" is not an input of training.inputs${known.length ? ` (it has ${known.join(', ')})` : ''}; name one, or give the baseline per provider` });
     } else {
       for (const p of providers) {
-        if ((inputs[channel] as Partial<Record<Provider, string>>)[p] === undefined) {
+        const uri = (inputs[channel] as Partial<Record<Provider, string>>)[p];
+        if (uri === undefined) {
           out.push({ file: 'spec', path: [...base, 'baseline', 'trainingInput'], message: `training.inputs.${channel} has no ${p} URI, and the ${p} monitor compares with it; add training.inputs.${channel}.${p}, or give the baseline per provider` });
+        } else if (p === 'vertex' && uri.startsWith('gs://') && !VERTEX_BASELINE_FORMATS.some(([ext]) => ext.test(uri))) {
+          out.push({ file: 'spec', path: [...base, 'baseline', 'trainingInput'], message: `training.inputs.${channel}.vertex is "${uri}", which names no files, and Vertex reads a Cloud Storage baseline as CSV, JSONL or TFRecord files; give monitoring.baseline per provider with vertex: gs://.../*.csv (or .jsonl, .tfrecord) or a bq:// table` });
         }
       }
     }
@@ -94,6 +104,9 @@ export function checkMonitoring(modelName: string, model: Model, providers: Set<
       const uri = baseline[p];
       if (uri === undefined) out.push({ file: 'spec', path: [...base, 'baseline'], atKey: true, message: `the model serves on ${p}, and monitoring.baseline has no ${p} entry; add monitoring.baseline.${p}` });
       else if (!BASELINE_SCHEMES[p].some((s) => uri.startsWith(s))) out.push({ file: 'spec', path: [...base, 'baseline', p], message: `"${uri}" is not a ${p} baseline location; use a ${BASELINE_SCHEMES[p].join(' or ')} URI` });
+      else if (p === 'vertex' && uri.startsWith('gs://') && !VERTEX_BASELINE_FORMATS.some(([ext]) => ext.test(uri))) {
+        out.push({ file: 'spec', path: [...base, 'baseline', p], message: `"${uri}" names no files: Vertex reads a Cloud Storage baseline as CSV, JSONL or TFRecord files; end it with .csv, .jsonl or .tfrecord (a wildcard such as gs://bucket/train/*.csv names several), or give a BigQuery table (bq://project.dataset.table)` });
+      }
     }
   }
   const schedule = readMonitoringSchedule(m.schedule);

@@ -73,6 +73,12 @@ describe('promotion.cleanSoak', () => {
     r = await promote(fakeLive({ servingSince: served, monitoringFails: 'AccessDenied: not authorized to perform sagemaker:ListMonitoringExecutions' }));
     expect(r.out).toContain('  FAIL  promotion.cleanSoak: cannot read the sagemaker monitor in dev: AccessDenied: not authorized to perform sagemaker:ListMonitoringExecutions; check your cloud credentials for that environment, or use --force --reason "..." where the environment is not protected\n');
 
+    r = await promote(fakeLive({ servingSince: served, monitoring: monitor([{ at: hoursAgo(1), status: 'Failed', violations: [] }, { at: hoursAgo(2), status: 'Completed', violations: [] }]) }));
+    expect(r.out).toContain("  FAIL  promotion.cleanSoak: version 8's soak in dev cannot be shown clean: sagemaker monitor acme-fraud-dev-monitor's run at 2026-11-24T11:00:00.000Z ended Failed, so it judged nothing; fix the monitor and let the version soak again\n");
+    // A run still going judges nothing yet: with no finished run, the gate waits for one.
+    r = await promote(fakeLive({ servingSince: served, monitoring: monitor([{ at: hoursAgo(1), status: 'InProgress', violations: [] }]) }));
+    expect(r.out).toContain("  FAIL  promotion.cleanSoak: no sagemaker monitoring run has judged version 8's traffic in dev since it started serving at 2026-11-24T09:00:00.000Z; wait for the next run of acme-fraud-dev-monitor\n");
+
     const noReader = fakeLive({ servingSince: served });
     const reader = noReader('sagemaker')!;
     r = await promote(Object.assign(() => ({ ...reader, monitoring: undefined }), { approved: [] }) as never);

@@ -72,11 +72,11 @@ describe('monitoring in the spec', () => {
   it('sends alerts by email everywhere, and to an SNS topic on AWS only', () => {
     const topic = 'arn:aws:sns:us-east-1:111111111111:ml-alerts';
     expect(errorsOf(monitored((m) => (m.alerts = { snsTopic: topic })))).toEqual([]);
-    const vertex = mutate(withVertex(monitored((m) => (m.alerts = { snsTopic: topic }))), (s) => (s.models.fraud.serving.monitoring.baseline.vertex = 'gs://acme-data/fraud/train/'));
+    const vertex = mutate(withVertex(monitored((m) => (m.alerts = { snsTopic: topic }))), (s) => (s.models.fraud.serving.monitoring.baseline.vertex = 'gs://acme-data/fraud/train/*.csv'));
     expect(errorsOf(vertex)).toEqual(["models.fraud.serving.monitoring.alerts: the SNS topic reaches SageMaker's alarms only; vertex sends alerts by email: add alerts.email"]);
     const vertexOnly = mutate(withVertex(monitored((m) => (m.alerts = { snsTopic: topic }))), (s) => {
       s.models.fraud.providers = ['vertex'];
-      s.models.fraud.serving.monitoring.baseline = { vertex: 'gs://acme-data/fraud/train/' };
+      s.models.fraud.serving.monitoring.baseline = { vertex: 'gs://acme-data/fraud/train/*.csv' };
     });
     expect(errorsOf(vertexOnly)).toEqual(['models.fraud.serving.monitoring.alerts.snsTopic: an SNS topic reaches AWS only, and this model serves on vertex; send alerts by email instead']);
     expect(errorsOf(monitored((m) => (m.alerts = { email: ['not-an-address'], snsTopic: 'ml-alerts' })))).toEqual([

@@ -1,23 +1,43 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, DescribeModelPackageCommand, UpdateModelPackageCommand, type ModelPackage } from '@aws-sdk/client-sagemaker';
 import { endpointName, projectOf, versionName } from '../../plan/names';
 import type { EnvironmentPlan, ModelPlan } from '../../plan/types';
-import type { Approval, LiveServing } from '../../promote/live';
+import type { Approval, LiveServing, MonitorReport } from '../../promote/live';
 import type { LiveCapability } from '../contract';
 import { prefixedMetrics, RegistryLiveState } from '../live';
 import { sageMakerClientFor, type SageMakerClientFactory } from './clients';
 import { unlessMissing } from './missing';
+import { monitorNames, readMonitor } from './monitoring';
 import { findVersion } from './registry';
 
 export type { SageMakerClientFactory } from './clients';
 
+/** S3 clients per region (the monitor's violation reports); tests pass ones that reach the fake. */
+export type S3ClientFactory = (region: string) => S3Client;
+
+/** The CLI's: the default credential chain. */
+export const s3ClientFor: S3ClientFactory = (region) => new S3Client({ region, maxAttempts: 5 });
+
 const APPROVAL: Record<string, Approval> = { Approved: 'approved', PendingManualApproval: 'pending', Rejected: 'rejected' };
 
-/** Live state of SageMaker: the endpoint's variants and the model package group. */
+/** Live state of SageMaker: the endpoint's variants, the model package group and the drift monitor. */
 export class SageMakerLiveState extends RegistryLiveState<'sagemaker', ModelPackage> {
   readonly provider = 'sagemaker' as const;
 
-  constructor(private readonly clients: SageMakerClientFactory = sageMakerClientFor) {
+  constructor(private readonly clients: SageMakerClientFactory = sageMakerClientFor, private readonly s3: S3ClientFactory = s3ClientFor) {
     super();
+  }
+
+  /**
+   * The data-quality monitor of the model's endpoint (constructs/sagemaker/monitoring.ts): the
+   * schedule's status and its executions since `since`, newest first, each run that completed with
+   * violations with those of its constraint_violations.json (lib/providers/sagemaker/monitoring.ts).
+   * Undefined when the plan has no SageMaker monitor, or its schedule is not deployed.
+   */
+  async monitoring(env: EnvironmentPlan, model: ModelPlan, since?: Date): Promise<MonitorReport | undefined> {
+    const sm = this.slice(env, model);
+    if (!sm.serving?.monitoring) return undefined;
+    return readMonitor({ sagemaker: this.clients(sm.region), s3: this.s3(sm.region) }, monitorNames(sm.serving.endpointName).schedule, since);
   }
 
   async servingSince(env: EnvironmentPlan, model: ModelPlan, version: string): Promise<Date | undefined> {
@@ -81,4 +101,4 @@ export class SageMakerLiveState extends RegistryLiveState<'sagemaker', ModelPack
 }
 
 /** The live capability of the provider contract (lib/providers/contract.ts). */
-export const liveCapability = { state: (clients?: SageMakerClientFactory) => new SageMakerLiveState(clients) } satisfies LiveCapability;
+export const liveCapability = { state: (clients?: SageMakerClientFactory, s3?: S3ClientFactory) => new SageMakerLiveState(clients, s3) } satisfies LiveCapability;

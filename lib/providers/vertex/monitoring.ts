@@ -1,5 +1,6 @@
 import type { protos, v1 } from '@google-cloud/aiplatform';
 import type { VertexModelPlan } from '../../plan/types';
+import { VERTEX_BASELINE_FORMATS } from '../../spec/monitoring';
 import type { MonitorReport, MonitorRun, MonitorViolation } from '../../promote/live';
 import { ProviderError, type Call, type Target } from '../contract';
 import { finish, vertexParent, type VertexClients } from './clients';
@@ -77,12 +78,6 @@ export function monitoringJobClient(clients: VertexClients): MonitoringJobClient
 
 // ------------------------------------------------------------------ the job the plan asks for
 
-/** The three formats model_monitoring.proto lists for a Cloud Storage training dataset, by file extension. */
-const FORMATS: [RegExp, string][] = [
-  [/\.csv$/i, 'csv'],
-  [/\.jsonl$/i, 'jsonl'],
-  [/\.tfrecords?$/i, 'tf-record'],
-];
 
 /**
  * The baseline as TrainingDataset: `bq://project.dataset.table` → bigquery_source; `gs://...` →
@@ -93,7 +88,7 @@ const FORMATS: [RegExp, string][] = [
 export function vertexTrainingDataset(uri: string): { dataset: ITrainingDataset } | { problem: string } {
   if (uri.startsWith('bq://')) return { dataset: { bigquerySource: { inputUri: uri } } };
   if (uri.startsWith('gs://')) {
-    const format = FORMATS.find(([ext]) => ext.test(uri))?.[1];
+    const format = VERTEX_BASELINE_FORMATS.find(([ext]) => ext.test(uri))?.[1];
     if (format) return { dataset: { gcsSource: { uris: [uri] }, dataFormat: format } };
     return {
       problem: `the monitoring baseline ${uri} does not name its format: Vertex reads a Cloud Storage baseline as CSV, JSONL or TFRecord files; end monitoring.baseline.vertex with .csv, .jsonl or .tfrecord (a wildcard such as gs://bucket/train/*.csv names several files), or give a BigQuery table (bq://project.dataset.table)`,

@@ -1,8 +1,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PipelineEngine } from './pipelines';
+import { checkRequest, RequestRefused } from './processing';
+import { FakeS3 } from './s3';
 
 /**
  * A stateful fake of the SageMaker endpoint API and Application Auto Scaling on 127.0.0.1, speaking
@@ -31,6 +34,14 @@ import { PipelineEngine } from './pipelines';
  *
  * SageMaker Pipelines and the training and tuning jobs their steps run live in `pipelines`
  * (pipelines.ts); the sm<Operation> methods for them below only hand over to it.
+ *
+ * Model Monitor: processing jobs (CreateProcessingJob, DescribeProcessingJob, checked against the
+ * client's request shape and the API reference's limits in processing.ts), monitoring schedules
+ * (DescribeMonitoringSchedule; CloudFormation makes them, tests add them with `addMonitoringSchedule`)
+ * and their executions (ListMonitoringExecutions; tests add runs with `addMonitoringExecution`). A job
+ * runs until a test ends it (`finishProcessingJob`), which writes its output files to `s3`: the part
+ * of S3 the monitor reads and writes, served on the same port for requests without X-Amz-Target
+ * (s3.ts; the real S3 client reaches it with `s3Client()`).
  */
 
 interface Variant { VariantName: string; ModelName?: string; InstanceType?: string; InitialInstanceCount?: number; InitialVariantWeight?: number }
@@ -43,6 +54,28 @@ interface Endpoint {
 }
 interface Target { ServiceNamespace: string; ResourceId: string; ScalableDimension: string; MinCapacity: number; MaxCapacity: number; RoleARN: string; CreationTime: number }
 interface Policy { PolicyName: string; ServiceNamespace: string; ResourceId: string; ScalableDimension: string; PolicyType: string; TargetTrackingScalingPolicyConfiguration?: unknown; CreationTime: number }
+/** A processing job: its request as sent, and what SageMaker says of it. */
+interface ProcessingJob {
+  request: Record<string, any>;
+  status: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  created: number;
+  ended?: number;
+  failureReason?: string;
+  exitMessage?: string;
+  monitoringScheduleArn?: string;
+}
+interface MonitoringExecution {
+  MonitoringScheduleName: string;
+  ScheduledTime: number;
+  CreationTime: number;
+  LastModifiedTime: number;
+  MonitoringExecutionStatus: string;
+  ProcessingJobArn?: string;
+  EndpointName?: string;
+  FailureReason?: string;
+  MonitoringJobDefinitionName?: string;
+  MonitoringType: string;
+}
 interface Model { ModelName: string; ModelArn: string; PrimaryContainer?: unknown; Containers?: unknown[]; ExecutionRoleArn?: string; VpcConfig?: unknown; EnableNetworkIsolation?: boolean; InferenceExecutionConfig?: unknown; CreationTime: number }
 
 /** Where moto (getmoto/moto) answers otherwise than AWS; all off by default. */
@@ -208,6 +241,14 @@ export class FakeSageMaker {
   updateLooks = 0;
   /** Endpoint name → the FailureReason with which its next UpdateEndpoint fails, once it is done. */
   readonly updateFailures = new Map<string, string>();
+  /** Processing jobs by name (baselining jobs, and the jobs of monitoring executions). */
+  readonly processingJobs = new Map<string, ProcessingJob>();
+  /** Monitoring schedules by name, as CloudFormation's AWS::SageMaker::MonitoringSchedule leaves them. */
+  readonly monitoringSchedules = new Map<string, { status: string; endpointName?: string; jobDefinitionName?: string; created: number }>();
+  /** Monitoring executions, in the order they ran. */
+  readonly monitoringExecutions: MonitoringExecution[] = [];
+  /** The part of S3 the monitor reads and writes, on this server's port. */
+  readonly s3 = new FakeS3();
   /** Pipelines, their executions, training and tuning jobs, Lambda functions for Lambda steps, the fake clock. */
   readonly pipelines = new PipelineEngine({
     createModelPackage: (input) => this.smCreateModelPackage(input),
@@ -223,13 +264,15 @@ export class FakeSageMaker {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', async () => {
+        // S3 speaks REST, not AWS JSON: no X-Amz-Target.
+        if (req.headers['x-amz-target'] === undefined) return this.s3.handle(req, body, res);
         const target = String(req.headers['x-amz-target'] ?? '');
         let status = 200;
         let out: unknown;
         try {
           out = await this.dispatch(target, body ? JSON.parse(body) : {});
         } catch (e) {
-          const err = e instanceof AwsError ? e : new AwsError('InternalFailure', String(e), 500);
+          const err = e instanceof AwsError ? e : e instanceof RequestRefused ? new AwsError('ValidationException', e.message) : new AwsError('InternalFailure', String(e), 500);
           status = err.status;
           out = { __type: err.type, message: err.message };
           res.setHeader('x-amzn-errortype', err.type);
@@ -250,6 +293,11 @@ export class FakeSageMaker {
   clients(): { sagemaker: SageMakerClient; autoscaling: ApplicationAutoScalingClient } {
     const common = { endpoint: this.url, region: REGION, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, maxAttempts: 4 };
     return { sagemaker: new SageMakerClient(common), autoscaling: new ApplicationAutoScalingClient(common) };
+  }
+
+  /** The real S3 client, path-style, pointed here. */
+  s3Client(): S3Client {
+    return new S3Client({ endpoint: this.url, forcePathStyle: true, region: REGION, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, maxAttempts: 2 });
   }
 
   /** Writes since `from` (index into calls), by operation. */
@@ -695,6 +743,154 @@ export class FakeSageMaker {
 
   smListTrainingJobsForHyperParameterTuningJob(input: { HyperParameterTuningJobName: string; MaxResults?: number; NextToken?: string; StatusEquals?: string; SortBy?: string; SortOrder?: string }) {
     return this.pipelines.listTrainingJobsForHyperParameterTuningJob(input);
+  }
+
+  // --- Model Monitor: processing jobs, monitoring schedules and their executions ----------------------
+
+  private processingJobArn(name: string): string {
+    return `arn:aws:sagemaker:${REGION}:${ACCOUNT}:processing-job/${name.toLowerCase()}`;
+  }
+
+  /**
+   * CreateProcessingJob, as the API reference describes it: the request against the client's shape and
+   * the documented limits (processing.ts); "The name must be unique within an Amazon Web Services
+   * Region in the Amazon Web Services account" (ResourceInUse otherwise; the wording is ours, the
+   * error type the reference's). The job is InProgress until `finishProcessingJob`.
+   */
+  smCreateProcessingJob(input: Record<string, any>) {
+    checkRequest('CreateProcessingJob', input);
+    const name = input.ProcessingJobName as string;
+    if ([...this.processingJobs.keys()].some((n) => n.toLowerCase() === name.toLowerCase())) {
+      throw new AwsError('ResourceInUse', `Processing job names must be unique within an AWS account and region, and a processing job with this name already exists (${this.processingJobArn(name)})`);
+    }
+    this.processingJobs.set(name, { request: structuredClone(input), status: 'InProgress', created: 1700000000 + this.calls.length });
+    return { ProcessingJobArn: this.processingJobArn(name) };
+  }
+
+  /** DescribeProcessingJob: the request's members with the job's status; a name it lacks is ResourceNotFound (wording ours). */
+  smDescribeProcessingJob(input: { ProcessingJobName: string }) {
+    const j = this.processingJobs.get(input.ProcessingJobName);
+    if (!j) throw new AwsError('ResourceNotFound', `Could not find requested job with name ${input.ProcessingJobName}`);
+    const { Tags: _tags, ...request } = j.request;
+    return {
+      ...request,
+      ProcessingJobArn: this.processingJobArn(input.ProcessingJobName),
+      ProcessingJobStatus: j.status,
+      CreationTime: j.created,
+      LastModifiedTime: j.ended ?? j.created,
+      ProcessingStartTime: j.created + 60,
+      ...(j.ended ? { ProcessingEndTime: j.ended } : {}),
+      ...(j.failureReason ? { FailureReason: j.failureReason } : {}),
+      ...(j.exitMessage ? { ExitMessage: j.exitMessage } : {}),
+      ...(j.monitoringScheduleArn ? { MonitoringScheduleArn: j.monitoringScheduleArn } : {}),
+    };
+  }
+
+  /**
+   * Test hook: the job ends. `files` (name → content) are written where its first output goes, as
+   * SageMaker uploads /opt/ml/processing/output at the end of a job.
+   */
+  finishProcessingJob(name: string, outcome: { status: 'Completed' | 'Failed' | 'Stopped'; failureReason?: string; files?: Record<string, string | object> }): void {
+    const j = this.processingJobs.get(name);
+    if (!j) throw new Error(`no processing job ${name}`);
+    j.status = outcome.status;
+    j.ended = j.created + 600;
+    j.failureReason = outcome.failureReason;
+    const output = j.request.ProcessingOutputConfig?.Outputs?.[0]?.S3Output?.S3Uri as string | undefined;
+    for (const [file, content] of Object.entries(outcome.files ?? {})) {
+      if (!output) throw new Error(`processing job ${name} has no S3 output`);
+      this.s3.put(`${output.replace(/\/+$/, '')}/${file}`, content);
+    }
+  }
+
+  /** Test hook: a schedule as CloudFormation's AWS::SageMaker::MonitoringSchedule leaves it. */
+  addMonitoringSchedule(name: string, schedule: { status?: string; endpointName?: string; jobDefinitionName?: string } = {}): void {
+    this.monitoringSchedules.set(name, { status: schedule.status ?? 'Scheduled', endpointName: schedule.endpointName, jobDefinitionName: schedule.jobDefinitionName, created: 1700000000 });
+  }
+
+  /**
+   * Test hook: one run of a schedule. Like SageMaker's, it runs a processing job whose output is
+   * `<reports>/<endpoint>/<schedule>/<yyyy>/<mm>/<dd>/<hh>` (the layout the SDK's
+   * MonitoringExecution reads), with constraint_violations.json there for a run with violations.
+   */
+  addMonitoringExecution(run: { schedule: string; scheduledAt: Date; status: string; reports?: string; violations?: object[]; failureReason?: string }): { processingJobName?: string; output?: string } {
+    const s = this.monitoringSchedules.get(run.schedule);
+    if (!s) throw new Error(`no monitoring schedule ${run.schedule}`);
+    const at = Math.floor(run.scheduledAt.getTime() / 1000);
+    const execution: MonitoringExecution = {
+      MonitoringScheduleName: run.schedule,
+      ScheduledTime: at,
+      CreationTime: at + 60,
+      LastModifiedTime: at + 900,
+      MonitoringExecutionStatus: run.status,
+      EndpointName: s.endpointName,
+      MonitoringJobDefinitionName: s.jobDefinitionName,
+      MonitoringType: 'DataQuality',
+      ...(run.failureReason ? { FailureReason: run.failureReason } : {}),
+    };
+    this.monitoringExecutions.push(execution);
+    if (run.status === 'Pending' || !run.reports) return {};
+    const stamp = run.scheduledAt.toISOString();
+    const name = `model-monitoring-${stamp.slice(0, 13).replace(/[-T:]/g, '')}00-${this.monitoringExecutions.length.toString(16).padStart(8, '0')}`;
+    const output = `${run.reports.replace(/\/+$/, '')}/${s.endpointName ?? 'endpoint'}/${run.schedule}/${stamp.slice(0, 4)}/${stamp.slice(5, 7)}/${stamp.slice(8, 10)}/${stamp.slice(11, 13)}`;
+    this.processingJobs.set(name, {
+      request: { ProcessingJobName: name, ProcessingOutputConfig: { Outputs: [{ OutputName: 'monitoring_output', S3Output: { S3Uri: output, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }] } },
+      status: run.status === 'InProgress' ? 'InProgress' : run.status === 'Failed' ? 'Failed' : 'Completed',
+      created: at + 60,
+      ended: at + 900,
+      failureReason: run.failureReason,
+      exitMessage: run.status === 'CompletedWithViolations' ? `CompletedWithViolations: Job completed successfully with ${run.violations?.length ?? 0} violations.` : undefined,
+      monitoringScheduleArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/${run.schedule}`,
+    });
+    execution.ProcessingJobArn = this.processingJobArn(name);
+    if (run.violations) this.s3.put(`${output}/constraint_violations.json`, { violations: run.violations });
+    return { processingJobName: name, output };
+  }
+
+  /** DescribeMonitoringSchedule; a schedule it lacks is ResourceNotFound (wording ours). */
+  smDescribeMonitoringSchedule(input: { MonitoringScheduleName: string }) {
+    const s = this.monitoringSchedules.get(input.MonitoringScheduleName);
+    if (!s) throw new AwsError('ResourceNotFound', `Monitoring schedule ${input.MonitoringScheduleName} does not exist.`);
+    const last = [...this.monitoringExecutions].reverse().find((e) => e.MonitoringScheduleName === input.MonitoringScheduleName);
+    return {
+      MonitoringScheduleArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:monitoring-schedule/${input.MonitoringScheduleName.toLowerCase()}`,
+      MonitoringScheduleName: input.MonitoringScheduleName,
+      MonitoringScheduleStatus: s.status,
+      MonitoringType: 'DataQuality',
+      CreationTime: s.created,
+      LastModifiedTime: s.created,
+      EndpointName: s.endpointName,
+      MonitoringScheduleConfig: { MonitoringJobDefinitionName: s.jobDefinitionName, MonitoringType: 'DataQuality', ScheduleConfig: { ScheduleExpression: 'cron(0 * ? * * *)' } },
+      ...(last ? { LastMonitoringExecutionSummary: last } : {}),
+    };
+  }
+
+  /**
+   * ListMonitoringExecutions (API reference): filters by schedule, endpoint, job definition, type,
+   * status and times (`...After` / `...Before`, exclusive); SortBy CreationTime (default),
+   * ScheduledTime or Status; SortOrder Descending by default; MaxResults 1-100, 10 by default.
+   */
+  smListMonitoringExecutions(input: Record<string, any>) {
+    checkRequest('ListMonitoringExecutions', input);
+    const size = input.MaxResults ?? 10;
+    const t = (name: string) => (input[name] === undefined ? undefined : Number(input[name]));
+    const all = this.monitoringExecutions.filter((e) =>
+      (input.MonitoringScheduleName === undefined || e.MonitoringScheduleName === input.MonitoringScheduleName) &&
+      (input.EndpointName === undefined || e.EndpointName === input.EndpointName) &&
+      (input.MonitoringJobDefinitionName === undefined || e.MonitoringJobDefinitionName === input.MonitoringJobDefinitionName) &&
+      (input.MonitoringTypeEquals === undefined || e.MonitoringType === input.MonitoringTypeEquals) &&
+      (input.StatusEquals === undefined || e.MonitoringExecutionStatus === input.StatusEquals) &&
+      (t('ScheduledTimeAfter') === undefined || e.ScheduledTime > t('ScheduledTimeAfter')!) &&
+      (t('ScheduledTimeBefore') === undefined || e.ScheduledTime < t('ScheduledTimeBefore')!) &&
+      (t('CreationTimeAfter') === undefined || e.CreationTime > t('CreationTimeAfter')!) &&
+      (t('CreationTimeBefore') === undefined || e.CreationTime < t('CreationTimeBefore')!) &&
+      (t('LastModifiedTimeAfter') === undefined || e.LastModifiedTime > t('LastModifiedTimeAfter')!) &&
+      (t('LastModifiedTimeBefore') === undefined || e.LastModifiedTime < t('LastModifiedTimeBefore')!));
+    const by = input.SortBy === 'ScheduledTime' ? 'ScheduledTime' : input.SortBy === 'Status' ? 'MonitoringExecutionStatus' : 'CreationTime';
+    const order = (input.SortOrder ?? 'Descending') === 'Descending' ? -1 : 1;
+    const sorted = all.map((e, i) => ({ e, i })).sort((a, b) => order * (compare(a.e[by], b.e[by]) || a.i - b.i)).map((x) => x.e);
+    const { items, next } = page(sorted, size, input.NextToken);
+    return { MonitoringExecutionSummaries: items, NextToken: next };
   }
 
   // --- Application Auto Scaling -----------------------------------------------------------------

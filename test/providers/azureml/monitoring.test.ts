@@ -215,7 +215,10 @@ describe('the Azure ML drift monitor: a workspace schedule reconciled with the e
   });
 
   it('stops before writing anything when a per-feature threshold is looser than the default, saying why', async () => {
-    await expect(reconcileAzureMl(plan('{ traffic: { "7": 100 } }', { threshold: 0.3, features: { amount: 0.5, age: 0.1 } }), target, clients, fast)).rejects.toThrow(
+    // Validation refuses this spec (test/spec/monitoring.test.ts); a plan made another way is refused here too.
+    const valid = plan('{ traffic: { "7": 100 } }', { threshold: 0.3, features: { age: 0.1 } });
+    const looser = { ...valid, serving: { ...valid.serving!, monitoring: { ...valid.serving!.monitoring!, featureThresholds: { amount: 0.5, age: 0.1 } } } };
+    await expect(reconcileAzureMl(looser, target, clients, fast)).rejects.toThrow(
       'azureml: fraud-detector in staging: monitoring.drift.features.amount is 0.5, above drift.threshold 0.3; an Azure ML drift signal over all features cannot leave a feature out, so amount would still be flagged at 0.3. Set it to 0.3 or less, or raise drift.threshold',
     );
     // The registry is written before serving (reconcileModel), so count from the serving side: no endpoint, no schedule.
