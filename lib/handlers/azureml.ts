@@ -5,7 +5,7 @@ import { azureMlClients, closableHttpClient, closeAzureMlClients } from '../prov
 import { azureCredential } from '../providers/azureml/credentials';
 import { azureMlJobRunner } from '../providers/azureml/runs';
 import { AzureMlSignals, metricsClient } from '../providers/azureml/signals';
-import { trainingStep, type TrainingExecutionInput, type TrainingStepEvent } from '../train/jobs';
+import { trainingStepHandler, type TrainingStepEvent } from '../train/jobs';
 import { modelResourceHandler, type ModelResourceDependencies, type ModelResourceEvent, type ModelResourceProperties } from './model-resource';
 
 /**
@@ -73,22 +73,14 @@ export interface TrainingStepDependencies {
  * "Execution Status Change" of a stopped execution, whose input is `detail.input`), with clients signed
  * in as the app registration of the execution's plan; they are closed whatever happens.
  */
-export const onTrainingStep = async (event: TrainingStepEvent, deps: TrainingStepDependencies = {}): Promise<unknown> => {
-  const input: TrainingExecutionInput | undefined = 'detail-type' in event ? (event.detail.input ? (JSON.parse(event.detail.input) as TrainingExecutionInput) : undefined) : event.input;
-  const plan = input?.provider === 'azureml' ? input.model?.azureml : undefined;
-  if (!plan) {
-    // A stopped execution that is not Azure ML's: trainingStep answers `ignored` before it needs a client.
-    if ('detail-type' in event) return trainingStep(azureMlJobRunner, undefined as never, event);
-    throw new Error(`internal: an Azure ML training step got an execution input without an azureml plan (provider ${input?.provider ?? 'none'})`);
-  }
-  const model = input!.model;
-  const clients = (deps.clients ?? ((p: AzureMlModelPlan) => azureMlClients(p.subscription, signIn(model.name, model.environment, p, 'training handler role'))))(plan);
-  try {
-    return await trainingStep(azureMlJobRunner, clients, event);
-  } finally {
-    await closeAzureMlClients(clients);
-  }
-};
+export const onTrainingStep = (event: TrainingStepEvent, deps: TrainingStepDependencies = {}): Promise<unknown> =>
+  trainingStepHandler({
+    runner: azureMlJobRunner,
+    title: 'an Azure ML',
+    planOf: (model) => model.azureml,
+    clients: deps.clients ?? ((p: AzureMlModelPlan, model) => azureMlClients(p.subscription, signIn(model.name, model.environment, p, 'training handler role'))),
+    close: closeAzureMlClients,
+  })(event);
 
 // Exported so tests drive the bundle itself (its own SDK copies) against the fake.
 export { azureMlClients } from '../providers/azureml/clients';

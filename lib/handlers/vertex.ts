@@ -4,7 +4,7 @@ import { vertexClients } from '../providers/vertex/clients';
 import { workloadIdentityClient } from '../providers/vertex/credentials';
 import { closeVertexRunClients, vertexJobRunner, vertexRunClients, type VertexRunClients } from '../providers/vertex/runs';
 import { metricClient, VertexSignals } from '../providers/vertex/signals';
-import { trainingStep, type TrainingExecutionInput, type TrainingStepEvent } from '../train/jobs';
+import { trainingStepHandler, type TrainingStepEvent } from '../train/jobs';
 import { modelResourceHandler, type ModelResourceDependencies, type ModelResourceEvent, type ModelResourceProperties } from './model-resource';
 
 /**
@@ -64,21 +64,14 @@ export interface TrainingStepDependencies {
  * "Execution Status Change" of a stopped execution, whose input is `detail.input`), with the
  * clients of the workload identity in the execution's plan; they are closed whatever happens.
  */
-export const onTrainingStep = async (event: TrainingStepEvent, deps: TrainingStepDependencies = {}): Promise<unknown> => {
-  const input: TrainingExecutionInput | undefined = 'detail-type' in event ? (event.detail.input ? (JSON.parse(event.detail.input) as TrainingExecutionInput) : undefined) : event.input;
-  const plan = input?.provider === 'vertex' ? input.model?.vertex : undefined;
-  if (!plan) {
-    // A stopped execution that is not Vertex's: trainingStep answers `ignored` before it needs a client.
-    if ('detail-type' in event) return trainingStep(vertexJobRunner, undefined as never, event);
-    throw new Error(`internal: a Vertex training step got an execution input without a vertex plan (provider ${input?.provider ?? 'none'})`);
-  }
-  const clients = (deps.clients ?? ((p: VertexModelPlan) => vertexRunClients(p.region, { authClient: identity(input!.model.name, input!.model.environment, p.workloadIdentityProvider, p.serviceAccount) } as never)))(plan);
-  try {
-    return await trainingStep(vertexJobRunner, clients, event);
-  } finally {
-    await closeVertexRunClients(clients);
-  }
-};
+export const onTrainingStep = (event: TrainingStepEvent, deps: TrainingStepDependencies = {}): Promise<unknown> =>
+  trainingStepHandler({
+    runner: vertexJobRunner,
+    title: 'a Vertex',
+    planOf: (model) => model.vertex,
+    clients: deps.clients ?? ((p: VertexModelPlan, model) => vertexRunClients(p.region, { authClient: identity(model.name, model.environment, p.workloadIdentityProvider, p.serviceAccount) } as never)),
+    close: closeVertexRunClients,
+  })(event);
 
 // Exported so tests drive the bundle itself (its own gRPC and auth copies) against the fake.
 export { vertexClients } from '../providers/vertex/clients';

@@ -207,3 +207,34 @@ async function cancelStopped<C>(runner: JobRunner<C>, clients: C, event: Executi
 
 /** The execution input's model as the user names it, for messages. */
 export const runTarget = (model: ModelPlan) => ({ model: model.name, environment: model.environment, project: projectOf(model) });
+
+/**
+ * A provider's Lambda entry point for its training steps (lib/handlers/<provider>.ts): finds the
+ * provider's plan in the execution input (or in a stopped execution's event), makes clients from it,
+ * runs the step and closes the clients whatever happens. A stopped execution of another provider's
+ * state machine is ignored before any client is made.
+ */
+export function trainingStepHandler<P, C>(options: {
+  readonly runner: JobRunner<C>;
+  /** `a Vertex`, `an Azure ML`: for the internal error. */
+  readonly title: string;
+  readonly planOf: (model: ModelPlan) => P | undefined;
+  readonly clients: (plan: P, model: ModelPlan) => C;
+  readonly close: (clients: C) => Promise<void>;
+}): (event: TrainingStepEvent) => Promise<unknown> {
+  const { runner } = options;
+  return async (event) => {
+    const input: TrainingExecutionInput | undefined = 'detail-type' in event ? (event.detail.input ? (JSON.parse(event.detail.input) as TrainingExecutionInput) : undefined) : event.input;
+    const plan = input?.provider === runner.provider && input.model ? options.planOf(input.model) : undefined;
+    if (!plan) {
+      if ('detail-type' in event) return trainingStep(runner, undefined as never, event);
+      throw new Error(`internal: ${options.title} training step got an execution input without ${/^[aeiou]/.test(runner.provider) ? 'an' : 'a'} ${runner.provider} plan (provider ${input?.provider ?? 'none'})`);
+    }
+    const clients = options.clients(plan, input!.model);
+    try {
+      return await trainingStep(runner, clients, event);
+    } finally {
+      await options.close(clients);
+    }
+  };
+}

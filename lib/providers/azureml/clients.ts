@@ -193,3 +193,22 @@ function retryAfterMs(headers: Record<string, string>): number | undefined {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** One MLflow REST call, through the client's pipeline (its ARM bearer token, retries, TLS); errors in MLflow's words (a 404 keeps its status, for callers that treat it as absent). */
+export async function mlflowRequest(clients: AzureMlClients, url: string, body?: unknown): Promise<Record<string, any>> {
+  const request = createPipelineRequest({ url, method: body === undefined ? 'GET' : 'POST', headers: createHttpHeaders({ accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }) });
+  if (body !== undefined) request.body = JSON.stringify(body);
+  const response = await clients.ml.sendRequest(request);
+  const text = response.bodyAsText ?? '';
+  let parsed: Record<string, any> | undefined;
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    parsed = undefined;
+  }
+  if (response.status >= 400 || !parsed) {
+    const words = parsed?.error_code ? `${parsed.error_code}: ${parsed.message ?? ''}` : parsed?.error?.message ? `${parsed.error.code ?? `HTTP ${response.status}`}: ${parsed.error.message}` : `HTTP ${response.status}: ${text.slice(0, 300)}`;
+    throw new ArmError(response.status, words);
+  }
+  return parsed;
+}

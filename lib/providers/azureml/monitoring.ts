@@ -1,8 +1,7 @@
-import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { AzureMlModelPlan, AzureMlServingPlan, MonitoringPlan } from '../../plan/types';
 import type { MonitorReport, MonitorRun, MonitorViolation } from '../../promote/live';
 import { ProviderError, type Call, type Target } from '../contract';
-import { ArmError, armRequest, isNotFound, unlessNotFound, workspaceId, type ArmResponse, type AzureMlClients } from './clients';
+import { ArmError, armRequest, isNotFound, mlflowRequest, unlessNotFound, workspaceId, type ArmResponse, type AzureMlClients } from './clients';
 import { modelVersionId } from './registry';
 
 /**
@@ -334,7 +333,7 @@ async function breaches(plan: AzureMlModelPlan, clients: AzureMlClients, experim
   for (const experiment of [...experiments].sort()) {
     let found: Record<string, any>;
     try {
-      found = await mlflow(clients, `${api}/experiments/get-by-name?experiment_name=${encodeURIComponent(experiment)}`);
+      found = await mlflowRequest(clients, `${api}/experiments/get-by-name?experiment_name=${encodeURIComponent(experiment)}`);
     } catch (e) {
       // No such experiment (MLflow's RESOURCE_DOES_NOT_EXIST): nothing was ever logged there, so no violation
       // either. Any other failure fails the read: a monitor that cannot be read must not look clean.
@@ -343,7 +342,7 @@ async function breaches(plan: AzureMlModelPlan, clients: AzureMlClients, experim
     }
     let token: string | undefined;
     do {
-      const page = await mlflow(clients, `${api}/runs/search`, { experiment_ids: [String(found.experiment?.experiment_id)], filter: `tags.${STEP_TAG} LIKE '%'`, max_results: 1000, ...(token ? { page_token: token } : {}) });
+      const page = await mlflowRequest(clients, `${api}/runs/search`, { experiment_ids: [String(found.experiment?.experiment_id)], filter: `tags.${STEP_TAG} LIKE '%'`, max_results: 1000, ...(token ? { page_token: token } : {}) });
       for (const run of (page.runs ?? []) as Record<string, any>[]) {
         const tags = Object.fromEntries(((run.data?.tags ?? []) as { key: string; value: string }[]).map((t) => [t.key, t.value]));
         const job = tags['mlflow.rootRunId'] ?? run.info?.run_id;
@@ -384,25 +383,3 @@ export function violationsOf(message: string): MonitorViolation[] {
   }));
 }
 
-/** One MLflow REST call through the client's pipeline (its ARM bearer token, retries, TLS); errors in MLflow's words, 404 kept as a status. */
-async function mlflow(clients: AzureMlClients, url: string, body?: unknown): Promise<Record<string, any>> {
-  const request = createPipelineRequest({ url, method: body === undefined ? 'GET' : 'POST', headers: createHttpHeaders({ accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }) });
-  if (body !== undefined) request.body = JSON.stringify(body);
-  const response = await clients.ml.sendRequest(request);
-  const text = response.bodyAsText ?? '';
-  let parsed: Record<string, any> | undefined;
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    parsed = undefined;
-  }
-  if (response.status >= 400 || !parsed) {
-    const words = parsed?.error_code
-      ? `${parsed.error_code}: ${parsed.message ?? ''}`
-      : parsed?.error?.message
-        ? `${parsed.error.code ?? `HTTP ${response.status}`}: ${parsed.error.message}`
-        : `HTTP ${response.status}: ${text.slice(0, 300)}`;
-    throw new ArmError(response.status, words);
-  }
-  return parsed;
-}

@@ -3,7 +3,7 @@ import type { ModelPlan, TrainingPlan } from '../../plan/types';
 import type { JobRef, JobResult, JobRunner, JobState, JobStatus } from '../../train/jobs';
 import { jobValues } from '../../train/types';
 import { ProviderError, type Target } from '../contract';
-import { ArmError, armRequest, azureCalls, RAW_API_VERSION, unlessNotFound, workspaceId, type ArmResponse, type AzureMlClients } from './clients';
+import { ArmError, armRequest, azureCalls, mlflowRequest, RAW_API_VERSION, unlessNotFound, workspaceId, type ArmResponse, type AzureMlClients } from './clients';
 import { registerTrainedAzureMlVersion, registryVersionsPath } from './registry';
 import { azureMlTrainingJob, jobName, trainingEnvironment } from './training';
 
@@ -121,24 +121,6 @@ async function trackingUri(model: ModelPlan, clients: AzureMlClients): Promise<s
   return uri.replace(/^azureml:\/\//, 'https://').replace(/\/+$/, '');
 }
 
-/** One MLflow REST call, through the client's pipeline (its ARM bearer token, retries, TLS); errors in MLflow's words. */
-async function mlflow(clients: AzureMlClients, url: string, body?: unknown): Promise<Record<string, any>> {
-  const request = createPipelineRequest({ url, method: body === undefined ? 'GET' : 'POST', headers: createHttpHeaders({ accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }) });
-  if (body !== undefined) request.body = JSON.stringify(body);
-  const response = await clients.ml.sendRequest(request);
-  const text = response.bodyAsText ?? '';
-  let parsed: Record<string, any> | undefined;
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    parsed = undefined;
-  }
-  if (response.status >= 400 || !parsed) {
-    const words = parsed?.error_code ? `${parsed.error_code}: ${parsed.message ?? ''}` : parsed?.error?.message ? `${parsed.error.code ?? `HTTP ${response.status}`}: ${parsed.error.message}` : `HTTP ${response.status}: ${text.slice(0, 300)}`;
-    throw new ArmError(response.status, words);
-  }
-  return parsed;
-}
 
 /** A run's metrics, each key's latest value (the latest timestamp, then step; the last listed at a tie). */
 export function lastMetrics(run: MlflowRun): Record<string, number> {
@@ -166,21 +148,21 @@ async function result(model: ModelPlan, job: JobRef, clients: AzureMlClients): P
   const tracking = await trackingUri(model, clients);
   const api = `${tracking}/api/2.0/mlflow`;
   if (job.kind !== 'Sweep') {
-    const got = await call(`read the metrics of job ${job.name} from MLflow`, () => mlflow(clients, `${api}/runs/get?run_id=${encodeURIComponent(job.name)}`));
+    const got = await call(`read the metrics of job ${job.name} from MLflow`, () => mlflowRequest(clients, `${api}/runs/get?run_id=${encodeURIComponent(job.name)}`));
     return { metrics: lastMetrics(got.run ?? {}), artifactUri: `azureml://jobs/${job.name}/outputs/model` };
   }
   // A sweep's trials are child runs of its run (tag mlflow.parentRunId), in its experiment: the job's experimentName,
   // which training.ts sets to the stack name.
   const tuning = t.tuning!;
   const experimentName = model.stackName;
-  const experiment = await call(`read MLflow experiment ${experimentName}`, () => mlflow(clients, `${api}/experiments/get-by-name?experiment_name=${encodeURIComponent(experimentName)}`));
+  const experiment = await call(`read MLflow experiment ${experimentName}`, () => mlflowRequest(clients, `${api}/experiments/get-by-name?experiment_name=${encodeURIComponent(experimentName)}`));
   const search = {
     experiment_ids: [String(experiment.experiment?.experiment_id)],
     filter: `tags.mlflow.parentRunId = '${job.name}'`,
     order_by: [`${metricIdentifier(tuning.objective)} ${tuning.goal === 'maximize' ? 'DESC' : 'ASC'}`],
     max_results: 1,
   };
-  const found = await call(`find the best trial of sweep ${job.name} in MLflow`, () => mlflow(clients, `${api}/runs/search`, search));
+  const found = await call(`find the best trial of sweep ${job.name} in MLflow`, () => mlflowRequest(clients, `${api}/runs/search`, search));
   const best: MlflowRun | undefined = found.runs?.[0];
   if (!best?.info?.run_id) throw ProviderError.about('azureml', target(model), `sweep ${job.name} has no trials in MLflow experiment ${experimentName}, so there is no best trial to register`);
   const metrics = lastMetrics(best);
