@@ -159,8 +159,12 @@ export function formatStatus(status: StatusJson): string {
   return `${out.join('\n')}\n`;
 }
 
-/** 0 when every provider was read, serves what releases.yaml declares, and no monitor's last run found a violation; 1 otherwise. */
+/**
+ * 0 when every provider was read and serves what releases.yaml declares, and every monitor the spec
+ * declares was read and its last run found no violation; 1 otherwise (an unread or missing monitor
+ * is as wrong as an unread or missing endpoint).
+ */
 export function statusExitCode(status: StatusJson): number {
-  const wrong = (p: ProviderStatus) => p.error || p.differences.length > 0 || (p.monitor?.lastRun?.violations.length ?? 0) > 0;
+  const wrong = (p: ProviderStatus) => p.error || p.differences.length > 0 || p.monitor?.problem !== undefined || (p.monitor?.lastRun?.violations.length ?? 0) > 0;
   return status.environments.some((e) => e.models.some((m) => m.providers.some(wrong))) ? 1 : 0;
 }

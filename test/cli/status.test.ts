@@ -134,10 +134,11 @@ describe("a monitor's last run in mlspec status", () => {
     expect(formatStatus(drifted)).toContain('               monitor acme-fraud-staging-monitor Scheduled: last run 2026-12-03T05:00:00Z CompletedWithViolations, ! 2 violations: data drift on amount (distance 0.41 > 0.3); data drift on country\n');
     expect(statusExitCode(drifted)).toBe(1);
   });
-  it('says when the monitor has not run, is not deployed, or cannot be read, without failing the endpoint line', () => {
+  it('says when the monitor has not run, is not deployed, or cannot be read, without hiding the endpoint line; unread or missing exits 1', () => {
     expect(formatStatus(status({ name: 'm', state: 'Scheduled' }))).toContain('               monitor m Scheduled: no run yet\n');
     expect(formatStatus(status({ problem: 'not deployed: cdk deploy acme-fraud-staging declares it' }))).toContain('               monitor: not deployed: cdk deploy acme-fraud-staging declares it\n');
-    expect(statusExitCode(status({ problem: 'cannot read it: AccessDenied' }))).toBe(0);
+    expect(statusExitCode(status({ problem: 'cannot read it: AccessDenied' }))).toBe(1);
+    expect(statusExitCode(status({ name: 'm', state: 'Scheduled' }))).toBe(0);
     expect(formatStatus(status(undefined))).not.toContain('monitor');
   });
 });

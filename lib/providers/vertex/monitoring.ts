@@ -381,9 +381,14 @@ export async function deleteVertexMonitoring(clients: VertexClients, endpoint: I
 
 // ------------------------------------------------------------------ reading it back
 
+/**
+ * Vertex's objectives in the words SageMaker and Azure ML use: skew compares the served inputs with
+ * the training data, as their "data drift" does; Vertex's own "prediction drift" is input drift
+ * between windows of traffic, not drift of the model's outputs (Azure ML's "prediction drift").
+ */
 const SIGNAL: Record<string, string> = {
-  RAW_FEATURE_SKEW: 'skew',
-  RAW_FEATURE_DRIFT: 'prediction drift',
+  RAW_FEATURE_SKEW: 'data drift',
+  RAW_FEATURE_DRIFT: 'data drift over time',
   FEATURE_ATTRIBUTION_SKEW: 'attribution skew',
   FEATURE_ATTRIBUTION_DRIFT: 'attribution drift',
 };
@@ -429,8 +434,9 @@ export function vertexMonitorReport(job: IJob, stats: readonly IStatsAnomalies[]
   if (latest && code !== 0 && latestAt >= from) {
     const message = latest.status?.message || `code ${code}`;
     const failed = { signal: 'monitoring run failed', detail: message };
-    const same = out.find((r) => r.at.getTime() === latestAt);
-    if (same) (same.violations as MonitorViolation[]).push(failed);
+    const same = out.findIndex((r) => r.at.getTime() === latestAt);
+    // A window whose statistics showed no anomaly but whose run failed is a failed run, not a clean one.
+    if (same >= 0) out[same] = { at: out[same].at, status: out[same].violations.length ? out[same].status : 'failed', violations: [...out[same].violations, failed] };
     else out.push({ at: new Date(latestAt), status: 'failed', violations: [failed] });
   }
   out.sort((a, b) => b.at.getTime() - a.at.getTime());

@@ -412,8 +412,8 @@ describe('the Vertex drift monitor against the fake Vertex (real v1 clients over
             at: new Date(T(12)),
             status: 'anomalies',
             violations: expect.arrayContaining([
-              { signal: 'prediction drift', feature: 'query_length', detail: 'ranker-v4: distance 0.31 > threshold 0.2' },
-              { signal: 'skew', feature: 'clicks', detail: 'ranker-v3: distance 0.4 > threshold 0.25' },
+              { signal: 'data drift over time', feature: 'query_length', detail: 'ranker-v4: distance 0.31 > threshold 0.2' },
+              { signal: 'data drift', feature: 'clicks', detail: 'ranker-v3: distance 0.4 > threshold 0.25' },
             ]),
           },
           { at: new Date(T(6)), status: 'no anomalies', violations: [] },
@@ -437,7 +437,7 @@ describe('the Vertex drift monitor against the fake Vertex (real v1 clients over
       const report = await new VertexLiveState(() => clients).monitoring!(env, model);
       expect(fake.calls.SearchModelDeploymentMonitoringStatsAnomalies).toBe(2);
       expect(report!.runs).toHaveLength(1200);
-      expect(report!.runs.filter((r) => r.violations.length)).toEqual([{ at: new Date(T(0) + 1100 * 3_600_000), status: 'anomalies', violations: [{ signal: 'prediction drift', feature: 'clicks', detail: 'ranker-v3: distance 0.9 > threshold 0.25' }] }]);
+      expect(report!.runs.filter((r) => r.violations.length)).toEqual([{ at: new Date(T(0) + 1100 * 3_600_000), status: 'anomalies', violations: [{ signal: 'data drift over time', feature: 'clicks', detail: 'ranker-v3: distance 0.9 > threshold 0.25' }] }]);
     });
 
     it('is undefined without an endpoint, or with an endpoint that has no monitoring job', async () => {
