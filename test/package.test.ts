@@ -16,9 +16,13 @@ describe('the published package', () => {
     expect(Object.keys(manifest.dependencies)).not.toContain('constructs');
     // Plain Node, no TypeScript loader: what a JavaScript app or ts-node (which does not compile node_modules) gets.
     const names = ['addModelStacks', 'ModelStack', 'ModelEndpoint', 'ModelRegistry', 'VertexModel', 'AzureMlModel', 'defineSpec', 'defineReleases', 'validateProject', 'loadProject', 'resolvePlan'];
-    const script = `const m = require(${JSON.stringify(ROOT)}); process.stdout.write(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof m[n])))`;
-    const types = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
-    expect(types).toEqual(names.map(() => 'function'));
+    const script = `const m = require(${JSON.stringify(ROOT)});
+      const sdks = [...new Set(Object.keys(require.cache).map((k) => /node_modules\\/(@aws-sdk\\/[^/]+|@azure\\/[^/]+|@google-cloud\\/[^/]+|google-gax)\\//.exec(k)?.[1]).filter(Boolean))];
+      process.stdout.write(JSON.stringify({ types: ${JSON.stringify(names)}.map((n) => typeof m[n]), sdks }))`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { types: string[]; sdks: string[] };
+    expect(loaded.types).toEqual(names.map(() => 'function'));
+    // A construct user's app loads no cloud SDK: the clients are the CLI's and the handler bundles' own.
+    expect(loaded.sdks).toEqual([]);
     for (const name of names) expect(typeof (pkg as Record<string, unknown>)[name]).toBe('function');
   });
 

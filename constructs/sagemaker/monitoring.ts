@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
-import { monitorNames, modelMonitorImage, type BaselineJob, type DriftThresholds } from '../../lib/providers/sagemaker/monitoring';
+import { monitorNames, modelMonitorImage, type BaselineJob, type DriftThresholds } from '../../lib/providers/sagemaker/monitor-names';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import { ReconcilerProvider } from '../reconciler-provider';
 import type { ModelEndpoint } from './endpoint';
