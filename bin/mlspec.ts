@@ -8,7 +8,7 @@ import type { LiveState } from '../lib/promote';
 import { formatSpecError, formatWarnings, loadProject, releasesJsonSchema, SpecError, specJsonSchema, type LoadedProject } from '../lib/spec';
 import { suggestion } from '../lib/util/suggest';
 import { formatStatus, readStatus, statusExitCode } from '../lib/status';
-import { formatRunEvent, formatRuns, NotDeployedError, UnknownSetError, type DryRun, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
+import { formatRunEvent, formatRuns, NotDeployedError, UnknownRunError, UnknownSetError, type DryRun, type TrainDryRunJson, type TrainingRunner } from '../lib/train';
 import { runName, StateMachineTrainingRunner } from '../lib/train/state-machine-runner';
 import { packageRoot } from '../lib/util/package-root';
 import type { ModelPlan, EnvironmentPlan } from '../lib/plan/types';
@@ -274,7 +274,7 @@ export function buildProgram(io: Io): Command {
 
   /** Cloud failures a user can act on, in their terms; anything else stays an internal error. */
   const cloudFailure = (e: unknown, plan: ModelPlan, provider: Provider): Error => {
-    if (e instanceof NotDeployedError) return new GateFailure(e.message);
+    if (e instanceof NotDeployedError || e instanceof UnknownRunError) return new GateFailure(e.message);
     const err = e as { name?: string; message?: string };
     if (err.name === 'CredentialsProviderError' || /could not load credentials/i.test(err.message ?? '')) {
       const where = plan.sagemaker ? `account ${plan.sagemaker.account} (${plan.sagemaker.region})` : plan.environment;

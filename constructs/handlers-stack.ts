@@ -133,9 +133,9 @@ export class HandlersStack extends Stack {
       allowAzureSignIn(azureml, azureml.handlerRole, environment.azure.clientSecretName, `mlspec Azure ML sign-in of ${project} in ${environment.name}`);
     }
     // Training where models train on Vertex AI or Azure ML: a state machine per provider, as the reconcilers' role.
-    for (const [p, handlers, title] of [['vertex', vertex, 'Vertex AI'], ['azureml', azureml, 'Azure ML']] as const) {
+    for (const [p, handlers] of [['vertex', vertex], ['azureml', azureml]] as const) {
       if (handlers && environment.models.some((m) => m[p]?.training)) {
-        this.training[p] = new TrainingOrchestration(this, `${p === 'vertex' ? 'Vertex' : 'AzureMl'}Training`, { provider: p, project, environment: environment.name, handlers, title });
+        this.training[p] = new TrainingOrchestration(this, `${p === 'vertex' ? 'Vertex' : 'AzureMl'}Training`, { provider: p, project, environment: environment.name, handlers });
       }
     }
     // Server access logs of every data-capture bucket of the environment, under <endpoint>/.

@@ -7,19 +7,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { Provider } from '../lib/catalog/types';
 import { handlerNames } from '../lib/plan/names';
 import type { ModelPlan } from '../lib/plan/types';
-import { executionInput } from '../lib/train/jobs';
+import { executionInput, JOB_PROVIDER_TITLES, type JobProvider } from '../lib/train/jobs';
 import { trainingComment, trainingDefinition } from '../lib/train/orchestration';
 import { allowLogGroupToUseKey } from './log-key';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 import type { ReconcilerProvider } from './reconciler-provider';
 
-export type JobProvider = Extract<Provider, 'vertex' | 'azureml'>;
-
-/** The providers whose training runs through a TrainingOrchestration (SageMaker has its own pipelines). */
-export const JOB_PROVIDERS: readonly JobProvider[] = ['vertex', 'azureml'];
+export { JOB_PROVIDERS, type JobProvider } from '../lib/train/jobs';
 
 export interface TrainingOrchestrationProps {
   readonly provider: JobProvider;
@@ -27,8 +23,6 @@ export interface TrainingOrchestrationProps {
   readonly environment: string;
   /** The provider's handlers: the training function runs their bundle as their role (the role the cloud's federation trusts). */
   readonly handlers: ReconcilerProvider;
-  /** The title in descriptions ("Vertex AI", "Azure ML"). */
-  readonly title: string;
 }
 
 /**
@@ -46,7 +40,8 @@ export class TrainingOrchestration extends Construct {
     super(scope, id);
     const { provider, project, environment, handlers } = props;
     const name = handlerNames(project, environment).training(provider);
-    const what = `${props.title} training of ${project} in ${environment}`;
+    const title = JOB_PROVIDER_TITLES[provider];
+    const what = `${title} training of ${project} in ${environment}`;
 
     this.stepFunction = new lambda.Function(this, 'Steps', {
       functionName: name,
@@ -70,7 +65,7 @@ export class TrainingOrchestration extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: name,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(trainingDefinition(this.stepFunction.functionArn, trainingComment(props.title, project, environment)))),
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(trainingDefinition(this.stepFunction.functionArn, trainingComment(title, project, environment)))),
       // Execution data holds only the plan and the job's status; kept out of logs all the same.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
@@ -90,7 +85,7 @@ export class TrainingOrchestration extends Construct {
 
     acknowledge(this.stepFunction, 'NIST.800.53.R5-LambdaConcurrency', 'Runs a few short steps per training run; reserved concurrency would only take capacity from the account.');
     acknowledge(this.stepFunction, 'NIST.800.53.R5-LambdaDLQ', 'Invoked synchronously by the state machine, which retries and fails the execution; the stop rule retries for 2 hours, and the job\'s own timeout (training.maxRuntime) ends it regardless.');
-    acknowledge(this.stepFunction, 'NIST.800.53.R5-LambdaInsideVPC', `Calls only the ${props.title} control plane over TLS; a VPC would add NAT or endpoints without isolating anything.`);
+    acknowledge(this.stepFunction, 'NIST.800.53.R5-LambdaInsideVPC', `Calls only the ${title} control plane over TLS; a VPC would add NAT or endpoints without isolating anything.`);
     const role = this.stateMachine.role;
     acknowledgeWildcardResource(role, `${this.stepFunction.functionArn}:*`, 'Granted by grantInvoke so the state machine can call its step function; the :* covers its versions.');
     acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing and CloudWatch Logs delivery actions for Step Functions do not support resource-level permissions.');

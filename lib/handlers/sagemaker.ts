@@ -345,16 +345,18 @@ async function onScalingEvent(event: ScalingEvent, deps: SageMakerDependencies):
  * included) and, with onEvent's answer merged in, `isStagedComplete`. Shapes and IAM: the head of
  * lib/providers/sagemaker/staged.ts.
  */
-export interface StagedEvent {
+export interface FrameworkEvent<P> {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly RequestId: string;
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: StagedWeightsProperties & { readonly ServiceToken?: string };
-  readonly OldResourceProperties?: StagedWeightsProperties;
+  readonly ResourceProperties: P & { readonly ServiceToken?: string };
+  readonly OldResourceProperties?: P;
   readonly ResponseURL?: string;
   readonly StackId?: string;
   readonly LogicalResourceId?: string;
 }
+
+export type StagedEvent = FrameworkEvent<StagedWeightsProperties>;
 
 /** What isComplete gets: the event plus onEvent's answer. */
 export interface StagedIsCompleteEvent extends StagedEvent {
@@ -463,15 +465,7 @@ export async function isStagedComplete(event: StagedIsCompleteEvent, deps: Stage
 // --- Kind MonitoringBaseline: a data-quality monitor's baseline, behind the same Provider framework --------
 
 /** The framework's event for a MonitoringBaseline resource (isComplete's carries onEvent's Data). */
-export interface BaselineEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly RequestId: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: MonitoringBaselineProperties & { readonly ServiceToken?: string };
-  readonly OldResourceProperties?: MonitoringBaselineProperties;
-  readonly ResponseURL?: string;
-  readonly StackId?: string;
-  readonly LogicalResourceId?: string;
+export interface BaselineEvent extends FrameworkEvent<MonitoringBaselineProperties> {
   readonly Data?: Record<string, string>;
 }
 

@@ -17,6 +17,12 @@ import { nextTrainedLabel, type GateVerdict } from './types';
  * version the run registered before registering one.
  */
 
+/** The providers whose training runs through the environment's state machine (SageMaker has its own pipelines). */
+export type JobProvider = Extract<Provider, 'vertex' | 'azureml'>;
+export const JOB_PROVIDERS: readonly JobProvider[] = ['vertex', 'azureml'];
+/** Their names in descriptions and the state machine's comment. */
+export const JOB_PROVIDER_TITLES: Record<JobProvider, string> = { vertex: 'Vertex AI', azureml: 'Azure ML' };
+
 /** What an execution starts with: the model's plan for its provider, and this run's `--set` values. */
 export interface TrainingExecutionInput {
   readonly schemaVersion: 1;

@@ -1,11 +1,10 @@
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
-import type { Provider } from '../catalog/types';
 import { pricePerHour } from '../catalog/prices';
 import { handlerNames, projectOf } from '../plan/names';
 import type { ModelPlan } from '../plan/types';
-import { ERRORS, executionInput, type FinishResult, type PollResult, type TrainingExecutionInput } from './jobs';
+import { ERRORS, executionInput, JOB_PROVIDER_TITLES, type JobProvider, type FinishResult, type PollResult, type TrainingExecutionInput } from './jobs';
 import { STATES, trainingComment, trainingDefinition } from './orchestration';
-import { NotDeployedError, type DryRun, type RunEvent, type RunOutcome, type RunSummary, type TrainingRunner } from './types';
+import { NotDeployedError, UnknownRunError, type DryRun, type RunEvent, type RunOutcome, type RunSummary, type TrainingRunner } from './types';
 import { newRunId } from './types';
 
 /**
@@ -15,9 +14,7 @@ import { newRunId } from './types';
  * history: each step's output says what the job did, Finish's what the gates said.
  */
 
-export type JobProvider = Extract<Provider, 'vertex' | 'azureml'>;
-
-const TITLES: Record<JobProvider, string> = { vertex: 'Vertex AI', azureml: 'Azure ML' };
+export type { JobProvider } from './jobs';
 
 export interface StateMachineRunnerOptions {
   readonly provider: JobProvider;
@@ -75,7 +72,7 @@ export class StateMachineTrainingRunner implements TrainingRunner {
         kind: 'AWS::StepFunctions::StateMachine',
         name: n.name,
         roleArn: STATE_MACHINE_PLACEHOLDERS.roleArn,
-        definition: trainingDefinition(n.functionArn, trainingComment(TITLES[this.provider], projectOf(model), model.environment)),
+        definition: trainingDefinition(n.functionArn, trainingComment(JOB_PROVIDER_TITLES[this.provider], projectOf(model), model.environment)),
         ...(training?.schedule ? { schedule: training.schedule } : {}),
       },
       placeholders: { [STATE_MACHINE_PLACEHOLDERS.roleArn]: `the ARN of the state machine's role, which cdk deploy names in ${n.stack}` },
@@ -108,7 +105,7 @@ export class StateMachineTrainingRunner implements TrainingRunner {
       try {
         execution = await client.send(new DescribeExecutionCommand({ executionArn }));
       } catch (e) {
-        if ((e as { name?: string }).name === 'ExecutionDoesNotExist') throw new Error(`${model.name} in ${model.environment}: there is no run ${runName(runId)} on ${this.provider}; mlspec runs ${model.name} --env ${model.environment} lists the runs`);
+        if ((e as { name?: string }).name === 'ExecutionDoesNotExist') throw new UnknownRunError(`${model.name} in ${model.environment}: there is no run ${runName(runId)} on ${this.provider}; mlspec runs ${model.name} --env ${model.environment} lists the runs`);
         throw e;
       }
       started ??= execution.startDate?.getTime() ?? Date.now();

@@ -98,6 +98,9 @@ export class NotDeployedError extends Error {
   }
 }
 
+/** `--follow` names a run the provider does not have. */
+export class UnknownRunError extends Error {}
+
 /** A `--set` key that the run cannot take. */
 export class UnknownSetError extends Error {}
 

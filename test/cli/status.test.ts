@@ -9,7 +9,9 @@ import { AzureMlLiveState, reconcileAzureMl } from '../../lib/providers/azureml'
 import { reconcileVertex, VertexLiveState } from '../../lib/providers/vertex';
 import { SageMakerLiveState } from '../../lib/providers/sagemaker/live';
 import { loadProjectText } from '../../lib/spec';
-import { differences, formatStatus, statusExitCode, type MonitorStatus, type StatusJson } from '../../lib/status';
+import { differences, formatStatus, readStatus, statusExitCode, type MonitorStatus, type StatusJson } from '../../lib/status';
+import { RELEASES as PROMOTE_RELEASES, SPEC as PROMOTE_SPEC } from '../promote/fixtures';
+import type { LiveState } from '../../lib/promote';
 import { FakeArm } from '../fakes/azureml/arm';
 import { createModels, FakeSageMaker } from '../fakes/sagemaker/server';
 import { fakeClients } from '../providers/azureml/helpers';
@@ -140,5 +142,19 @@ describe("a monitor's last run in mlspec status", () => {
     expect(statusExitCode(status({ problem: 'cannot read it: AccessDenied' }))).toBe(1);
     expect(statusExitCode(status({ name: 'm', state: 'Scheduled' }))).toBe(0);
     expect(formatStatus(status(undefined))).not.toContain('monitor');
+  });
+});
+
+describe('a provider whose monitors mlspec cannot read', () => {
+  it('says so on the monitor line and exits 1, the endpoint line still shown', async () => {
+    const spec = PROMOTE_SPEC.replace('      resources: { accelerator: T4 }\n', `      resources: { accelerator: T4 }
+      dataCapture: { percent: 20 }
+      monitoring: { schedule: hourly, baseline: { sagemaker: s3://acme-data/fraud/train/ }, alerts: { email: [ml-oncall@acme.com] } }
+`);
+    const plan = resolvePlan(loadProjectText(spec, 'mlspec.yaml', PROMOTE_RELEASES), { environments: ['dev'] });
+    const reader = { provider: 'sagemaker' as const, serving: async () => ({ endpoint: 'acme-fraud-dev', state: 'InService', traffic: { '8': 100 } }) } as unknown as LiveState;
+    const status = await readStatus(plan, (p) => (p === 'sagemaker' ? reader : undefined));
+    expect(formatStatus(status)).toContain('    sagemaker  acme-fraud-dev InService: 8: 100% = releases.yaml 8: 100%\n               monitor: mlspec cannot read sagemaker monitors yet\n');
+    expect(statusExitCode(status)).toBe(1);
   });
 });

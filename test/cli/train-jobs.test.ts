@@ -200,6 +200,10 @@ describe('training on Vertex AI through the state machine', () => {
     out = '';
     expect(await run(['runs', 'ranker', '--env', 'dev'], io())).toBe(0);
     expect(out).toMatch(new RegExp(`${runId} .* Stopped `));
+    // A run the state machine never had.
+    err = '';
+    expect(await run(['runs', 'ranker', '--env', 'dev', '--follow', 'r20260101t000000-none'], io())).toBe(1);
+    expect(err).toBe('ranker in dev: there is no run r20260101t000000-none on vertex; mlspec runs ranker --env dev lists the runs\n');
   });
 });
 
@@ -238,6 +242,13 @@ describe('training on Azure ML through the state machine', () => {
   });
 });
 
+describe('a provider with no runner', () => {
+  it('says mlspec cannot start runs there (only where a caller passes no runner for it)', async () => {
+    expect(await run(['train', 'ranker', '--env', 'dev'], { ...io(), trainers: () => undefined })).toBe(2);
+    expect(err).toBe('error: mlspec cannot start runs on vertex from here\n');
+  });
+});
+
 describe('an environment without an AWS account', () => {
   it('has no handlers stack to run training: a run says so, and the dry run still shows the job', async () => {
     writeFileSync(path.join(dir, 'mlspec.yaml'), TRAINING_SPEC.replace(/\n    aws: [^\n]*/, ''));
@@ -246,5 +257,20 @@ describe('an environment without an AWS account', () => {
     expect(await train('ranker', '--env', 'dev', '--dry-run')).toBe(0);
     expect(out).toMatch(/^dry run: nothing is sent\. mlspec train would send, to vertex in us-central1:\n  CreateCustomJob \(starts the run\)/);
     expect(out).toMatch(/vertex runs start from the environment's training state machine, and dev has no aws block: this is the job a run would submit\n$/);
+  });
+});
+
+describe("the README's Vertex AI training example", () => {
+  it('is valid as written, and its dry run starts the state machine and shows the CustomJob', async () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const block = /```yaml\n(models:\n  ranker:\n    training: +# on Vertex AI[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const environments = TRAINING_SPEC.slice(0, TRAINING_SPEC.indexOf('models:\n'));
+    writeFileSync(path.join(dir, 'mlspec.yaml'), `${environments}${block}`);
+    expect(await train('ranker', '--env', 'dev', '--dry-run', '--json')).toBe(0);
+    const dry = JSON.parse(out);
+    expect(dry.requests.map((r: any) => r.operation)).toEqual(['StartExecution', 'CreateCustomJob']);
+    expect(dry.declared).toMatchObject({ kind: 'AWS::StepFunctions::StateMachine', name: 'mlspec-acme-dev-vertex-training', schedule: 'cron(0 0 ? * SUN *)' });
+    expect(dry.requests[1].input.customJob.jobSpec.workerPoolSpecs[0].containerSpec.args).toEqual(['python', 'train.py', '--epochs', '10']);
   });
 });
