@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadProjectText } from '../lib/spec';
@@ -123,14 +123,17 @@ async function main(): Promise<void> {
   }
   const big = generateSpec(50);
   const validateMs = timeValidate(big.spec, big.releases);
-  // The CLI as an installed package runs it: the compiled dist/bin/mlspec.js (npm run build), median of 5.
-  const compiled = path.join(WORK, 'mlspec-installed.js');
-  writeFileSync(compiled, `require(${JSON.stringify(path.join(ROOT, 'dist/bin/mlspec.js'))}).main(process.argv).then((c) => { process.exitCode = c; });\n`);
+  // The CLI as an installed package runs it: the bundled dist/cli/mlspec.js (npm run build; scripts/build-cli.ts), median of 5.
+  const cliDir = path.join(ROOT, 'dist/cli');
+  const installed = path.join(WORK, 'mlspec-installed.js');
+  writeFileSync(installed, `require(${JSON.stringify(path.join(cliDir, 'mlspec.js'))}).main(process.argv).then((c) => { process.exitCode = c; });\n`);
+  const cliKiB = (file: string) => (statSync(path.join(cliDir, file)).size / 1024).toFixed(0);
+  const cliBundles = readdirSync(cliDir).filter((f) => f.endsWith('.js') && f !== 'mlspec.js').sort();
   const cliTime = (args: string[]) => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      execFileSync(process.execPath, [compiled, ...args], { stdio: 'ignore' });
+      execFileSync(process.execPath, [installed, ...args], { stdio: 'ignore' });
       times.push(performance.now() - t0);
     }
     return times.sort((a, b) => a - b)[2];
@@ -141,8 +144,8 @@ async function main(): Promise<void> {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n'));
   console.log(`\nwhat synth declares:\n${resourceLines.join('\n')}`);
-  console.log(`\nvalidate, 50 models × 3 envs: ${validateMs.toFixed(0)} ms in process (median of 5); ${cliMs.toFixed(0)} ms for \`mlspec validate\` end to end, compiled as installed (median of 5)`);
-  console.log(`CLI start (\`mlspec --version\`, compiled as installed): ${startMs.toFixed(0)} ms (median of 5)`);
+  console.log(`\nvalidate, 50 models × 3 envs: ${validateMs.toFixed(0)} ms in process (median of 5); ${cliMs.toFixed(0)} ms for \`mlspec validate\` end to end, bundled as installed (median of 5)`);
+  console.log(`CLI start (\`mlspec --version\`, bundled as installed): ${startMs.toFixed(0)} ms (median of 5); dist/cli/mlspec.js ${cliKiB('mlspec.js')} KiB, SDK bundles ${cliBundles.map((f) => `${f} ${cliKiB(f)} KiB`).join(', ')}`);
   console.log(`(median of ${RUNS} runs per synth; node ${process.version}; set BENCH_RUNS to change)`);
   for (const line of await providerRows()) console.log(line);
   rmSync(path.join(WORK, `out-${process.pid}`), { recursive: true, force: true });

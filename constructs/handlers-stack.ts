@@ -4,12 +4,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { accessLogsBucketName, handlerNames } from '../lib/plan/names';
-import type { EnvironmentPlan, ModelPlan } from '../lib/plan/types';
+import type { ModelPlan } from '../lib/plan/types';
+import type { MlspecProject } from './project';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
 import { allowAzureSignIn, AZUREML_NETWORK_REASON } from './azureml/azureml-model';
 import { ReconcilerProvider, reconcilerServiceToken, type IReconcilerHandlers } from './reconciler-provider';
 import { endpointRights } from './sagemaker/endpoint-handler';
-import { HandlerFunction, SharedSageMakerHandler, type ISageMakerHandler } from './sagemaker/handler-function';
+import { HandlerFunction, SharedSageMakerHandler, wildcardsOf, type ISageMakerHandler, type WildcardResource } from './sagemaker/handler-function';
 import { registryRights } from './sagemaker/model-registry';
 import { VERTEX_HANDLER_ENVIRONMENT, VERTEX_NETWORK_REASON } from './vertex/vertex-model';
 import { TrainingOrchestration, type JobProvider } from './training-orchestration';
@@ -17,19 +18,34 @@ import { TrainingOrchestration, type JobProvider } from './training-orchestratio
 /** The handlers a model stack's custom resources and pipelines use in one environment. */
 export interface EnvironmentHandlers {
   readonly sagemaker: ISageMakerHandler;
-  /** Staged SageMaker rollouts, behind the Provider framework: present where a model walks canary or linear steps. */
-  readonly sagemakerRollout?: { readonly serviceToken: string };
+  /** Staged SageMaker rollouts and monitor baselines, behind the Provider framework: present where a model walks canary or linear steps or is monitored. */
+  readonly sagemakerRollout?: IServiceToken;
   readonly vertex?: IReconcilerHandlers;
   readonly azureml?: IReconcilerHandlers;
 }
 
 export { handlerNames };
 
+/** A custom resource's handler, by its service token. */
+export interface IServiceToken {
+  readonly serviceToken: string;
+}
+
+/** Which of an environment's handlers a stack refers to (`HandlersStack.refs`). */
+export interface HandlerUses {
+  /** @default false */
+  readonly vertex?: boolean;
+  /** @default false */
+  readonly azureml?: boolean;
+  /** @default false */
+  readonly sagemakerRollout?: boolean;
+}
+
 export interface HandlersStackProps extends StackProps {
-  /** The project (spec `project`): the handlers may act only on its resources. */
-  readonly project: string;
-  /** The environment's plan: which providers its models use. */
-  readonly environment: EnvironmentPlan;
+  /** The project: the handlers may act only on its resources. */
+  readonly project: MlspecProject;
+  /** The environment (spec `environments.<name>`): its models say which handlers it needs. */
+  readonly environment: string;
 }
 
 /**
@@ -48,11 +64,15 @@ export class HandlersStack extends Stack {
   public readonly encryptionKey: kms.Key;
   /** The environment's bucket for the data-capture buckets' server access logs, where a model captures data. */
   public readonly accessLogsBucket?: s3.Bucket;
-  /** Training on Vertex AI and Azure ML, where a model of the environment trains there. */
-  public readonly training: Partial<Record<JobProvider, TrainingOrchestration>> = {};
+  /** Training on Vertex AI, where a model of the environment trains there. */
+  public readonly vertexTraining?: TrainingOrchestration;
+  /** Training on Azure ML, where a model of the environment trains there. */
+  public readonly azuremlTraining?: TrainingOrchestration;
 
   constructor(scope: Construct, id: string, props: HandlersStackProps) {
-    const { project, environment, ...stackProps } = props;
+    const { project: mlspecProject, environment: environmentName, ...stackProps } = props;
+    const project = mlspecProject.name;
+    const environment = mlspecProject._environment(environmentName);
     const names = handlerNames(project, environment.name);
     super(scope, id, {
       stackName: names.stackName,
@@ -77,7 +97,7 @@ export class HandlersStack extends Stack {
       encryptionKey: this.encryptionKey,
       // Moving traffic waits for the endpoint to be InService (at most 10 minutes).
       timeout: Duration.minutes(12),
-      ...sageMakerRights(this, project),
+      ...sageMakerHandlerRights(this, project),
     });
 
     // Staged rollouts on SageMaker, and the baselines of SageMaker monitors: the same bundle behind the
@@ -133,11 +153,11 @@ export class HandlersStack extends Stack {
       allowAzureSignIn(azureml, azureml.handlerRole, environment.azure.clientSecretName, `mlspec Azure ML sign-in of ${project} in ${environment.name}`);
     }
     // Training where models train on Vertex AI or Azure ML: a state machine per provider, as the reconcilers' role.
-    for (const [p, handlers] of [['vertex', vertex], ['azureml', azureml]] as const) {
-      if (handlers && environment.models.some((m) => m[p]?.training)) {
-        this.training[p] = new TrainingOrchestration(this, `${p === 'vertex' ? 'Vertex' : 'AzureMl'}Training`, { provider: p, project, environment: environment.name, handlers });
-      }
-    }
+    const training = (p: JobProvider, handlers: ReconcilerProvider | undefined) => handlers && environment.models.some((m) => m[p]?.training)
+      ? new TrainingOrchestration(this, `${p === 'vertex' ? 'Vertex' : 'AzureMl'}Training`, { provider: p, project, environment: environment.name, handlers })
+      : undefined;
+    this.vertexTraining = training('vertex', vertex);
+    this.azuremlTraining = training('azureml', azureml);
     // Server access logs of every data-capture bucket of the environment, under <endpoint>/.
     if (environment.aws && environment.models.some((m) => m.sagemaker?.serving?.dataCapturePercent)) {
       const name = accessLogsBucketName(project, environment.name, environment.aws.account, environment.aws.region);
@@ -172,7 +192,7 @@ export class HandlersStack extends Stack {
    * An environment's handlers as a stack in the same account and region refers to them: by name,
    * so no export ties the stacks together.
    */
-  public static refs(scope: Construct, project: string, environment: string, uses: { readonly vertex?: boolean; readonly azureml?: boolean; readonly sagemakerRollout?: boolean } = {}): EnvironmentHandlers {
+  public static refs(scope: Construct, project: string, environment: string, uses: HandlerUses = {}): EnvironmentHandlers {
     const stack = Stack.of(scope);
     const names = handlerNames(project, environment);
     const fn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: names.sagemaker, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -193,6 +213,11 @@ export class HandlersStack extends Stack {
  * What the SageMaker handler may do: this project's registries, endpoints, endpoint configs,
  * variant scaling and training steps in the environment's account and region, nothing else.
  */
+function sageMakerHandlerRights(stack: Stack, project: string): { statements: iam.PolicyStatement[]; wildcards: WildcardResource[] } {
+  const { statements, wildcards } = sageMakerRights(stack, project);
+  return { statements, wildcards: wildcardsOf(wildcards) };
+}
+
 function sageMakerRights(stack: Stack, project: string): { statements: iam.PolicyStatement[]; wildcards: Array<[string, string]> } {
   const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
   const registries = registryRights(arn('model-package-group', `${project}-*`), arn('model-package', `${project}-*/*`));

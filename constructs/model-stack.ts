@@ -6,7 +6,9 @@ import type { Construct } from 'constructs';
 import { HandlerFunction } from './sagemaker/handler-function';
 import { JOB_PROVIDERS, TrainingSchedule } from './training-orchestration';
 import { HandlersStack, monitorsOnSageMaker, walksOnSageMaker, type EnvironmentHandlers } from './handlers-stack';
-import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan, VertexModelPlan, AzureMlModelPlan } from '../lib/plan/types';
+import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan } from '../lib/plan/types';
+import type { MlspecProject } from './project';
+import { keepsOnDelete } from './reconciler-provider';
 import { AzureMlModel } from './azureml';
 import { VertexModel } from './vertex';
 import {
@@ -18,37 +20,43 @@ import {
   ModelEndpoint,
   ModelRegistry,
   RollbackProps,
+  ContainerImage,
+  InstanceType,
+  ModelData,
   Rollout,
+  StagedStrategy,
   TrainingPipeline,
 } from './sagemaker';
 
 export interface ModelStackProps extends StackProps {
-  /** The project (spec `project`), tagged as `mlspec:project`. */
-  readonly project: string;
-  /** The resolved plan of one model in one environment. */
-  readonly plan: ModelPlan;
+  /** The project (`MlspecProject.fromFiles`) whose plan says what the stack holds. */
+  readonly project: MlspecProject;
+  /** The model (spec `models.<name>`). */
+  readonly model: string;
+  /** The environment (spec `environments.<name>`). */
+  readonly environment: string;
   /**
-   * A protected environment: termination protection on, endpoint kept when the stack is deleted.
-   * @default false
+   * What happens to the endpoints (SageMaker's with their models, logs and scaling; Vertex AI's and
+   * Azure ML's) when the stack is deleted. RETAIN (or RETAIN_ON_UPDATE_OR_DELETE) keeps them and
+   * turns termination protection on; SNAPSHOT is refused. Registries, model versions, captured data
+   * and the stack's key are kept whatever the policy.
+   * @default RemovalPolicy.RETAIN in a `protected` environment, RemovalPolicy.DESTROY otherwise
    */
-  readonly protected?: boolean;
+  readonly removalPolicy?: RemovalPolicy;
   /**
-   * Whether this stack creates the model package group and its declared versions. The group is
-   * per account and region, so when environments share one, exactly one stack must own it and the
-   * others import it by name.
+   * Whether this stack creates the model package group. The group is per account and region, so when
+   * two environments share one, the first (in plan order) owns it and the others import it.
    * @default true
    */
   readonly ownsRegistry?: boolean;
   /**
-   * Use the environment's handlers stack (`HandlersStack`, which `addModelStacks` adds and this
-   * stack must deploy after): the stack then holds no Lambda function, state machine or handler
-   * role, and one KMS key.
-   * @default false - handlers of the stack's own, as a construct used alone brings them
+   * Use the environment's handlers stack (`MlspecApp.addModelStacks` makes it) instead of handlers
+   * of the stack's own.
+   * @default false
    */
   readonly sharedHandlers?: boolean;
 }
 
-/** What the stack built on SageMaker. */
 export interface SageMakerResources {
   readonly registry: IModelRegistry;
   readonly endpoint?: ModelEndpoint;
@@ -64,8 +72,14 @@ export interface SageMakerResources {
  * Azure ML (custom resources) slot in next to SageMaker without touching it.
  */
 export class ModelStack extends Stack {
-  public readonly plan: ModelPlan;
-  public readonly project: string;
+  /** The project the stack is built from. */
+  public readonly project: MlspecProject;
+  /** The model (spec `models.<name>`). */
+  public readonly modelName: string;
+  /** The environment (spec `environments.<name>`). */
+  public readonly environmentName: string;
+  /** @internal */
+  public readonly _plan: ModelPlan;
   /** SageMaker registry and endpoint, when the plan has a SageMaker slice. */
   public readonly sagemaker?: SageMakerResources;
   // Seams for the other providers: their constructs land here when they exist.
@@ -73,13 +87,16 @@ export class ModelStack extends Stack {
   public readonly vertex?: VertexModel;
   /** Azure ML model versions and online endpoint (a custom resource), when the plan has an Azure slice. */
   public readonly azureml?: AzureMlModel;
-  /** The environment's shared handlers, when given. */
+  /** The environment's shared handlers, with `sharedHandlers`. */
   public readonly handlers?: EnvironmentHandlers;
   /** The stack's one key, with shared handlers. */
   public readonly encryptionKey?: kms.Key;
 
   constructor(scope: Construct, id: string, props: ModelStackProps) {
-    const { project, plan, protected: isProtected = false, ownsRegistry = true, sharedHandlers = false, ...stackProps } = props;
+    const { project: mlspecProject, model, environment, removalPolicy: givenPolicy, ownsRegistry = true, sharedHandlers = false, ...stackProps } = props;
+    const plan = mlspecProject._model(environment, model);
+    const project = mlspecProject.name;
+    const isProtected = keepsOnDelete(givenPolicy, mlspecProject._environment(environment).protected);
     super(scope, id, {
       stackName: plan.stackName,
       env: plan.sagemaker ? { account: plan.sagemaker.account, region: plan.sagemaker.region } : undefined,
@@ -87,8 +104,10 @@ export class ModelStack extends Stack {
       ...stackProps,
       terminationProtection: isProtected || stackProps.terminationProtection,
     });
-    this.plan = plan;
-    this.project = project;
+    this._plan = plan;
+    this.project = mlspecProject;
+    this.modelName = plan.name;
+    this.environmentName = plan.environment;
     Tags.of(this).add('mlspec:project', project);
     Tags.of(this).add('mlspec:model', plan.name);
     Tags.of(this).add('mlspec:environment', plan.environment);
@@ -100,10 +119,11 @@ export class ModelStack extends Stack {
     if (handlers && plan.sagemaker && (plan.sagemaker.serving || plan.sagemaker.training)) {
       this.encryptionKey = new kms.Key(this, 'Key', { description: `mlspec ${plan.stackName}: endpoint storage, data capture and training output`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     }
+    // RETAIN_ON_UPDATE_OR_DELETE keeps on delete as RETAIN does; the endpoint's scaling and the providers know the two.
     const removalPolicy = isProtected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     if (plan.sagemaker) this.sagemaker = this.buildSageMaker(plan.sagemaker, removalPolicy, ownsRegistry);
-    if (plan.vertex) this.vertex = this.buildVertex(plan.vertex, isProtected);
-    if (plan.azureml) this.azureml = this.buildAzureMl(plan.azureml, isProtected);
+    if (plan.vertex) this.vertex = this.buildVertex(removalPolicy);
+    if (plan.azureml) this.azureml = this.buildAzureMl(removalPolicy);
     // training.schedule on Vertex AI or Azure ML starts the environment's training state machine (handlers stack).
     for (const p of JOB_PROVIDERS) {
       const schedule = plan[p]?.training?.schedule;
@@ -123,46 +143,41 @@ export class ModelStack extends Stack {
   }
 
   /** Vertex AI: a custom resource whose handler reconciles with the real Vertex clients. */
-  protected buildVertex(vx: VertexModelPlan, isProtected: boolean): VertexModel {
+  private buildVertex(removalPolicy: RemovalPolicy): VertexModel {
     return new VertexModel(this, 'Vertex', {
-      plan: vx,
-      model: this.plan.name,
-      environment: this.plan.environment,
-      protected: isProtected,
-      workloadIdentityProvider: vx.workloadIdentityProvider,
-      serviceAccount: vx.serviceAccount,
+      project: this.project,
+      model: this.modelName,
+      environment: this.environmentName,
+      removalPolicy,
       handlers: this.handlers?.vertex,
     });
   }
 
   /** Azure ML: a custom resource whose handler reconciles with the real Azure ML client. */
-  protected buildAzureMl(az: AzureMlModelPlan, isProtected: boolean): AzureMlModel {
+  private buildAzureMl(removalPolicy: RemovalPolicy): AzureMlModel {
     return new AzureMlModel(this, 'AzureMl', {
-      plan: az,
-      model: this.plan.name,
-      environment: this.plan.environment,
-      protected: isProtected,
-      tenantId: az.tenantId,
-      clientId: az.clientId,
-      clientSecretName: az.clientSecretName,
+      project: this.project,
+      model: this.modelName,
+      environment: this.environmentName,
+      removalPolicy,
       handlers: this.handlers?.azureml,
     });
   }
 
   /** SageMaker: the registry, endpoint, alarms and autoscaling (native resources, and our handler where CloudFormation falls short). */
-  protected buildSageMaker(sm: SageMakerModelPlan, removalPolicy: RemovalPolicy, ownsRegistry: boolean): SageMakerResources {
+  private buildSageMaker(sm: SageMakerModelPlan, removalPolicy: RemovalPolicy, ownsRegistry: boolean): SageMakerResources {
     const registry = ownsRegistry
       ? new ModelRegistry(this, 'Registry', {
         modelPackageGroupName: sm.registry.modelPackageGroupName,
-        description: `mlspec model ${this.plan.name}`,
+        description: `mlspec model ${this.modelName}`,
         approvalStatus: sm.registry.approvalStatus === 'Approved' ? ModelApprovalStatus.APPROVED : ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
         handler: this.handlers?.sagemaker,
         versions: sm.registry.packages.map((p) => ({
           label: p.label,
-          image: p.image,
-          modelDataUrl: p.modelDataUrl,
+          image: ContainerImage.fromEcrUri(p.image),
+          modelData: ModelData.fromS3Url(p.modelDataUrl),
           metrics: p.metrics,
-          instanceTypes: p.instanceTypes,
+          instanceTypes: p.instanceTypes?.map((t) => InstanceType.of(t)),
         })),
       })
       : ModelRegistry.fromModelPackageGroupName(this, 'Registry', sm.registry.modelPackageGroupName);
@@ -172,7 +187,7 @@ export class ModelStack extends Stack {
     // One handler function per stack: the registry's, when this stack owns the registry.
     const handler = this.handlers?.sagemaker ?? (registry instanceof ModelRegistry ? registry.handler : undefined);
     const training = sm.training
-      ? new TrainingPipeline(this, 'Training', { model: this.plan, handler: handler ?? (sm.training.tuning ? this.ownHandler() : undefined), encryptionKey: this.encryptionKey })
+      ? new TrainingPipeline(this, 'Training', { project: this.project, model: this.modelName, environment: this.environmentName, handler: handler ?? (sm.training.tuning ? this.ownHandler() : undefined), encryptionKey: this.encryptionKey })
       : undefined;
     if (training && registry instanceof ModelRegistry) training.node.addDependency(registry);
 
@@ -188,13 +203,13 @@ export class ModelStack extends Stack {
       dataCapture: serving.dataCapturePercent ? {
         percent: serving.dataCapturePercent,
         // With shared handlers, the environment's access-log bucket (in the handlers stack) takes the capture bucket's logs.
-        accessLogsBucket: this.handlers ? s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogsBucketName(this.project, this.plan.environment, sm.account, sm.region)) : undefined,
+        accessLogsBucket: this.handlers ? s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogsBucketName(this.project.name, this.environmentName, sm.account, sm.region)) : undefined,
       } : undefined,
       removalPolicy,
       handler: handler ?? this.stackHandler,
       encryptionKey: this.encryptionKey,
       stagedRollout: this.handlers?.sagemakerRollout && serving.rollout.strategy !== 'all-at-once'
-        ? { serviceToken: this.handlers.sagemakerRollout.serviceToken, strategy: serving.rollout.strategy, steps: serving.rollout.steps }
+        ? { serviceToken: this.handlers.sagemakerRollout.serviceToken, strategy: serving.rollout.strategy === 'canary' ? StagedStrategy.CANARY : StagedStrategy.LINEAR, steps: serving.rollout.steps }
         : undefined,
     });
     const m = serving.monitoring;
@@ -209,7 +224,7 @@ export class ModelStack extends Stack {
         alertEmails: m.alertEmails,
         snsTopicArn: m.snsTopicArn,
         baselineHandlers: this.handlers?.sagemakerRollout
-          ? { serviceToken: this.handlers.sagemakerRollout.serviceToken, roleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: handlerNames(this.project, this.plan.environment).rollout }) }
+          ? { serviceToken: this.handlers.sagemakerRollout.serviceToken, roleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: handlerNames(this.project.name, this.environmentName).rollout }) }
           : undefined,
       })
       : undefined;
@@ -223,11 +238,10 @@ function toVariant(v: SageMakerVariantPlan, environment: Record<string, string>)
     environment: Object.keys(environment).length > 0 ? environment : undefined,
     version: v.version,
     variantName: v.variantName,
-    image: v.image,
-    modelDataUrl: v.modelPackageArn ? undefined : v.modelDataUrl,
-    modelPackageArn: v.modelPackageArn,
+    image: ContainerImage.fromEcrUri(v.image),
+    modelData: v.modelPackageArn ? ModelData.fromModelPackage(v.modelPackageArn) : v.modelDataUrl ? ModelData.fromS3Url(v.modelDataUrl) : undefined,
     artifactPrefix: v.artifactPrefix,
-    instanceType: v.instanceType,
+    instanceType: InstanceType.of(v.instanceType),
     initialInstanceCount: v.minReplicas,
     minCapacity: v.minReplicas,
     maxCapacity: v.maxReplicas,

@@ -43,7 +43,27 @@ export interface ReconcilerProviderProps {
    * The bundle's exports the two functions run.
    * @default { onEvent: 'index.onEvent', isComplete: 'index.isComplete' }
    */
-  readonly entryPoints?: { readonly onEvent: string; readonly isComplete: string };
+  readonly entryPoints?: ReconcilerEntryPoints;
+}
+
+/** The two exports of a handler bundle the Provider framework calls. */
+export interface ReconcilerEntryPoints {
+  /** Create, update and delete, e.g. `index.onEvent`. */
+  readonly onEvent: string;
+  /** Polled until done, e.g. `index.isComplete`. */
+  readonly isComplete: string;
+}
+
+/**
+ * Whether a resource is kept when its stack is deleted: the removal policy given, or the
+ * environment's `protected` (spec) when none is.
+ */
+export function keepsOnDelete(removalPolicy: RemovalPolicy | undefined, environmentProtected: boolean): boolean {
+  if (removalPolicy === undefined) return environmentProtected;
+  if (removalPolicy === RemovalPolicy.SNAPSHOT) {
+    throw new Error('removalPolicy: SNAPSHOT is not something SageMaker endpoints, Vertex AI or Azure ML endpoints can do on delete; use RemovalPolicy.RETAIN (keep them) or RemovalPolicy.DESTROY');
+  }
+  return removalPolicy !== RemovalPolicy.DESTROY;
 }
 
 /** What a provider's custom resource needs of its handlers: the service token, and the role a cloud's federation trusts. */
@@ -77,7 +97,7 @@ export class ReconcilerProvider extends Construct implements IReconcilerHandlers
 
   public readonly serviceToken: string;
   /** The role both handler functions run as: what the provider's federation trusts. */
-  public readonly handlerRole: iam.Role;
+  public readonly handlerRole: iam.IRole;
   public readonly onEventFunction: lambda.Function;
   public readonly isCompleteFunction: lambda.Function;
   /** The handlers' log group and key, and their settings: what a further function of the bundle shares (training steps). */

@@ -14,8 +14,8 @@ import { protobuf } from 'google-gax';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'dist/handlers');
-/** Per Google package: the services the handlers call. */
-const SERVICES: Record<string, string[]> = {
+/** Per Google package: the services the handlers call (and the CLI: scripts/build-cli.ts checks it reaches no other). */
+export const SERVICES: Record<string, string[]> = {
   '@google-cloud/aiplatform': ['google.cloud.aiplatform.v1.ModelService', 'google.cloud.aiplatform.v1.EndpointService', 'google.cloud.aiplatform.v1.JobService'],
   '@google-cloud/monitoring': ['google.monitoring.v3.MetricService'],
 };
@@ -69,7 +69,8 @@ export function prunedProtos(pkg: keyof typeof SERVICES | string): unknown {
   return prune(full, '');
 }
 
-const googleProtos: Plugin = {
+/** Replaces the protos.json of the Google client packages in SERVICES with prunedProtos (the handlers' and the CLI's bundles). */
+export const googleProtos: Plugin = {
   name: 'google-protos',
   setup(b) {
     b.onResolve({ filter: /protos\/protos\.json$/ }, (args) => {

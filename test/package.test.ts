@@ -10,12 +10,13 @@ describe('the published package', () => {
     const manifest = require('../package.json') as { main: string; types: string; bin: Record<string, string>; peerDependencies: Record<string, string>; dependencies: Record<string, string> };
     expect([manifest.main, manifest.types]).toEqual(['dist/index.js', 'dist/index.d.ts']);
     expect(manifest.bin).toEqual({ mlspec: 'bin/mlspec.js' });
-    // One aws-cdk-lib and one constructs in a user's app: theirs (scripts/try-package.sh found 2.269.0 the lowest that works).
+    // One aws-cdk-lib and one constructs in a user's app: theirs (scripts/check-package.sh synthesizes the example at 2.269.0, the lowest that works).
     expect(manifest.peerDependencies).toEqual({ 'aws-cdk-lib': '^2.269.0', constructs: '^10.5.0' });
-    expect(Object.keys(manifest.dependencies)).not.toContain('aws-cdk-lib');
-    expect(Object.keys(manifest.dependencies)).not.toContain('constructs');
+    // What synth needs, bundled in the tarball (jsii): no cloud SDK, no CLI library; the CLI ships pre-bundled.
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['yaml', 'zod']);
+    expect((manifest as unknown as { bundleDependencies: string[] }).bundleDependencies).toEqual(['yaml', 'zod']);
     // Plain Node, no TypeScript loader: what a JavaScript app or ts-node (which does not compile node_modules) gets.
-    const names = ['addModelStacks', 'ModelStack', 'ModelEndpoint', 'ModelRegistry', 'VertexModel', 'AzureMlModel', 'defineSpec', 'defineReleases', 'validateProject', 'loadProject', 'resolvePlan'];
+    const names = ['MlspecApp', 'MlspecProject', 'HandlersStack', 'TrainingPipeline', 'InstanceType', 'ContainerImage', 'ModelData', 'addModelStacks', 'ModelStack', 'ModelEndpoint', 'ModelRegistry', 'VertexModel', 'AzureMlModel', 'defineSpec', 'defineReleases', 'validateProject', 'loadProject', 'resolvePlan'];
     const script = `const m = require(${JSON.stringify(ROOT)});
       const sdks = [...new Set(Object.keys(require.cache).map((k) => /node_modules\\/(@aws-sdk\\/[^/]+|@azure\\/[^/]+|@google-cloud\\/[^/]+|google-gax)\\//.exec(k)?.[1]).filter(Boolean))];
       process.stdout.write(JSON.stringify({ types: ${JSON.stringify(names)}.map((n) => typeof m[n]), sdks }))`;
@@ -30,11 +31,13 @@ describe('the published package', () => {
     const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as [{ files: { path: string }[] }];
     const files = packed.files.map((f) => f.path);
     expect(files.filter((f) => f.startsWith('dist/handlers/')).sort()).toEqual(['dist/handlers/azureml/index.js', 'dist/handlers/sagemaker/index.js', 'dist/handlers/sizes.json', 'dist/handlers/vertex/index.js']);
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'bin/mlspec.js', 'dist/bin/mlspec.js', 'dist/constructs/index.js', 'dist/constructs/index.d.ts', 'dist/lib/spec/index.js', 'dist/lib/catalog/data/sagemaker-skus.json', 'dist/lib/serving/data/servers.json', 'schema/mlspec.schema.json', 'examples/mlspec.yaml']) {
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'bin/mlspec.js', 'dist/cli/mlspec.js', 'dist/cli/aws.js', 'dist/cli/google.js', 'dist/cli/azure.js', 'dist/constructs/index.js', 'dist/constructs/index.d.ts', 'dist/lib/spec/index.js', 'dist/lib/catalog/data/sagemaker-skus.json', 'dist/lib/serving/data/servers.json', 'schema/mlspec.schema.json', 'examples/mlspec.yaml']) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
-    expect(files.filter((f) => /^(test|bench|cdk\.out|node_modules|dist\/test|dist\/bench)\//.test(f))).toEqual([]);
+    // node_modules/ holds yaml and zod, bundled as jsii requires of a dependency that is not a jsii package.
+    expect([...new Set(files.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/')[1]))].sort()).toEqual(['yaml', 'zod']);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('node_modules/'))).toEqual([]);
+    expect(files.filter((f) => /^(test|bench|cdk\.out|dist\/test|dist\/bench)\//.test(f))).toEqual([]);
   });
 });
 

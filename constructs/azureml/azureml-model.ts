@@ -1,29 +1,33 @@
-import { ArnFormat, CustomResource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { AzureMlModelPlan } from '../../lib/plan/types';
 import { ENTRA_AUDIENCE } from '../../lib/providers/azureml/audience';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
-import { ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
+import type { MlspecProject } from '../project';
+import { keepsOnDelete, ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
 
 export interface AzureMlModelProps {
-  /** The model's Azure ML plan: model versions, online endpoint, deployments, traffic and mirror traffic. */
-  readonly plan: AzureMlModelPlan;
-  /** Model and environment names, for error messages. */
+  /** The project whose plan says what to deploy: model versions, online endpoint, deployments, traffic and mirror traffic. */
+  readonly project: MlspecProject;
+  /** The model (spec `models.<name>`); it must be on Azure ML in the environment. */
   readonly model: string;
+  /** The environment (spec `environments.<name>`). */
   readonly environment: string;
   /**
-   * Keep the endpoint when the stack is deleted (model versions are always kept).
-   * @default false
+   * What happens to the endpoint when the stack is deleted (model versions are always kept):
+   * RETAIN keeps it.
+   * @default RemovalPolicy.RETAIN in a `protected` environment, RemovalPolicy.DESTROY otherwise
    */
-  readonly protected?: boolean;
-  /** The Entra ID tenant and the app registration the handler signs in as. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** The Entra ID tenant the handler signs in to. @default the environment's `azure.tenantId` */
   readonly tenantId?: string;
+  /** The app registration the handler signs in as. @default the environment's `azure.clientId` */
   readonly clientId?: string;
   /**
    * A Secrets Manager secret (name) holding the app's client secret, read at run time, for teams
-   * that cannot use federation. @default - federation: the handler role's web identity token
+   * that cannot use federation. @default the environment's `azure.clientSecretName`, else federation: the handler role's web identity token
    */
   readonly clientSecretName?: string;
   /**
@@ -70,7 +74,40 @@ export function allowAzureSignIn(scope: Construct, role: iam.IRole, clientSecret
   return policy;
 }
 
-export class AzureMlModel extends Construct {
+/** A model's Azure ML online endpoint, made here or elsewhere. */
+export interface IAzureMlModel extends IConstruct {
+  /** ARM id of the online endpoint. */
+  readonly endpointId: string;
+  /** The endpoint's scoring URI. */
+  readonly scoringUri: string;
+}
+
+/** What names an Azure ML online endpoint deployed elsewhere (by another stack or app). */
+export interface AzureMlModelAttributes {
+  /** `/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<workspace>/onlineEndpoints/<name>`. */
+  readonly endpointId: string;
+  /** `https://<name>.<region>.inference.ml.azure.com/score`. */
+  readonly scoringUri: string;
+}
+
+const ONLINE_ENDPOINT_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/[^/]+$/i;
+
+export class AzureMlModel extends Construct implements IAzureMlModel {
+  /** An Azure ML online endpoint deployed elsewhere, by its ARM id and scoring URI. */
+  public static fromAzureMlModelAttributes(scope: Construct, id: string, attrs: AzureMlModelAttributes): IAzureMlModel {
+    if (!Token.isUnresolved(attrs.endpointId) && !ONLINE_ENDPOINT_ID.test(attrs.endpointId)) {
+      throw new Error(`AzureMlModel.fromAzureMlModelAttributes: endpointId must be an online endpoint's ARM id like /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<workspace>/onlineEndpoints/<name>; got '${attrs.endpointId}'`);
+    }
+    if (!Token.isUnresolved(attrs.scoringUri) && !/^https:\/\//.test(attrs.scoringUri)) {
+      throw new Error(`AzureMlModel.fromAzureMlModelAttributes: scoringUri must be the endpoint's https:// scoring URI; got '${attrs.scoringUri}'`);
+    }
+    class Import extends Construct implements IAzureMlModel {
+      public readonly endpointId = attrs.endpointId;
+      public readonly scoringUri = attrs.scoringUri;
+    }
+    return new Import(scope, id);
+  }
+
   public readonly resource: CustomResource;
   /** The handlers' role: the identity the app registration's federated credential trusts. */
   public readonly handlerRole: iam.IRole;
@@ -80,6 +117,11 @@ export class AzureMlModel extends Construct {
 
   constructor(scope: Construct, id: string, props: AzureMlModelProps) {
     super(scope, id);
+    const model = props.project._model(props.environment, props.model);
+    const plan: AzureMlModelPlan | undefined = model.azureml;
+    if (!plan) throw new Error(`${props.model} in ${props.environment}: the model is not on azureml there (its providers: ${model.providers.join(', ') || 'none'}); AzureMlModel needs a model whose spec lists azureml in that environment`);
+    const retain = keepsOnDelete(props.removalPolicy, props.project._environment(props.environment).protected);
+    const clientSecretName = props.clientSecretName ?? plan.clientSecretName;
     let provider: IReconcilerHandlers;
     if (props.handlers) {
       // The handlers stack gave its role the environment's Azure sign-in.
@@ -93,7 +135,7 @@ export class AzureMlModel extends Construct {
         encryptionKey: props.encryptionKey,
         networkReason: AZUREML_NETWORK_REASON,
       });
-      allowAzureSignIn(this, own.handlerRole, props.clientSecretName, `mlspec Azure ML sign-in of ${props.model} in ${props.environment}`);
+      allowAzureSignIn(this, own.handlerRole, clientSecretName, `mlspec Azure ML sign-in of ${props.model} in ${props.environment}`);
       provider = own;
     }
     this.handlerRole = provider.handlerRole;
@@ -102,13 +144,13 @@ export class AzureMlModel extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::AzureMlModel',
       properties: {
-        Plan: JSON.stringify(props.plan),
+        Plan: JSON.stringify(plan),
         Model: props.model,
         Environment: props.environment,
-        Protected: String(props.protected ?? false),
-        TenantId: props.tenantId ?? '',
-        ClientId: props.clientId ?? '',
-        ClientSecretName: props.clientSecretName ?? '',
+        Protected: String(retain),
+        TenantId: props.tenantId ?? plan.tenantId ?? '',
+        ClientId: props.clientId ?? plan.clientId ?? '',
+        ClientSecretName: clientSecretName ?? '',
       },
     });
     this.endpointId = this.resource.getAttString('EndpointId');

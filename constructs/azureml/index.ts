@@ -1,1 +1,1 @@
-export * from './azureml-model';
+export { AzureMlModel, type AzureMlModelProps, type IAzureMlModel, type AzureMlModelAttributes } from './azureml-model';

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IDependable } from 'constructs';
-import { HandlerFunction, type ISageMakerHandler } from './handler-function';
+import { HandlerFunction, wildcardsOf, type ISageMakerHandler } from './handler-function';
 
 export interface EndpointHandlerProps {
   readonly endpointName: string;
@@ -52,13 +52,13 @@ export class EndpointHandler extends Construct {
       autoscaling: props.autoscaling,
     });
     if (props.shared) {
-      props.shared.allow(statements, wildcards);
+      props.shared.allow(statements, wildcardsOf(wildcards));
       this.serviceToken = props.shared.serviceToken;
       this.ready = props.shared.ready;
     } else {
       // The stack's one handler (made on first use), with this endpoint's rights added.
       const fn = HandlerFunction.forStack(this, key);
-      fn.allow(statements, wildcards);
+      fn.allow(statements, wildcardsOf(wildcards));
       this.serviceToken = fn.serviceToken;
       this.function = fn.function;
       this.ready = fn.ready;

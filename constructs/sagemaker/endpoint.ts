@@ -16,8 +16,9 @@ import { arnName, checkInteger, checkMetadataText, checkSageMakerName, parseEcrI
 import { Rollout } from './rollout';
 import { EndpointHandler } from './endpoint-handler';
 import type { ISageMakerHandler } from './handler-function';
+import type { ContainerImage, InstanceType, ModelData } from './values';
 import { VariantAutoscaling } from './scaling';
-import { EndpointTraffic, type ConfigVariant } from './traffic';
+import { EndpointTraffic, type ConfigVariant, type StagedStrategy, type TrafficStep } from './traffic';
 
 /** One version served by the endpoint, as a production or shadow variant. */
 export interface EndpointVariantProps {
@@ -29,28 +30,25 @@ export interface EndpointVariantProps {
    */
   readonly variantName?: string;
   /**
-   * Inference image in ECR. With `modelPackageArn` the package's own image runs; this one then only
-   * decides which repository the execution role may pull from.
+   * Inference image in ECR (`ContainerImage.fromEcrUri`). With `ModelData.fromModelPackage` the
+   * package's own image runs; this one then only decides which repository the execution role may
+   * pull from.
    */
-  readonly image: string;
+  readonly image: ContainerImage;
   /**
-   * `s3://` URL of the model artifact. Give this or `modelPackageArn`, not both.
-   * @default - the model is in the image, or comes from `modelPackageArn`
+   * The model's weights: `ModelData.fromS3Url('s3://…/model.tar.gz')`, or a registered (for example
+   * trained) version, `ModelData.fromModelPackage(arn)`.
+   * @default - the model is in the image
    */
-  readonly modelDataUrl?: string;
-  /**
-   * Versioned model package ARN to serve (a registered, e.g. trained, version).
-   * @default - the model is `image` + `modelDataUrl`
-   */
-  readonly modelPackageArn?: string;
+  readonly modelData?: ModelData;
   /**
    * `s3://` prefix the model package's artifacts live under (a trained version's training
    * output), so the execution role may read them.
    * @default - no extra read access
    */
   readonly artifactPrefix?: string;
-  /** SageMaker hosting instance type (`ml.g5.xlarge`). */
-  readonly instanceType: string;
+  /** SageMaker hosting instance type (`InstanceType.of('ml.g5.xlarge')`). */
+  readonly instanceType: InstanceType;
   /** Instances when the variant is created (at least 1). */
   readonly initialInstanceCount: number;
   /**
@@ -84,9 +82,9 @@ export interface EndpointVariantProps {
 export interface StagedRolloutProps {
   /** The staged-rollout handlers' service token. */
   readonly serviceToken: string;
-  readonly strategy: 'canary' | 'linear';
+  readonly strategy: StagedStrategy;
   /** The new versions' traffic share after each step (ending at 100) and the bake after it. */
-  readonly steps: Array<{ readonly percent: number; readonly bakeSeconds: number }>;
+  readonly steps: TrafficStep[];
 }
 
 /** CloudWatch alarms that stop a rollout and roll it back. */
@@ -349,14 +347,14 @@ export class ModelEndpoint extends ModelEndpointBase {
   /** Each rollback alarm's name with the variant it watches (literal names, not the alarms' tokens). */
   private readonly alarmVariants: Array<[string, string]> = [];
   /** Autoscaling of the production variants (two custom resources around the endpoint), when on. */
-  public readonly autoscaling?: VariantAutoscaling;
+  private readonly autoscaling?: VariantAutoscaling;
   /** L1 models, by variant name. */
   public readonly models: Record<string, sagemaker.CfnModel> = {};
   /** L1 endpoint config. */
   /** The endpoint config's name: `<endpoint>-<hash of everything but the weights>`. */
   public readonly endpointConfigName: string;
   /** The endpoint config and traffic weights custom resources. */
-  public readonly traffic: EndpointTraffic;
+  private readonly traffic: EndpointTraffic;
   /** The custom-resource handler of the endpoint's configs, traffic and autoscaling. */
   public readonly handler: EndpointHandler;
   /** L1 endpoint. */
@@ -622,9 +620,47 @@ function applyReplaceablePolicy(resource: sagemaker.CfnModel, policy: RemovalPol
   }
 }
 
+/**
+ * A variant's settings as strings, in one fixed order: the endpoint config's name hashes them
+ * (JSON), so the order and the keys must not change with how the props were written.
+ */
+interface VariantSettings {
+  readonly environment?: Record<string, string>;
+  readonly version: string;
+  readonly variantName?: string;
+  readonly image: string;
+  readonly modelDataUrl?: string;
+  readonly modelPackageArn?: string;
+  readonly artifactPrefix?: string;
+  readonly instanceType: string;
+  readonly initialInstanceCount: number;
+  readonly minCapacity?: number;
+  readonly maxCapacity?: number;
+  readonly weight: number;
+  readonly acceleratorCount?: number;
+}
+
+function settingsOf(p: EndpointVariantProps): VariantSettings {
+  return {
+    environment: p.environment,
+    version: p.version,
+    variantName: p.variantName,
+    image: p.image.imageUri,
+    modelDataUrl: p.modelData?.s3Url,
+    modelPackageArn: p.modelData?.modelPackageArn,
+    artifactPrefix: p.artifactPrefix,
+    instanceType: p.instanceType.name,
+    initialInstanceCount: p.initialInstanceCount,
+    minCapacity: p.minCapacity,
+    maxCapacity: p.maxCapacity,
+    weight: p.weight,
+    acceleratorCount: p.acceleratorCount,
+  };
+}
+
 interface ResolvedVariant {
   readonly name: string;
-  readonly props: EndpointVariantProps;
+  readonly props: VariantSettings;
   readonly minCapacity: number;
   readonly maxCapacity: number;
 }
@@ -648,7 +684,8 @@ function validate(props: ModelEndpointProps): Validated {
     throw new Error(`variants has ${props.variants.length} entries; SageMaker allows at most ${MAX_PRODUCTION_VARIANTS} production variants`);
   }
   const names = new Map<string, string>();
-  const resolve = (prop: string, p: EndpointVariantProps, shadow: boolean): ResolvedVariant => {
+  const resolve = (prop: string, variant: EndpointVariantProps, shadow: boolean): ResolvedVariant => {
+    const p = settingsOf(variant);
     if (!p.version) throw new Error(`${prop}.version must not be empty`);
     checkMetadataText(`${prop}.version`, p.version, 256);
     const name = p.variantName ?? `v${p.version}`;
@@ -657,13 +694,10 @@ function validate(props: ModelEndpointProps): Validated {
     if (seen) throw new Error(`${prop}.variantName '${name}' is also the name of ${seen}; variant names must be unique (case-insensitive)`);
     names.set(name.toLowerCase(), prop);
     parseEcrImage(`${prop}.image`, p.image);
-    if (p.modelDataUrl !== undefined && p.modelPackageArn !== undefined) {
-      throw new Error(`${prop}: give modelDataUrl or modelPackageArn, not both`);
-    }
-    if (p.modelDataUrl !== undefined) parseS3Url(`${prop}.modelDataUrl`, p.modelDataUrl);
+    if (p.modelDataUrl !== undefined) parseS3Url(`${prop}.modelData`, p.modelDataUrl);
     if (p.modelPackageArn !== undefined && !Token.isUnresolved(p.modelPackageArn) &&
       !/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/.+$/.test(p.modelPackageArn)) {
-      throw new Error(`${prop}.modelPackageArn must be a model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); got '${p.modelPackageArn}'`);
+      throw new Error(`${prop}.modelData must be a model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); got '${p.modelPackageArn}'`);
     }
     if (!INSTANCE_TYPE.test(p.instanceType)) {
       throw new Error(`${prop}.instanceType must be a SageMaker hosting instance type like ml.g5.xlarge; got '${p.instanceType}'`);

@@ -6,6 +6,13 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag';
 import { ecrRepositoryArn, parseEcrImage, parseS3Url, s3ReadArn } from './names';
 
+/** Where an endpoint's data capture writes. */
+export interface CaptureDestination {
+  readonly bucket: s3.IBucket;
+  /** The key prefix, without a trailing slash. */
+  readonly prefix: string;
+}
+
 export interface EndpointExecutionRoleProps {
   /** The endpoint the role serves: its log group `/aws/sagemaker/Endpoints/<name>` is the only one it may write. */
   readonly endpointName: string;
@@ -22,7 +29,7 @@ export interface EndpointExecutionRoleProps {
    * Where data capture writes: PutObject is limited to `<bucket>/<prefix>/*`.
    * @default - no data capture access
    */
-  readonly dataCapture?: { readonly bucket: s3.IBucket; readonly prefix: string };
+  readonly dataCapture?: CaptureDestination;
   /**
    * CloudWatch namespaces the containers may publish custom metrics to.
    * @default ['/aws/sagemaker/Endpoints']

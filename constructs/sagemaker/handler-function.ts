@@ -15,13 +15,25 @@ import { HANDLERS_DIR } from '../reconciler-provider';
  * (`HandlerFunction`), or the environment's shared one in the handlers stack
  * (`SharedSageMakerHandler`), whose role already holds this project's rights.
  */
+/** A wildcard resource of a policy statement, and why it cannot be narrower (for cdk-nag). */
+export interface WildcardResource {
+  /** The resource as the statement names it (`*`, or an ARN pattern). */
+  readonly resource: string;
+  readonly reason: string;
+}
+
+/** `[resource, reason]` pairs as the rights functions list them, as WildcardResource. */
+export function wildcardsOf(pairs: Array<[string, string]>): WildcardResource[] {
+  return pairs.map(([resource, reason]) => ({ resource, reason }));
+}
+
 export interface ISageMakerHandler {
   /** What custom resources invoke: the function's ARN. */
   readonly serviceToken: string;
   /** The function's ARN, for a training pipeline's Lambda step. */
   readonly functionArn: string;
   /** Lets the handler also do what a construct needs; the shared handler's role already may. */
-  allow(statements: iam.PolicyStatement[], wildcards?: Array<[resource: string, reason: string]>): void;
+  allow(statements: iam.PolicyStatement[], wildcards?: WildcardResource[]): void;
   /** What a resource that calls the handler must wait for (its permissions), in this stack. */
   readonly ready: IDependable[];
 }
@@ -38,8 +50,8 @@ export class SharedSageMakerHandler implements ISageMakerHandler {
     this.serviceToken = functionArn;
   }
 
-  public allow(): void {
-    // The handlers stack scoped its role to this project's resources in the environment.
+  public allow(_statements: iam.PolicyStatement[], _wildcards?: WildcardResource[]): void {
+    // Nothing to add: the handlers stack scoped its role to this project's resources in the environment.
   }
 }
 
@@ -55,7 +67,7 @@ export interface HandlerFunctionProps {
   /** What the handler may do, besides writing its own logs. */
   readonly statements: iam.PolicyStatement[];
   /** Wildcard resources of `statements`, each with why it cannot be narrower (for cdk-nag). */
-  readonly wildcards?: Array<[resource: string, reason: string]>;
+  readonly wildcards?: WildcardResource[];
   /** Key of the handler's logs and environment. */
   readonly encryptionKey: kms.IKey;
   readonly timeout: Duration;
@@ -146,13 +158,13 @@ export class HandlerFunction extends Construct implements ISageMakerHandler {
   }
 
   /** Lets the function also do what another construct needs (a shared handler). */
-  public allow(statements: iam.PolicyStatement[], wildcards: Array<[resource: string, reason: string]> = []): void {
+  public allow(statements: iam.PolicyStatement[], wildcards: WildcardResource[] = []): void {
     this.policy.addStatements(...statements);
     this.acknowledgeWildcards(wildcards);
   }
 
-  private acknowledgeWildcards(wildcards: Array<[resource: string, reason: string]>): void {
-    for (const [resource, reason] of wildcards) {
+  private acknowledgeWildcards(wildcards: WildcardResource[]): void {
+    for (const { resource, reason } of wildcards) {
       if (resource === '*') acknowledge(this.policy, 'AwsSolutions-IAM5[Resource::*]', reason);
       else acknowledgeWildcardResource(this.policy, resource, reason);
     }

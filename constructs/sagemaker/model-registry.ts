@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { GroupSpec, VersionSpec } from '../../lib/providers/sagemaker/registry';
-import { HandlerFunction, type ISageMakerHandler } from './handler-function';
+import { HandlerFunction, wildcardsOf, type ISageMakerHandler } from './handler-function';
 import { arnName, checkMetadataText, checkSageMakerName, sanitizeId } from './names';
+import type { ContainerImage, InstanceType, ModelData } from './values';
 
 /** Approval status of a model version in the registry. */
 export enum ModelApprovalStatus {
@@ -20,10 +21,10 @@ export enum ModelApprovalStatus {
 export interface ModelVersionProps {
   /** The version label users write ("7"); stored as the `mlspec:version` metadata property. */
   readonly label: string;
-  /** Inference container image URI. */
-  readonly image: string;
-  /** S3 URL of the model artifact (`s3://bucket/path/model.tar.gz`). */
-  readonly modelDataUrl: string;
+  /** Inference container image (`ContainerImage.fromEcrUri`). */
+  readonly image: ContainerImage;
+  /** The model artifact: `ModelData.fromS3Url('s3://bucket/path/model.tar.gz')`. */
+  readonly modelData: ModelData;
   /**
    * Offline metrics of this version, stored as `metric:<name>` metadata properties.
    * @default - none
@@ -33,7 +34,7 @@ export interface ModelVersionProps {
    * Real-time inference instance types this version supports.
    * @default - none declared
    */
-  readonly instanceTypes?: string[];
+  readonly instanceTypes?: InstanceType[];
   /**
    * Request content types the container accepts.
    * @default ['application/json']
@@ -173,7 +174,7 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
 
     const { statements, wildcards } = registryRights(groupArn, packagesArn);
     if (props.handler) {
-      props.handler.allow(statements, wildcards);
+      props.handler.allow(statements, wildcardsOf(wildcards));
       this.handler = props.handler;
     } else {
       this.handler = this.ownHandler(props, statements, wildcards);
@@ -203,7 +204,7 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
   private ownHandler(props: ModelRegistryProps, statements: iam.PolicyStatement[], wildcards: Array<[string, string]>): HandlerFunction {
     // The stack's one SageMaker handler (made on first use), with the registry's rights added.
     const fn = HandlerFunction.forStack(this, props.encryptionKey);
-    fn.allow(statements, wildcards);
+    fn.allow(statements, wildcardsOf(wildcards));
     return fn;
   }
 
@@ -228,8 +229,12 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
     if (this.packages.has(v.label)) {
       throw new Error(`${prop}.label '${v.label}' is declared twice; each version label must be unique in the registry`);
     }
-    if (!Token.isUnresolved(v.modelDataUrl) && !/^(s3|https):\/\/[^/]+/.test(v.modelDataUrl)) {
-      throw new Error(`${prop}.modelDataUrl must be an s3:// or https:// URL; got '${v.modelDataUrl}'`);
+    const modelDataUrl = v.modelData.s3Url;
+    if (modelDataUrl === undefined) {
+      throw new Error(`${prop}.modelData must be an artifact URL (ModelData.fromS3Url); a model package (${v.modelData.modelPackageArn}) is a registered version already`);
+    }
+    if (!Token.isUnresolved(modelDataUrl) && !/^(s3|https):\/\/[^/]+/.test(modelDataUrl)) {
+      throw new Error(`${prop}.modelData must be an s3:// or https:// URL; got '${modelDataUrl}'`);
     }
     const metrics = Object.entries(v.metrics ?? {});
     // CustomerMetadataProperties holds at most 50 entries; one is the label.
@@ -246,11 +251,11 @@ export class ModelRegistry extends ModelRegistryBase implements ITaggableV2 {
       label: v.label,
       description: v.description ?? `${this.modelPackageGroupName} version ${v.label}`,
       approvalStatus: v.approvalStatus ?? defaultStatus,
-      image: v.image,
-      modelDataUrl: v.modelDataUrl,
+      image: v.image.imageUri,
+      modelDataUrl,
       contentTypes: v.contentTypes ?? ['application/json'],
       responseTypes: v.responseTypes ?? ['application/json'],
-      instanceTypes: v.instanceTypes && v.instanceTypes.length > 0 ? v.instanceTypes : undefined,
+      instanceTypes: v.instanceTypes && v.instanceTypes.length > 0 ? v.instanceTypes.map((t) => t.name) : undefined,
       metadata,
       tags: tags(),
     });

@@ -13,6 +13,7 @@ import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import { ReconcilerProvider } from '../reconciler-provider';
 import type { ModelEndpoint } from './endpoint';
 import { checkSageMakerName, parseS3Url, sanitizeId } from './names';
+import type { InstanceType } from './values';
 
 /** The handlers that produce the baseline: the staged-rollout Provider framework of the environment's handlers stack. */
 export interface BaselineHandlers {
@@ -60,7 +61,7 @@ export interface DataQualityMonitorProps {
    * Instance type of the baselining and monitoring jobs.
    * @default 'ml.m5.xlarge' (what `mlspec plan` prices)
    */
-  readonly instanceType?: string;
+  readonly instanceType?: InstanceType;
   /**
    * The training data's format, as the analyzer's `dataset_format` takes it.
    * @default - CSV with a header row, the model's outputs first (the SageMaker Python SDK's DatasetFormat.csv())
@@ -160,7 +161,7 @@ export class DataQualityMonitor extends Construct {
     const image = modelMonitorImage(stack.region);
     this.scheduleName = names.schedule;
     checkSageMakerName('monitoring schedule name', this.scheduleName);
-    const instanceType = props.instanceType ?? 'ml.m5.xlarge';
+    const instanceType = props.instanceType?.name ?? 'ml.m5.xlarge';
     const capturePrefix = props.capturePrefix ?? 'data-capture';
     const objects = (prefix: string) => bucket.arnForObjects(`${prefix}/*`);
 

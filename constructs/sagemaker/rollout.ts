@@ -50,11 +50,18 @@ export interface AllAtOnceOptions {
  * SageMaker applies it to endpoint updates whose new endpoint config keeps the variant names of the
  * old one; see ModelEndpointProps.rollout.
  */
+/** SageMaker's traffic routing types of a blue/green update. */
+export enum TrafficRoutingType {
+  ALL_AT_ONCE = 'ALL_AT_ONCE',
+  CANARY = 'CANARY',
+  LINEAR = 'LINEAR',
+}
+
 export class Rollout {
   /** Shift all traffic at once, then bake. */
   public static allAtOnce(options: AllAtOnceOptions = {}): Rollout {
     const bake = seconds('Rollout.allAtOnce', 'bake', options.bake ?? Duration.seconds(0));
-    return new Rollout('ALL_AT_ONCE', undefined, bake, 0, 1);
+    return new Rollout(TrafficRoutingType.ALL_AT_ONCE, undefined, bake, 0, 1);
   }
 
   /** Shift `percent` of capacity, bake, then shift the rest. */
@@ -62,7 +69,7 @@ export class Rollout {
     const percent = checkPercent('Rollout.canary', options.percent, 1, 50, "SageMaker's CanarySize is at most 50% of the new fleet");
     const bake = seconds('Rollout.canary', 'bake', options.bake);
     const finalBake = seconds('Rollout.canary', 'finalBake', options.finalBake ?? options.bake);
-    return new Rollout('CANARY', percent, bake, finalBake, 1);
+    return new Rollout(TrafficRoutingType.CANARY, percent, bake, finalBake, 1);
   }
 
   /** Shift `percent` of capacity per step, waiting `interval` between steps. */
@@ -70,7 +77,7 @@ export class Rollout {
     const percent = checkPercent('Rollout.linear', options.percent, 10, 50, "SageMaker's LinearStepSize is 10-50% of the new fleet");
     const interval = seconds('Rollout.linear', 'interval', options.interval);
     const finalBake = seconds('Rollout.linear', 'finalBake', options.finalBake ?? options.interval);
-    return new Rollout('LINEAR', percent, interval, finalBake, Math.ceil(100 / percent));
+    return new Rollout(TrafficRoutingType.LINEAR, percent, interval, finalBake, Math.ceil(100 / percent));
   }
 
   /**
@@ -81,8 +88,8 @@ export class Rollout {
 
   private constructor(
     /** `ALL_AT_ONCE`, `CANARY` or `LINEAR`. */
-    public readonly type: 'ALL_AT_ONCE' | 'CANARY' | 'LINEAR',
-    /** Canary size or linear step, percent of the new fleet's capacity. */
+    public readonly routingType: TrafficRoutingType,
+    /** Canary size or linear step, percent of the new fleet's capacity (none for all at once). */
     public readonly percent: number | undefined,
     /** WaitIntervalInSeconds. */
     public readonly waitSeconds: number,
@@ -94,7 +101,7 @@ export class Rollout {
     const total = PROVISIONING_ALLOWANCE_SECONDS + waits * waitSeconds + terminationWaitSeconds;
     if (total > MAX_ROLLOUT_SECONDS) {
       throw new Error(
-        `Rollout.${type === 'LINEAR' ? 'linear' : type === 'CANARY' ? 'canary' : 'allAtOnce'}: ${waits} wait(s) of ${waitSeconds}s + final bake ${terminationWaitSeconds}s + ` +
+        `Rollout.${routingType === TrafficRoutingType.LINEAR ? 'linear' : routingType === TrafficRoutingType.CANARY ? 'canary' : 'allAtOnce'}: ${waits} wait(s) of ${waitSeconds}s + final bake ${terminationWaitSeconds}s + ` +
           `${PROVISIONING_ALLOWANCE_SECONDS}s to provision need ${total}s; a deployment may take at most ${MAX_ROLLOUT_SECONDS}s (use a shorter wait or a larger step)`,
       );
     }
@@ -106,10 +113,10 @@ export class Rollout {
     const size = this.percent === undefined ? undefined : { type: 'CAPACITY_PERCENT', value: this.percent };
     return {
       trafficRoutingConfiguration: {
-        type: this.type,
+        type: this.routingType,
         waitIntervalInSeconds: this.waitSeconds,
-        canarySize: this.type === 'CANARY' ? size : undefined,
-        linearStepSize: this.type === 'LINEAR' ? size : undefined,
+        canarySize: this.routingType === TrafficRoutingType.CANARY ? size : undefined,
+        linearStepSize: this.routingType === TrafficRoutingType.LINEAR ? size : undefined,
       },
       terminationWaitInSeconds: this.terminationWaitSeconds,
       maximumExecutionTimeoutInSeconds: this.maximumExecutionSeconds,

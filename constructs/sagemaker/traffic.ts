@@ -38,12 +38,26 @@ export interface TrafficProps {
   readonly staged?: StagedTrafficProps;
 }
 
+/** How a staged rollout walks: one canary step then the rest, or equal steps. */
+export enum StagedStrategy {
+  CANARY = 'canary',
+  LINEAR = 'linear',
+}
+
+/** One step of a staged rollout. */
+export interface TrafficStep {
+  /** The new versions' share of the traffic after the step, in percent (the last step is 100). */
+  readonly percent: number;
+  /** How long to watch the rollback alarms after the step, in seconds. */
+  readonly bakeSeconds: number;
+}
+
 export interface StagedTrafficProps {
   /** The staged-rollout handlers' service token (the environment's, in its handlers stack). */
   readonly serviceToken: string;
+  readonly strategy: StagedStrategy;
   /** The steps: the traffic share on the new versions after each, and the bake after it. */
-  readonly strategy: 'canary' | 'linear';
-  readonly steps: Array<{ readonly percent: number; readonly bakeSeconds: number }>;
+  readonly steps: TrafficStep[];
   /** Rollback alarm names per production variant. */
   readonly alarms: Record<string, string[]>;
 }
@@ -102,7 +116,7 @@ export class EndpointTraffic extends Construct {
           // The config the endpoint moves to: after the walk, the versions it keeps but the manifest dropped are retired from it.
           EndpointConfigName: this.endpointConfigName,
           Weights: JSON.stringify(desired),
-          Rollout: JSON.stringify({ strategy: props.staged.strategy, steps: props.staged.steps }),
+          Rollout: JSON.stringify({ strategy: props.staged.strategy, steps: props.staged.steps.map((s) => ({ percent: s.percent, bakeSeconds: s.bakeSeconds })) }),
           Alarms: JSON.stringify(props.staged.alarms),
         },
       })

@@ -4,15 +4,20 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import type { ModelPlan, SageMakerTrainingPlan } from '../../lib/plan/types';
+import type { SageMakerTrainingPlan } from '../../lib/plan/types';
+import type { MlspecProject } from '../project';
 import { pipelineDefinition, type PipelineDefinition } from '../../lib/providers/sagemaker/training';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
 import type { ISageMakerHandler } from './handler-function';
 import { arnName } from './names';
 
 export interface TrainingPipelineProps {
-  /** The resolved plan of one model in one environment, with a SageMaker training slice. */
-  readonly model: ModelPlan;
+  /** The project whose plan holds the training (spec `models.<model>.training`). */
+  readonly project: MlspecProject;
+  /** The model (spec `models.<name>`); it must train on SageMaker in the environment. */
+  readonly model: string;
+  /** The environment (spec `environments.<name>`). */
+  readonly environment: string;
   /**
    * The bundled SageMaker handler that reads the best trial after a tuning step (the model
    * stack's, shared). Needed only when the plan tunes.
@@ -59,15 +64,16 @@ export class TrainingPipeline extends Construct {
   /** The role the pipeline (and the schedule) runs as. */
   public readonly pipelineRole: iam.Role;
   public readonly encryptionKey: kms.IKey;
-  /** The definition as declared, with tokens for the roles and the key. */
-  public readonly definition: PipelineDefinition;
+  /** @internal The definition as declared, with tokens for the roles and the key. */
+  public readonly _definition: PipelineDefinition;
   public readonly schedule?: scheduler.CfnSchedule;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
-    const sm = props.model.sagemaker;
+    const model = props.project._model(props.environment, props.model);
+    const sm = model.sagemaker;
     const t: SageMakerTrainingPlan | undefined = sm?.training;
-    if (!sm || !t) throw new Error(`TrainingPipeline: model ${props.model.name} has no SageMaker training in ${props.model.environment}`);
+    if (!sm || !t) throw new Error(`${props.model} in ${props.environment}: the model does not train on sagemaker there; TrainingPipeline needs a model whose spec has a training section with provider sagemaker`);
     if (t.tuning && !props.handler) throw new Error('TrainingPipeline: a tuning plan needs `handler` (the bundled SageMaker handler reads the best trial)');
     const stack = Stack.of(this);
     this.pipelineName = t.pipelineName;
@@ -156,22 +162,22 @@ export class TrainingPipeline extends Construct {
       handler.allow(
         [new iam.PolicyStatement({ sid: 'ReadBestTrial', actions: ['sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:DescribeTrainingJob'], resources: [tuningJobsArn, trainingJobsArn] })],
         [
-          [tuningJobsArn, 'Tuning jobs are named by SageMaker Pipelines at run time.'],
-          [trainingJobsArn, 'Trial jobs are named by the tuning job at run time.'],
+          { resource: tuningJobsArn, reason: 'Tuning jobs are named by SageMaker Pipelines at run time.' },
+          { resource: trainingJobsArn, reason: 'Trial jobs are named by the tuning job at run time.' },
         ],
       );
     }
 
-    this.definition = pipelineDefinition(props.model, {
+    this._definition = pipelineDefinition(model, {
       trainingRoleArn: this.trainingRole.roleArn,
       kmsKeyArn: this.encryptionKey.keyArn,
       bestTrialFunctionArn: t.tuning ? props.handler!.functionArn : undefined,
     });
     this.pipeline = new sagemaker.CfnPipeline(this, 'Pipeline', {
       pipelineName: t.pipelineName,
-      pipelineDescription: `mlspec: trains ${props.model.name} in ${props.model.environment}, checks the registry gates and registers the version`,
+      pipelineDescription: `mlspec: trains ${model.name} in ${model.environment}, checks the registry gates and registers the version`,
       roleArn: this.pipelineRole.roleArn,
-      pipelineDefinition: { PipelineDefinitionBody: stack.toJsonString(this.definition) },
+      pipelineDefinition: { PipelineDefinitionBody: stack.toJsonString(this._definition) },
     });
     // The pipeline's first run must find its permissions in place.
     this.pipeline.node.addDependency(pipelinePolicy);

@@ -1,1 +1,1 @@
-export * from './vertex-model';
+export { VertexModel, type VertexModelProps, type IVertexModel, type VertexModelAttributes } from './vertex-model';

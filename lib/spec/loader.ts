@@ -69,11 +69,24 @@ function locate(issue: RawIssue | SemanticIssue, source: YamlSource | undefined,
 }
 
 /** Loads a `.ts`/`.js` module exporting a spec (default or `spec`) and optionally `releases`. */
-function loadModule(file: string): { spec: unknown; releases?: unknown } {
-  // tsx compiles TypeScript on require, without type-checking; the schema does the checking.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { require: tsxRequire } = require('tsx/cjs/api') as { require: (id: string, from: string) => Record<string, unknown> };
-  const mod = tsxRequire(path.resolve(file), __filename);
+function loadModule(file: string, specFile: string): { spec: unknown; releases?: unknown } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  let mod: Record<string, unknown>;
+  if (/\.c?js$/.test(file)) {
+    mod = require(path.resolve(file)) as Record<string, unknown>;
+  } else {
+    // tsx compiles TypeScript on require, without type-checking; the schema does the checking. It is
+    // the user's to install: a construct or CLI user with a YAML spec needs no TypeScript loader.
+    let tsx: { require: (id: string, from: string) => Record<string, unknown> };
+    try {
+      tsx = require('tsx/cjs/api') as typeof tsx;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+      throw new SpecError([{ file: specFile, path: '', message: 'a TypeScript spec is loaded with tsx, which is not installed here; run npm i -D tsx in your project, or write the spec as mlspec.yaml' }]);
+    }
+    mod = tsx.require(path.resolve(file), __filename);
+  }
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return { spec: mod.default ?? mod.spec, releases: mod.releases };
 }
 
@@ -87,7 +100,7 @@ export function loadProject(options: LoadOptions): LoadedProject {
     throw new SpecError([{ file: specFile, path: '', message: `file not found; create it (see examples/mlspec.yaml) or pass --spec PATH` }]);
   }
   if (/\.[cm]?[jt]s$/.test(options.specPath)) {
-    const mod = loadModule(options.specPath);
+    const mod = loadModule(options.specPath, specFile);
     let releases = mod.releases as ReleasesInput | undefined;
     if (releases === undefined && options.releasesPath && existsSync(options.releasesPath)) {
       return validateProject(mod.spec as SpecInput, undefined, { specFile, releasesText: readFileSync(options.releasesPath, 'utf8'), releasesFile: display(options.releasesPath, options.displayRoot) });

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EndpointAutoscaling, ModelEndpoint, ModelEndpointProps, Rollout } from '../../constructs';
+import { ContainerImage, EndpointAutoscaling, InstanceType, ModelData, ModelEndpoint, ModelEndpointProps, Rollout } from '../../constructs';
 import { CUSTOM_IMAGE, IMAGE } from './fixtures';
 import { asArray, variantScaling, nagFindings, newStack, only, policyStatements, endpointConfig } from './helpers';
 
@@ -17,8 +17,8 @@ export function fullProps(overrides: Partial<ModelEndpointProps> = {}): ModelEnd
   return {
     endpointName: NAME,
     variants: [
-      { version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 2, weight: 90, minCapacity: 2, maxCapacity: 6 },
-      { version: '8', image: CUSTOM_IMAGE, modelDataUrl: url('8'), instanceType: 'ml.c5.xlarge', initialInstanceCount: 1, weight: 10, maxCapacity: 3 },
+      { version: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(url('7')), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 2, weight: 90, minCapacity: 2, maxCapacity: 6 },
+      { version: '8', image: ContainerImage.fromEcrUri(CUSTOM_IMAGE), modelData: ModelData.fromS3Url(url('8')), instanceType: InstanceType.of('ml.c5.xlarge'), initialInstanceCount: 1, weight: 10, maxCapacity: 3 },
     ],
     autoscaling: EndpointAutoscaling.invocationsPerInstance(100),
     rollout: Rollout.canary({ percent: 10, bake: Duration.minutes(10) }),
@@ -284,8 +284,8 @@ describe('ModelEndpoint shadow variant', () => {
   const stack = newStack();
   new ModelEndpoint(stack, 'Endpoint', {
     endpointName: NAME,
-    variants: [{ version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
-    shadowVariant: { version: '9', image: IMAGE, modelDataUrl: url('9'), instanceType: 'ml.m5.large', initialInstanceCount: 1, weight: 20 },
+    variants: [{ version: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(url('7')), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight: 100 }],
+    shadowVariant: { version: '9', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(url('9')), instanceType: InstanceType.of('ml.m5.large'), initialInstanceCount: 1, weight: 20 },
     autoscaling: EndpointAutoscaling.invocationsPerInstance(50),
     rollback: { errorRatePercent: 2 },
   });
@@ -330,8 +330,8 @@ describe('ModelEndpoint on GPUs with local NVMe storage', () => {
   new ModelEndpoint(stack, 'Endpoint', {
     endpointName: NAME,
     variants: [
-      { version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.g5.12xlarge', acceleratorCount: 4, initialInstanceCount: 1, maxCapacity: 4, weight: 50 },
-      { version: '8', image: IMAGE, modelDataUrl: url('8'), instanceType: 'ml.g5.xlarge', acceleratorCount: 1, initialInstanceCount: 1, maxCapacity: 2, weight: 50 },
+      { version: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(url('7')), instanceType: InstanceType.of('ml.g5.12xlarge'), acceleratorCount: 4, initialInstanceCount: 1, maxCapacity: 4, weight: 50 },
+      { version: '8', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(url('8')), instanceType: InstanceType.of('ml.g5.xlarge'), acceleratorCount: 1, initialInstanceCount: 1, maxCapacity: 2, weight: 50 },
     ],
     autoscaling: EndpointAutoscaling.gpuUtilization(70),
     rollout: Rollout.linear({ percent: 25, interval: Duration.minutes(5) }),
@@ -382,7 +382,7 @@ describe('ModelEndpoint on GPUs with local NVMe storage', () => {
 describe('ModelEndpoint options', () => {
   const base = (): ModelEndpointProps => ({
     endpointName: NAME,
-    variants: [{ version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+    variants: [{ version: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(url('7')), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight: 100 }],
   });
 
   test('all-at-once rollout with a bake', () => {
@@ -433,7 +433,7 @@ describe('ModelEndpoint options', () => {
   test('a model package ARN is served by package, without image or artifact on the model', () => {
     const stack = newStack();
     const arn = 'arn:aws:sagemaker:us-east-1:222222222222:model-package/acme-fraud-detector/3';
-    new ModelEndpoint(stack, 'Endpoint', { ...base(), variants: [{ ...base().variants[0], modelDataUrl: undefined, modelPackageArn: arn }] });
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), variants: [{ ...base().variants[0], modelData: ModelData.fromModelPackage(arn) }] });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: arn, Image: Match.absent(), ModelDataUrl: Match.absent() } });
     expect(policyStatements(t).map((s) => s.Sid)).not.toContain('ReadModelArtifacts');
@@ -453,7 +453,7 @@ describe('ModelEndpoint options', () => {
 
   test('an artifact prefix (URL ending in /) is readable under that prefix only', () => {
     const stack = newStack();
-    new ModelEndpoint(stack, 'Endpoint', { ...base(), variants: [{ ...base().variants[0], modelDataUrl: 's3://acme-models/fraud/7/' }] });
+    new ModelEndpoint(stack, 'Endpoint', { ...base(), variants: [{ ...base().variants[0], modelData: ModelData.fromS3Url('s3://acme-models/fraud/7/') }] });
     const t = Template.fromStack(stack);
     const read = policyStatements(t).find((s) => s.Sid === 'ReadModelArtifacts');
     expect(read?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-models/fraud/7/*']] });
@@ -540,7 +540,7 @@ describe('ModelEndpoint grants and metrics', () => {
     const stack = newStack();
     const endpoint = new ModelEndpoint(stack, 'Endpoint', {
       endpointName: NAME,
-      variants: [{ version: '7', image: IMAGE, modelDataUrl: url('7'), instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+      variants: [{ version: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(url('7')), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight: 100 }],
     });
     const summary = (m: { namespace: string; metricName: string; statistic: string; dimensions?: Record<string, unknown> }) =>
       [m.namespace, m.metricName, m.statistic, m.dimensions?.VariantName];

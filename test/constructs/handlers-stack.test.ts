@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { addModelStacks, ModelStack } from '../../constructs';
+import { addModelStacks, ModelStack, projectFromPlan } from '../../constructs';
 import { HandlersStack } from '../../constructs/handlers-stack';
 import { resolvePlan } from '../../lib/plan';
 import { loadProject } from '../../lib/spec';
@@ -23,7 +23,7 @@ describe('lean model stacks: the bundled example', () => {
       ['acme-handlers-prod', '333333333333', 'us-east-1'],
     ]);
     for (const stack of modelStacks) {
-      expect(stack.dependencies.map((d) => d.stackName)).toEqual([`acme-handlers-${stack.plan.environment}`]);
+      expect(stack.dependencies.map((d) => d.stackName)).toEqual([`acme-handlers-${stack.environmentName}`]);
     }
     // prod is protected: its handlers are too.
     expect(handlerStacks.map((s) => s.terminationProtection)).toEqual([false, false, true]);
@@ -106,7 +106,7 @@ describe('lean model stacks: the bundled example', () => {
 });
 
 test('a ModelStack used alone (no handlers stack) still brings its own handlers', () => {
-  const alone = new ModelStack(new App(), 'Alone', { project: 'acme', plan: plan.environments[0].models[0] });
+  const alone = new ModelStack(new App(), 'Alone', { project: projectFromPlan(plan), model: plan.environments[0].models[0].name, environment: plan.environments[0].name });
   expect(count(alone, 'AWS::Lambda::Function')).toBeGreaterThan(0);
   expect(nagFindings(alone)).toEqual([]);
 });

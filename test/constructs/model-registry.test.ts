@@ -1,7 +1,7 @@
 import { Tags } from 'aws-cdk-lib';
 import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ModelApprovalStatus, ModelRegistry } from '../../constructs';
+import { ContainerImage, InstanceType, ModelApprovalStatus, ModelData, ModelRegistry } from '../../constructs';
 import { CUSTOM_IMAGE, IMAGE } from './fixtures';
 import { asArray, nagFindings, newStack, policyStatements, registry } from './helpers';
 
@@ -13,8 +13,8 @@ describe('ModelRegistry', () => {
     approvalStatus: ModelApprovalStatus.APPROVED,
     tags: { team: 'risk' },
     versions: [
-      { label: '7', image: IMAGE, modelDataUrl: 's3://acme-models/fraud/7/model.tar.gz', metrics: { accuracy: 0.962, f1: 0.913 }, instanceTypes: ['ml.g5.xlarge'] },
-      { label: '8', image: CUSTOM_IMAGE, modelDataUrl: 's3://acme-models/fraud/8/model.tar.gz', approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL },
+      { label: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url('s3://acme-models/fraud/7/model.tar.gz'), metrics: { accuracy: 0.962, f1: 0.913 }, instanceTypes: [InstanceType.of('ml.g5.xlarge')] },
+      { label: '8', image: ContainerImage.fromEcrUri(CUSTOM_IMAGE), modelData: ModelData.fromS3Url('s3://acme-models/fraud/8/model.tar.gz'), approvalStatus: ModelApprovalStatus.PENDING_MANUAL_APPROVAL },
     ],
   });
   const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
@@ -79,7 +79,7 @@ describe('ModelRegistry', () => {
     const s = newStack('Tagged');
     Tags.of(s).add('mlspec:project', 'acme');
     Tags.of(s).add('mlspec:environment', 'dev');
-    const r = new ModelRegistry(s, 'Registry', { modelPackageGroupName: 'acme-x', versions: [{ label: '1', image: IMAGE, modelDataUrl: 's3://a/b' }] });
+    const r = new ModelRegistry(s, 'Registry', { modelPackageGroupName: 'acme-x', versions: [{ label: '1', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url('s3://a/b') }] });
     Tags.of(r).remove('mlspec:environment');
     const { group: g, versions: vs } = registry(Template.fromStack(s));
     expect(g?.spec.tags).toEqual({ 'mlspec:project': 'acme' });
@@ -134,14 +134,14 @@ describe('ModelRegistry', () => {
     const s = newStack('Nag');
     new ModelRegistry(s, 'Registry', {
       modelPackageGroupName: 'acme-fraud-detector',
-      versions: [{ label: '7', image: IMAGE, modelDataUrl: 's3://acme-models/fraud/7/model.tar.gz' }],
+      versions: [{ label: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url('s3://acme-models/fraud/7/model.tar.gz') }],
     });
     expect(nagFindings(s)).toEqual([]);
   });
 });
 
 describe('ModelRegistry validation', () => {
-  const version = { label: '7', image: IMAGE, modelDataUrl: 's3://acme-models/fraud/7/model.tar.gz' };
+  const version = { label: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url('s3://acme-models/fraud/7/model.tar.gz') };
   const build = (props: Partial<ConstructorParameters<typeof ModelRegistry>[2]>) =>
     () => new ModelRegistry(newStack(), 'Registry', { modelPackageGroupName: 'acme-fraud', ...props });
 
@@ -156,7 +156,7 @@ describe('ModelRegistry validation', () => {
     expect(build({ versions: [{ ...version, label: '' }] })).toThrow('versions[0].label must not be empty');
   });
   test('artifact URL', () => {
-    expect(build({ versions: [{ ...version, modelDataUrl: 'gs://acme/7/' }] })).toThrow("versions[0].modelDataUrl must be an s3:// or https:// URL; got 'gs://acme/7/'");
+    expect(build({ versions: [{ ...version, modelData: ModelData.fromS3Url('gs://acme/7/') }] })).toThrow("versions[0].modelData must be an s3:// or https:// URL; got 'gs://acme/7/'");
   });
   test('metric that is not a number', () => {
     expect(build({ versions: [{ ...version, metrics: { f1: Number.NaN } }] })).toThrow('versions[0].metrics.f1 must be a finite number; got NaN');
@@ -186,7 +186,7 @@ test('two autoscaled endpoints used alone in one stack share its handler, whose 
   for (const name of ['acme-a-dev', 'acme-b-dev']) {
     new ModelEndpoint(stack, name, {
       endpointName: name,
-      variants: [{ version: '7', image: IMAGE, modelDataUrl: 's3://acme-models/fraud/7/model.tar.gz', instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, maxCapacity: 2, weight: 100 }],
+      variants: [{ version: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url('s3://acme-models/fraud/7/model.tar.gz'), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, maxCapacity: 2, weight: 100 }],
       autoscaling: EndpointAutoscaling.invocationsPerInstance(100),
     });
   }

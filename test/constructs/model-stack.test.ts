@@ -1,12 +1,14 @@
-import { App } from 'aws-cdk-lib';
+import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { addModelStacks, ModelEndpoint, ModelStack, toRollout } from '../../constructs';
+import { addModelStacks, ModelEndpoint, ModelStack } from '../../constructs';
+import { toRollout } from '../../constructs/model-stack';
 import { ACCOUNT, fullPlan, IMAGE, modelPlan, REGION, sagemakerPlan, variant } from './fixtures';
 import { nagFindings, only, endpointConfig, policyStatements, registry, variantScaling } from './helpers';
+import { modelStackProps } from './project-of';
 
 describe('ModelStack from a staging plan', () => {
   const app = new App();
-  const stack = new ModelStack(app, 'Staging', { project: 'acme', plan: modelPlan('staging') });
+  const stack = new ModelStack(app, 'Staging', modelStackProps(modelPlan('staging')));
   const template = Template.fromStack(stack);
 
   test('stack name, account and region come from the plan; not protected', () => {
@@ -82,8 +84,16 @@ describe('ModelStack from a staging plan', () => {
   });
 });
 
-describe('ModelStack in a protected environment', () => {
-  const stack = new ModelStack(new App(), 'Prod', { project: 'acme', plan: modelPlan('prod'), protected: true });
+/** The fixture's prod model in an environment protected or not, with a removal policy or the environment's default. */
+function prodStack(options: { protected: boolean; removalPolicy?: RemovalPolicy }): ModelStack {
+  return new ModelStack(new App(), 'Prod', { ...modelStackProps(modelPlan('prod'), { protected: options.protected }), removalPolicy: options.removalPolicy });
+}
+
+describe.each([
+  ['in a protected environment', () => prodStack({ protected: true })],
+  ['with removalPolicy RETAIN in an unprotected environment', () => prodStack({ protected: false, removalPolicy: RemovalPolicy.RETAIN })],
+])('ModelStack %s', (_case, build) => {
+  const stack = build();
   const template = Template.fromStack(stack);
 
   test('termination protection on', () => {
@@ -93,7 +103,10 @@ describe('ModelStack in a protected environment', () => {
   test('the endpoint is retained (Retain), models are kept on stack delete', () => {
     const ep = only(template, 'AWS::SageMaker::Endpoint');
     expect([ep.DeletionPolicy, ep.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
-    for (const r of Object.values(template.findResources('AWS::SageMaker::Model'))) expect(r.DeletionPolicy).toBe('Retain');
+    const models = Object.values(template.findResources('AWS::SageMaker::Model'));
+    expect(models).toHaveLength(2);
+    for (const r of models) expect(r.DeletionPolicy).toBe('Retain');
+    expect(variantScaling(template).retain).toBe('true');
   });
 
   test('registry and the endpoint\'s key keep RetainExceptOnCreate; the stack\'s handler\'s log key goes with its logs', () => {
@@ -107,9 +120,36 @@ describe('ModelStack in a protected environment', () => {
   });
 });
 
+describe('removalPolicy overrides the environment\'s protected', () => {
+  test('RETAIN in an unprotected environment: the same template as the protected environment\'s, termination protection on', () => {
+    const retained = prodStack({ protected: false, removalPolicy: RemovalPolicy.RETAIN });
+    const protectedEnv = prodStack({ protected: true });
+    const unprotectedEnv = prodStack({ protected: false });
+    expect(Template.fromStack(retained).toJSON()).toEqual(Template.fromStack(protectedEnv).toJSON());
+    // The environment's default does differ: the override is what makes them equal.
+    expect(Template.fromStack(unprotectedEnv).toJSON()).not.toEqual(Template.fromStack(protectedEnv).toJSON());
+    expect([retained.terminationProtection, unprotectedEnv.terminationProtection]).toEqual([true, false]);
+  });
+
+  test('DESTROY in a protected environment: the endpoint and its models go with the stack, no termination protection', () => {
+    const destroyed = prodStack({ protected: true, removalPolicy: RemovalPolicy.DESTROY });
+    const t = Template.fromStack(destroyed);
+    expect(destroyed.terminationProtection).toBe(false);
+    const ep = only(t, 'AWS::SageMaker::Endpoint');
+    expect([ep.DeletionPolicy, ep.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
+    const models = Object.values(t.findResources('AWS::SageMaker::Model'));
+    expect(models).toHaveLength(2);
+    for (const r of models) expect(r.DeletionPolicy).toBe('Delete');
+    expect(variantScaling(t).retain).toBe('false');
+    // The registry keeps its versions whatever the policy.
+    expect(registry(t).group?.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(t.toJSON()).toEqual(Template.fromStack(prodStack({ protected: false })).toJSON());
+  });
+});
+
 describe('ModelStack variations', () => {
   test('a model not served here gets its registry only', () => {
-    const stack = new ModelStack(new App(), 'Dev', { project: 'acme', plan: modelPlan('dev', { released: false, sagemaker: sagemakerPlan({ serving: undefined }) }) });
+    const stack = new ModelStack(new App(), 'Dev', modelStackProps(modelPlan('dev', { released: false, sagemaker: sagemakerPlan({ serving: undefined }) })));
     const t = Template.fromStack(stack);
     expect(registry(t).group).toBeDefined();
     t.resourceCountIs('AWS::SageMaker::Endpoint', 0);
@@ -119,7 +159,7 @@ describe('ModelStack variations', () => {
   });
 
   test('a stack that does not own the registry imports it and registers no versions', () => {
-    const stack = new ModelStack(new App(), 'Dev', { project: 'acme', plan: modelPlan('dev'), ownsRegistry: false });
+    const stack = new ModelStack(new App(), 'Dev', { ...modelStackProps(modelPlan('dev')), ownsRegistry: false });
     const t = Template.fromStack(stack);
     expect(registry(t)).toEqual({ group: undefined, versions: [] });
     t.resourceCountIs('AWS::SageMaker::Endpoint', 1);
@@ -139,7 +179,7 @@ describe('ModelStack variations', () => {
         },
       }),
     });
-    const stack = new ModelStack(new App(), 'Gpu', { project: 'acme', plan });
+    const stack = new ModelStack(new App(), 'Gpu', modelStackProps(plan));
     const t = Template.fromStack(stack);
     expect(endpointConfig(t).Properties.KmsKeyId).toBeUndefined();
     expect(endpointConfig(t).Properties.ShadowProductionVariants).toEqual([expect.objectContaining({ VariantName: 'v9', InitialVariantWeight: 25 })]);
@@ -156,14 +196,14 @@ describe('ModelStack variations', () => {
 
   test('the plan\'s rollout in SageMaker\'s terms', () => {
     const all = toRollout({ strategy: 'all-at-once', steps: [{ percent: 100, bakeSeconds: 120 }] });
-    expect([all.type, all.waitSeconds, all.terminationWaitSeconds]).toEqual(['ALL_AT_ONCE', 120, 0]);
+    expect([all.routingType, all.waitSeconds, all.terminationWaitSeconds]).toEqual(['ALL_AT_ONCE', 120, 0]);
     const canary = toRollout({ strategy: 'canary', percent: 5, waitSeconds: 900, steps: [{ percent: 5, bakeSeconds: 900 }, { percent: 100, bakeSeconds: 300 }] });
-    expect([canary.type, canary.percent, canary.waitSeconds, canary.terminationWaitSeconds]).toEqual(['CANARY', 5, 900, 300]);
+    expect([canary.routingType, canary.percent, canary.waitSeconds, canary.terminationWaitSeconds]).toEqual(['CANARY', 5, 900, 300]);
   });
 
   test('an invalid plan fails with the construct\'s message', () => {
     const plan = modelPlan('staging', { sagemaker: sagemakerPlan({ serving: { ...sagemakerPlan().serving!, variants: [variant('7', { weight: 90 }), variant('8', { weight: 20, image: IMAGE })] } }) });
-    expect(() => new ModelStack(new App(), 'Bad', { project: 'acme', plan })).toThrow('variants: weights add up to 110 (v7=90, v8=20); they must add up to 100');
+    expect(() => new ModelStack(new App(), 'Bad', modelStackProps(plan))).toThrow('variants: weights add up to 110 (v7=90, v8=20); they must add up to 100');
   });
 });
 

@@ -1,4 +1,4 @@
-import { hasInstanceStorage } from '../../constructs';
+import { hasInstanceStorage } from '../../constructs/sagemaker/instance-types';
 import { ecrRepositoryArn, parseEcrImage, parseS3Url } from '../../constructs/sagemaker/names';
 
 describe('instance types with NVMe instance storage (no KmsKeyId allowed)', () => {

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { addModelStacks, DataQualityMonitor, ModelEndpoint, ModelStack } from '../../constructs';
+import { addModelStacks, ContainerImage, DataQualityMonitor, InstanceType, ModelData, ModelEndpoint, ModelStack, projectFromPlan } from '../../constructs';
 import { HandlersStack } from '../../constructs/handlers-stack';
 import { scheduleHours } from '../../constructs/sagemaker/monitoring';
 import { resolvePlan } from '../../lib/plan';
@@ -301,7 +301,7 @@ describe('what the monitor takes from the spec', () => {
 
   it('a ModelStack used alone brings its own baseline handlers, allowed to run only its baseline jobs and pass only its monitoring role', () => {
     const plan = planOf(FULL);
-    const stack = new ModelStack(new App(), 'Alone', { project: 'acme', plan: plan.environments[0].models[0] });
+    const stack = new ModelStack(new App(), 'Alone', { project: projectFromPlan(plan), model: plan.environments[0].models[0].name, environment: plan.environments[0].name });
     const t = Template.fromStack(stack);
     const monitor = stack.sagemaker!.monitoring!;
     const token = only(t, 'Custom::SageMakerMonitoringBaseline').Properties.ServiceToken;
@@ -318,7 +318,7 @@ describe('DataQualityMonitor used alone: what it refuses at synth', () => {
     const stack = new Stack(new App(), 'S', { env: { account: '222222222222', region } });
     return new ModelEndpoint(stack, 'E', {
       endpointName: 'acme-fraud-dev',
-      variants: [{ version: '7', image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu', modelDataUrl: 's3://acme-models/7/model.tar.gz', instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+      variants: [{ version: '7', image: ContainerImage.fromEcrUri('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu'), modelData: ModelData.fromS3Url('s3://acme-models/7/model.tar.gz'), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight: 100 }],
       dataCapture: capture ? { percent: 20 } : undefined,
     });
   }
@@ -332,7 +332,7 @@ describe('DataQualityMonitor used alone: what it refuses at synth', () => {
   it('a stack without a region', () => {
     const e = new ModelEndpoint(new Stack(new App(), 'S'), 'E', {
       endpointName: 'acme-fraud-dev',
-      variants: [{ version: '7', image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu', instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+      variants: [{ version: '7', image: ContainerImage.fromEcrUri('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu'), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight: 100 }],
       dataCapture: { percent: 20 },
     });
     expect(() => new DataQualityMonitor(e, 'M', { endpoint: e, ...props })).toThrow('DataQualityMonitor of acme-fraud-dev: the stack needs an explicit region (env.region): the analyzer image is published per region');
@@ -358,7 +358,7 @@ describe('DataQualityMonitor used alone: what it refuses at synth', () => {
     const { Bucket } = require('aws-cdk-lib/aws-s3') as typeof import('aws-cdk-lib/aws-s3');
     const e = new ModelEndpoint(stack, 'E', {
       endpointName: 'acme-fraud-dev',
-      variants: [{ version: '7', image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu', instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight: 100 }],
+      variants: [{ version: '7', image: ContainerImage.fromEcrUri('763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-cpu'), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight: 100 }],
       dataCapture: { percent: 20, bucket: Bucket.fromBucketName(stack, 'B', 'someone-elses-bucket') },
     });
     expect(() => new DataQualityMonitor(e, 'M', { endpoint: e, ...props, baselineHandlers: { serviceToken: 'arn:aws:lambda:us-east-1:222222222222:function:x', roleArn: 'arn:aws:iam::222222222222:role/x' } }))

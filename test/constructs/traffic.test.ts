@@ -2,13 +2,13 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand } from '@aws-sdk/cli
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/sagemaker';
+import { ContainerImage, InstanceType, ModelData, ModelEndpoint, type ModelEndpointProps } from '../../constructs/sagemaker';
 import { onEvent, type SageMakerEvent } from '../../lib/handlers/sagemaker';
 import { createModels, FakeSageMaker } from '../fakes/sagemaker/server';
 import { endpointConfig, newStack } from './helpers';
 
 const IMAGE = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.5-gpu';
-const variant = (version: string, weight: number) => ({ version, image: IMAGE, modelDataUrl: `s3://acme-models/fraud/${version}/model.tar.gz`, instanceType: 'ml.m5.xlarge', initialInstanceCount: 1, weight });
+const variant = (version: string, weight: number) => ({ version, image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(`s3://acme-models/fraud/${version}/model.tar.gz`), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight });
 
 /** The template of an endpoint serving these weights. */
 function synth(weights: Record<string, number>, extra: (stack: Stack) => Partial<ModelEndpointProps> = () => ({})): Template {

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { addModelStacks, ModelStack } from '../../constructs';
+import { addModelStacks, ModelStack, projectFromPlan } from '../../constructs';
 import { HandlersStack } from '../../constructs/handlers-stack';
 import { resolvePlan } from '../../lib/plan';
 import { loadProjectText } from '../../lib/spec';
@@ -84,22 +84,22 @@ describe('training on Vertex AI and Azure ML: the orchestration cdk deploy decla
   });
 
   test('training.schedule: a schedule in the model\'s stack starts the state machine with the model\'s plan, as deployed', () => {
-    const ranker = modelStacks.find((s) => s.plan.name === 'ranker')!;
+    const ranker = modelStacks.find((s) => s.modelName === 'ranker')!;
+    const rankerPlan = plan.environments[0].models.find((m) => m.name === 'ranker')!;
     const t = Template.fromStack(ranker);
     const [schedule] = Object.values(t.findResources('AWS::Scheduler::Schedule')) as any[];
     expect(schedule.Properties.ScheduleExpression).toBe('cron(0 0 ? * SUN *)');
     expect(JSON.stringify(schedule.Properties.Target.Arn)).toContain('stateMachine:mlspec-acme-dev-vertex-training');
-    expect(JSON.parse(schedule.Properties.Target.Input)).toEqual(JSON.parse(JSON.stringify(executionInput(ranker.plan, 'vertex', {}))));
+    expect(JSON.parse(schedule.Properties.Target.Input)).toEqual(JSON.parse(JSON.stringify(executionInput(rankerPlan, 'vertex', {}))));
     const statements = policyStatements(t);
     expect(statements.find((s) => s.Action === 'states:StartExecution')).toBeDefined();
     // The scorer has no schedule.
-    expect(Object.keys(Template.fromStack(modelStacks.find((s) => s.plan.name === 'scorer')!).findResources('AWS::Scheduler::Schedule'))).toEqual([]);
+    expect(Object.keys(Template.fromStack(modelStacks.find((s) => s.modelName === 'scorer')!).findResources('AWS::Scheduler::Schedule'))).toEqual([]);
   });
 
   test('a schedule needs the handlers stack: a model stack alone says so', () => {
     const alone = new App();
-    const ranker = plan.environments[0].models.find((m) => m.name === 'ranker')!;
-    expect(() => new ModelStack(alone, 'Alone', { project: 'acme', plan: ranker })).toThrow("ranker in dev: training.schedule on vertex needs the environment's handlers stack, whose state machine it starts; build the model's stacks with addModelStacks, or ModelStack with sharedHandlers: true beside a HandlersStack");
+    expect(() => new ModelStack(alone, 'Alone', { project: projectFromPlan(plan), model: 'ranker', environment: 'dev' })).toThrow("ranker in dev: training.schedule on vertex needs the environment's handlers stack, whose state machine it starts; build the model's stacks with addModelStacks, or ModelStack with sharedHandlers: true beside a HandlersStack");
   });
 
   test('cdk-nag AwsSolutions and NIST 800-53 R5: clean', () => {

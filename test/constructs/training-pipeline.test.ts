@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { addModelStacks, TrainingPipeline } from '../../constructs';
+import { addModelStacks, projectFromPlan, TrainingPipeline } from '../../constructs';
 import { resolvePlan } from '../../lib/plan';
 import type { ModelPlan } from '../../lib/plan/types';
 import { declaredDefinition, PLACEHOLDERS } from '../../lib/providers/sagemaker/runs';
@@ -227,14 +227,12 @@ describe('other shapes of training', () => {
 });
 
 describe('TrainingPipeline refuses what it cannot build', () => {
-  const plan = resolvePlan(loadProject(EXAMPLE));
-  const dev = plan.environments.find((e) => e.name === 'dev')!;
+  const project = projectFromPlan(resolvePlan(loadProject(EXAMPLE)));
   it('a model that does not train on SageMaker there', () => {
-    const ranker = dev.models.find((m) => m.name === 'search-ranker')!;
-    expect(() => new TrainingPipeline(new Stack(new App(), 'S1'), 'T', { model: ranker })).toThrow('TrainingPipeline: model search-ranker has no SageMaker training in dev');
+    expect(() => new TrainingPipeline(new Stack(new App(), 'S1'), 'T', { project, model: 'search-ranker', environment: 'dev' }))
+      .toThrow('search-ranker in dev: the model does not train on sagemaker there; TrainingPipeline needs a model whose spec has a training section with provider sagemaker');
   });
   it('a tuning plan without the handler that reads the best trial', () => {
-    const fraud = dev.models.find((m) => m.name === 'fraud-detector')!;
-    expect(() => new TrainingPipeline(new Stack(new App(), 'S2'), 'T', { model: fraud })).toThrow('TrainingPipeline: a tuning plan needs `handler` (the bundled SageMaker handler reads the best trial)');
+    expect(() => new TrainingPipeline(new Stack(new App(), 'S2'), 'T', { project, model: 'fraud-detector', environment: 'dev' })).toThrow('TrainingPipeline: a tuning plan needs `handler` (the bundled SageMaker handler reads the best trial)');
   });
 });

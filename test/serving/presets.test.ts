@@ -13,6 +13,7 @@ import { FakeArm } from '../fakes/azureml/arm';
 import { fakeClients } from '../providers/azureml/helpers';
 import { withFakeVertex } from '../providers/vertex/helpers';
 import { threeCloudsYaml } from '../helpers';
+import { modelStackProps } from '../constructs/project-of';
 
 /**
  * Every server preset on every provider: what reaches SageMaker (the Model's Environment), Vertex
@@ -112,7 +113,7 @@ describe.each(SERVERS)('server preset %s', (server) => {
   it('SageMaker: every Model gets the preset\'s Environment, and the contract needs no routes', () => {
     const plan = modelPlan(server);
     expect(plan.sagemaker!.serving!.container).toEqual(expect.objectContaining({ server, port: 8080, healthRoute: '/ping', predictRoute: '/invocations' }));
-    const template = Template.fromStack(new ModelStack(new App(), 'Dev', { project: 'acme', plan }));
+    const template = Template.fromStack(new ModelStack(new App(), 'Dev', modelStackProps(plan)));
     const models = Object.values(template.findResources('AWS::SageMaker::Model')) as any[];
     expect(models).toHaveLength(1);
     expect(models[0].Properties.PrimaryContainer.Environment).toEqual(Object.keys(want.sagemaker.env).length ? want.sagemaker.env : undefined);

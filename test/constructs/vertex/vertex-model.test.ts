@@ -2,23 +2,26 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { addModelStacks } from '../../../constructs/app';
+import { projectFromPlan } from '../../../constructs/project';
 import { VertexModel } from '../../../constructs/vertex';
 import { resolvePlan } from '../../../lib/plan';
-import { loadProject } from '../../../lib/spec';
+import { loadProject, loadProjectText } from '../../../lib/spec';
+import { TRAINING_SPEC } from '../../helpers';
 import { nagFindings, newStack } from '../helpers';
-import { App } from 'aws-cdk-lib';
+import { App, RemovalPolicy } from 'aws-cdk-lib';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const plan = resolvePlan(loadProject({ specPath: path.join(ROOT, 'examples/mlspec.yaml'), releasesPath: path.join(ROOT, 'examples/releases.yaml') }));
+const project = projectFromPlan(plan);
 const ranker = plan.environments.find((e) => e.name === 'prod')!.models.find((m) => m.name === 'search-ranker')!;
 
 describe('VertexModel', () => {
   const stack = newStack();
   new VertexModel(stack, 'Vertex', {
-    plan: ranker.vertex!,
+    project,
     model: 'search-ranker',
     environment: 'prod',
-    protected: true,
+    removalPolicy: RemovalPolicy.RETAIN,
     workloadIdentityProvider: 'projects/123456/locations/global/workloadIdentityPools/aws/providers/deploy',
     serviceAccount: 'mlspec-deploy@acme-ml-prod.iam.gserviceaccount.com',
   });
@@ -70,10 +73,48 @@ describe('the bundle the construct ships', () => {
 
 test('VertexModels used alone in one stack share its one set of handlers (a stack-wide singleton)', () => {
   const stack = newStack();
-  for (const id of ['A', 'B']) new VertexModel(stack, id, { plan: ranker.vertex!, model: `search-ranker-${id}`, environment: 'prod' });
+  // Two models of the plan on Vertex AI in prod.
+  for (const [id, model] of [['A', 'search-ranker'], ['B', 'support-assistant']]) new VertexModel(stack, id, { project, model, environment: 'prod' });
   const t = Template.fromStack(stack);
   expect(Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.onEvent' } }))).toHaveLength(1);
   expect(Object.keys(t.findResources('AWS::StepFunctions::StateMachine'))).toHaveLength(1);
-  const tokens = Object.values(t.findResources('Custom::VertexModel')).map((r) => JSON.stringify(r.Properties.ServiceToken));
+  const resources = Object.values(t.findResources('Custom::VertexModel'));
+  expect(resources.map((r) => r.Properties.Model)).toEqual(['search-ranker', 'support-assistant']);
+  const tokens = resources.map((r) => JSON.stringify(r.Properties.ServiceToken));
   expect(new Set(tokens).size).toBe(1);
+});
+
+describe('VertexModel reads the rest from the plan', () => {
+  const props = (stack: ReturnType<typeof newStack>) => Object.values(Template.fromStack(stack).findResources('Custom::VertexModel'))[0].Properties;
+
+  it('the workload identity provider and service account default to the environment\'s gcp block; given ones win', () => {
+    const training = projectFromPlan(resolvePlan(loadProjectText(TRAINING_SPEC, 'mlspec.yaml', 'dev: {}\n')));
+    const byDefault = newStack();
+    new VertexModel(byDefault, 'Vertex', { project: training, model: 'ranker', environment: 'dev' });
+    expect(props(byDefault)).toEqual(expect.objectContaining({
+      WorkloadIdentityProvider: 'projects/1/locations/global/workloadIdentityPools/aws/providers/aws',
+      ServiceAccount: 'deployer@acme-ml-dev.iam.gserviceaccount.com',
+    }));
+    const given = newStack();
+    new VertexModel(given, 'Vertex', { project: training, model: 'ranker', environment: 'dev', workloadIdentityProvider: 'projects/2/locations/global/workloadIdentityPools/p/providers/q', serviceAccount: 'other@acme-ml-dev.iam.gserviceaccount.com' });
+    expect(props(given)).toEqual(expect.objectContaining({
+      WorkloadIdentityProvider: 'projects/2/locations/global/workloadIdentityPools/p/providers/q',
+      ServiceAccount: 'other@acme-ml-dev.iam.gserviceaccount.com',
+    }));
+    // The example's environments name neither: empty, the handler's own federated identity.
+    const none = newStack();
+    new VertexModel(none, 'Vertex', { project, model: 'search-ranker', environment: 'dev' });
+    expect([props(none).WorkloadIdentityProvider, props(none).ServiceAccount]).toEqual(['', '']);
+  });
+
+  it.each([
+    ['prod', undefined, 'true'],
+    ['prod', RemovalPolicy.DESTROY, 'false'],
+    ['dev', undefined, 'false'],
+    ['dev', RemovalPolicy.RETAIN, 'true'],
+  ])('in %s with removalPolicy %s, the endpoint is kept on delete: %s', (environment, removalPolicy, kept) => {
+    const stack = newStack();
+    new VertexModel(stack, 'Vertex', { project, model: 'search-ranker', environment, removalPolicy });
+    expect(props(stack).Protected).toBe(kept);
+  });
 });
