@@ -20,14 +20,17 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Wall time of one app process that synthesizes into a fresh cdk.out. */
+/**
+ * Wall time of one app process that synthesizes into a fresh cdk.out. A `.js` entry runs in plain
+ * node (an installed package: compiled, nothing of ours to transpile); a `.ts` one through tsx.
+ */
 function timeApp(entry: string, context: Record<string, string>, env: Record<string, string> = {}): number {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const out = path.join(WORK, `out-${process.pid}`);
     rmSync(out, { recursive: true, force: true });
     const start = performance.now();
-    execFileSync(process.execPath, ['--require', 'tsx/cjs', entry], {
+    execFileSync(process.execPath, [...(entry.endsWith('.ts') ? ['--require', 'tsx/cjs'] : []), entry], {
       cwd: ROOT,
       env: { ...process.env, ...env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify(context) },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -88,7 +91,9 @@ async function providerRows(): Promise<string[]> {
 
 async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
-  const rows: string[][] = [['case', 'stacks', 'mlspec synth', 'empty app', 'ratio', 'ms / stack', 'no-validate synth', 'no-validate ratio']];
+  // Headline: the app as an installed package runs it (bench/installed-app.js on dist/, plain node) against
+  // the empty app in plain node. Also: this repository's app from sources through tsx, as `npx cdk synth` here runs it.
+  const rows: string[][] = [['case', 'stacks', 'mlspec synth', 'empty app', 'ratio', 'ms / stack', 'no-validate synth', 'no-validate ratio', 'from sources (tsx)']];
   // Stacks of the bundled example: 3 models × 3 environments and a handlers stack per environment.
   const cases: { name: string; spec: string; releases: string; stacks: number }[] = [{ name: 'bundled example', ...examplePaths(ROOT), stacks: 12 }];
   for (const models of [10, 50]) {
@@ -101,15 +106,16 @@ async function main(): Promise<void> {
   }
   const resourceLines: string[] = [];
   for (const c of cases) {
-    const ours = timeApp('bin/app.ts', { spec: c.spec, releases: c.releases });
+    const ours = timeApp('bench/installed-app.js', { spec: c.spec, releases: c.releases });
     const n = countResources();
+    const sources = timeApp('bin/app.ts', { spec: c.spec, releases: c.releases });
     resourceLines.push(`  ${c.name.padEnd(20)} ${n.mean.toFixed(0)} resources per model stack (most ${n.most}); ${n.handlerStacks} handlers stacks of ${n.handlerMean.toFixed(0)}; in all ${n.pipelines} training pipelines, ${n.schedules} schedules, ${n.functions} Lambda functions, ${n.roles} IAM roles`);
-    const empty = timeApp('bench/empty-app.ts', {}, { BENCH_STACKS: String(c.stacks) });
+    const empty = timeApp('bench/empty-app.js', {}, { BENCH_STACKS: String(c.stacks) });
     // aws-cdk-lib 2.27x validates every template against the CloudFormation schemas (WASM) at synth;
     // CDK_VALIDATION=false turns that off, showing how much of the time is ours.
     const off = { CDK_VALIDATION: 'false' };
-    const oursOff = timeApp('bin/app.ts', { spec: c.spec, releases: c.releases }, off);
-    const emptyOff = timeApp('bench/empty-app.ts', {}, { ...off, BENCH_STACKS: String(c.stacks) });
+    const oursOff = timeApp('bench/installed-app.js', { spec: c.spec, releases: c.releases }, off);
+    const emptyOff = timeApp('bench/empty-app.js', {}, { ...off, BENCH_STACKS: String(c.stacks) });
     rows.push([
       c.name,
       String(c.stacks),
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
       (ours / c.stacks).toFixed(0),
       `${(oursOff / 1000).toFixed(2)} s`,
       `${(oursOff / emptyOff).toFixed(2)}×`,
+      `${(sources / 1000).toFixed(2)} s (${(sources / empty).toFixed(2)}×)`,
     ]);
   }
   const big = generateSpec(50);

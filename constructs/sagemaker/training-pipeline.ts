@@ -1,9 +1,9 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { SageMakerTrainingPlan } from '../../lib/plan/types';
 import type { MlspecProject } from '../project';
 import { pipelineDefinition, type PipelineDefinition } from '../../lib/providers/sagemaker/training';
@@ -55,7 +55,26 @@ function ecrRepositoryArn(image: string): string | undefined {
  * jobs, passes the training role to them and registers the version. A run's code never holds the
  * right to register.
  */
-export class TrainingPipeline extends Construct {
+/** A model's SageMaker training pipeline, made here or elsewhere. */
+export interface ITrainingPipeline extends IConstruct {
+  readonly pipelineName: string;
+  readonly pipelineArn: string;
+}
+
+export class TrainingPipeline extends Construct implements ITrainingPipeline {
+  /** A pipeline deployed elsewhere, by name (for example to start it from a schedule or a workflow of your own). */
+  public static fromPipelineName(scope: Construct, id: string, pipelineName: string): ITrainingPipeline {
+    // PipelineName: 1-256 letters, digits and hyphens (SageMaker API reference, CreatePipeline).
+    if (!Token.isUnresolved(pipelineName) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/.test(pipelineName)) {
+      throw new Error(`TrainingPipeline.fromPipelineName: pipelineName must be 1-256 letters, digits or hyphens, starting and ending with a letter or digit; got '${pipelineName}'`);
+    }
+    class Import extends Construct implements ITrainingPipeline {
+      public readonly pipelineName = pipelineName;
+      public readonly pipelineArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'pipeline', resourceName: arnName(pipelineName) });
+    }
+    return new Import(scope, id);
+  }
+
   public readonly pipeline: sagemaker.CfnPipeline;
   public readonly pipelineName: string;
   public readonly pipelineArn: string;

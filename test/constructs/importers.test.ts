@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { AzureMlModel, VertexModel } from '../../constructs';
+import { AzureMlModel, TrainingPipeline, VertexModel } from '../../constructs';
 
 describe('from… importers of the Vertex AI and Azure ML constructs', () => {
   const stack = () => new Stack(new App(), 'Consumer');
@@ -29,5 +29,18 @@ describe('from… importers of the Vertex AI and Azure ML constructs', () => {
       .toThrow("AzureMlModel.fromAzureMlModelAttributes: endpointId must be an online endpoint's ARM id like /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.MachineLearningServices/workspaces/<workspace>/onlineEndpoints/<name>; got 'acme-fraud-detector-prod'");
     expect(() => AzureMlModel.fromAzureMlModelAttributes(stack(), 'Fraud', { endpointId: id, scoringUri: 'http://x/score' }))
       .toThrow("AzureMlModel.fromAzureMlModelAttributes: scoringUri must be the endpoint's https:// scoring URI; got 'http://x/score'");
+  });
+});
+
+describe('TrainingPipeline.fromPipelineName', () => {
+  it('names a pipeline deployed elsewhere, with its ARN in the stack\'s account and region', () => {
+    const stack = new Stack(new App(), 'Consumer', { env: { account: '111111111111', region: 'us-east-1' } });
+    const imported = TrainingPipeline.fromPipelineName(stack, 'Training', 'acme-fraud-detector-dev');
+    expect([imported.pipelineName, stack.resolve(imported.pipelineArn)]).toEqual(['acme-fraud-detector-dev', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:us-east-1:111111111111:pipeline/acme-fraud-detector-dev']] }]);
+  });
+
+  it('refuses a name SageMaker would refuse', () => {
+    expect(() => TrainingPipeline.fromPipelineName(new Stack(new App(), 'Consumer'), 'Training', 'acme_fraud'))
+      .toThrow("TrainingPipeline.fromPipelineName: pipelineName must be 1-256 letters, digits or hyphens, starting and ending with a letter or digit; got 'acme_fraud'");
   });
 });

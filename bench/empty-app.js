@@ -1,6 +1,6 @@
-import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
+// The baseline: a CDK app with the same number of stacks, each holding one trivial resource.
+const { App, CfnWaitConditionHandle, Stack } = require('aws-cdk-lib');
 
-/** The baseline: a CDK app with the same number of stacks, each holding one trivial resource. */
 const app = new App();
 const stacks = Number(process.env.BENCH_STACKS ?? '1');
 for (let i = 0; i < stacks; i++) {
