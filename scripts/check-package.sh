@@ -9,7 +9,7 @@
 #      `npx mlspec validate`
 #   4. a plain JavaScript app, aws-cdk-lib at this repository's dev version, README's `// infra/app.js`
 #   5. each app's templates equal to the reference's (scripts/compare-templates.ts)
-#   6. Python: the package jsii-pacmak generates compiles and has the README's classes
+#   6. Python: the package jsii-pacmak generates compiles, has the README's classes, and builds a wheel
 #   7. the Python app's calls made through the jsii kernel (scripts/jsii-kernel-synth.ts) synthesize
 #      the reference's templates too
 # One line per check; the first failure stops the script with what went wrong.
@@ -168,7 +168,8 @@ compare "$TS_APP/cdk.out" "ts-node app"
 compare "$JS_APP/cdk.out" "JavaScript app"
 
 # ---- 6. Python package -------------------------------------------------------------------------
-# --code-only: building the wheel needs Python build tools; the source is what is checked. pacmak
+# --code-only: pacmak's own wheel build installs Python tools from the package index, which these
+# machines do not reach; the wheel is built below from the same source instead. pacmak
 # packs the module itself (the tarball it embeds): npm_config_ignore_scripts keeps that pack from
 # running prepack, so it embeds what was just built.
 PY=$WORK/python
@@ -198,6 +199,29 @@ for p in problems: print(f"  {p}", file=sys.stderr)
 sys.exit(1 if problems else 0)
 EOF
 ok "Python: jsii-pacmak's mlspec_cdk (mlspec-cdk, aws-cdk-lib>=$PEER_MIN) compiles with $(python3 --version); MlspecApp (add_model_stacks), MlspecProject, ProjectFiles, ModelStack, HandlersStack, ModelEndpoint, ModelRegistry, VertexModel, AzureMlModel, TrainingPipeline defined and in __all__"
+
+# The wheel, built from that source as pacmak's full build would, in a venv of its own (cached in
+# node_modules/.cache): pip reaches only the machine's local package index, which has setuptools and
+# wheel but not the jsii runtime or aws-cdk-lib, so the wheel is built without its dependencies.
+VENV=$ROOT/node_modules/.cache/mlspec-py-build
+if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import setuptools, wheel' 2>/dev/null; then
+  rm -rf "$VENV"
+  quiet "$WORK/venv.log" python3 -m venv "$VENV"
+  quiet "$WORK/venv.log" "$VENV/bin/pip" install --quiet --disable-pip-version-check 'setuptools>=70.1' wheel
+fi
+quiet "$WORK/wheel.log" "$VENV/bin/pip" wheel --quiet --disable-pip-version-check --no-build-isolation --no-deps -w "$WORK/wheel" "$PY/python"
+WHEEL=$(ls "$WORK"/wheel/mlspec_cdk-*-py3-none-any.whl 2>/dev/null | head -1)
+[[ -n $WHEEL ]] || fail "pip wheel wrote no mlspec_cdk wheel"
+"$VENV/bin/python" - "$WHEEL" <<'PY' || fail "the wheel misses files (above)"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+missing = [w for w in ["mlspec_cdk/__init__.py", "mlspec_cdk/_jsii/__init__.py"] if w not in names]
+if not any(n.startswith("mlspec_cdk/_jsii/") and n.endswith(".jsii.tgz") for n in names):
+    missing.append("the embedded .jsii.tgz")
+for m in missing: print(f"  no {m} in the wheel", file=sys.stderr)
+sys.exit(1 if missing else 0)
+PY
+ok "Python wheel: $(basename "$WHEEL") ($(( $(stat -c %s "$WHEEL") / 1024 )) KiB): the module and the embedded assembly"
 
 # ---- 7. The Python app's calls, through the jsii kernel ----------------------------------------
 # scripts/jsii-kernel-synth.ts <package tarball> <outdir> drives the packed assembly through the
