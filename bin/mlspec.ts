@@ -425,6 +425,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   // The first Ctrl-C detaches from a followed run (the run goes on); a second one ends at once.
   const interrupt = new AbortController();
   process.on('SIGINT', () => (interrupt.signal.aborted ? process.exit(EXIT.detached) : interrupt.abort()));
+  // Google's clients start their sign-in inside promises no caller holds: without credentials those
+  // reject unhandled next to the awaited call, which the command already reports (for example
+  // "vertex unread: cannot read vertex in dev: Could not load the default credentials"). Such a
+  // rejection must not end the command with a stack trace; the trace is shown when asked.
+  process.on('unhandledRejection', (e) => {
+    if (process.env.MLSPEC_DEBUG) process.stderr.write(`mlspec: a promise nobody awaited rejected: ${(e as Error)?.stack ?? String(e)}\n`);
+  });
   try {
     return await run(argv.slice(2), { ...defaultIo, signal: interrupt.signal });
   } catch (e) {

@@ -42,12 +42,12 @@ export class MlspecProject {
     if (unknown.length > 0) {
       throw new Error(`environments: ${unknown.map((e) => `"${e}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${files.specPath}; it has ${Object.keys(loaded.spec.environments).join(', ')}`);
     }
-    return new MlspecProject(resolvePlan(loaded, { environments: files.environments }), formatWarnings(loaded.warnings ?? []));
+    return new MlspecProject(resolvePlan(loaded, { environments: files.environments }), formatWarnings(loaded.warnings ?? []), Object.keys(loaded.spec.environments));
   }
 
   /** @internal */
   public static _fromPlan(plan: Plan): MlspecProject {
-    return new MlspecProject(plan, '');
+    return new MlspecProject(plan, '', plan.environments.map((e) => e.name));
   }
 
   /** The project's name (spec `project`), the prefix of every resource name. */
@@ -60,7 +60,11 @@ export class MlspecProject {
   /** @internal */
   public readonly _plan: Plan;
 
-  private constructor(plan: Plan, warnings: string) {
+  /** Every environment of the spec, built or not. */
+  private readonly specEnvironments: string[];
+
+  private constructor(plan: Plan, warnings: string, specEnvironments: string[]) {
+    this.specEnvironments = specEnvironments;
     this._plan = plan;
     this.name = plan.project;
     this.environmentNames = plan.environments.map((e) => e.name);
@@ -77,6 +81,9 @@ export class MlspecProject {
     const env = this._plan.environments.find((e) => e.name === name);
     if (!env) {
       const names = this.environmentNames;
+      if (this.specEnvironments.includes(name)) {
+        throw new Error(`environment "${name}" of project ${this.name} was not built: the project was read with environments ${names.join(', ')} (ProjectFiles.environments)`);
+      }
       throw new Error(`environment "${name}" is not in project ${this.name}${names.length > 0 ? suggestion(name, names) : '; no environment was built'}`);
     }
     return env;

@@ -14,6 +14,7 @@ import { ReconcilerProvider } from '../reconciler-provider';
 import type { ModelEndpoint } from './endpoint';
 import { checkSageMakerName, parseS3Url, sanitizeId } from './names';
 import type { InstanceType } from './values';
+import { INSTANCE_TYPE } from './instance-types';
 
 /** The handlers that produce the baseline: the staged-rollout Provider framework of the environment's handlers stack. */
 export interface BaselineHandlers {
@@ -162,6 +163,9 @@ export class DataQualityMonitor extends Construct {
     this.scheduleName = names.schedule;
     checkSageMakerName('monitoring schedule name', this.scheduleName);
     const instanceType = props.instanceType?.name ?? 'ml.m5.xlarge';
+    if (!INSTANCE_TYPE.test(instanceType)) {
+      throw new Error(`instanceType must be a SageMaker processing instance type like ml.m5.xlarge; got '${instanceType}'`);
+    }
     const capturePrefix = props.capturePrefix ?? 'data-capture';
     const objects = (prefix: string) => bucket.arnForObjects(`${prefix}/*`);
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { run } from '../../bin/mlspec';
 import { addModelStacks, AzureMlModel, MlspecApp, MlspecProject, ModelStack, projectFromPlan, TrainingPipeline, VertexModel } from '../../constructs';
@@ -103,7 +103,8 @@ describe('unknown names: what the project has, with the nearest', () => {
 
   test('an environment the project was not built with', () => {
     const prod = MlspecProject.fromFiles({ ...EXAMPLE, environments: ['prod'] });
-    expect(messageOf(() => prod._environment('dev'))).toBe('environment "dev" is not in project acme; expected one of prod');
+    expect(messageOf(() => prod._environment('dev'))).toBe('environment "dev" of project acme was not built: the project was read with environments prod (ProjectFiles.environments)');
+    expect(messageOf(() => prod._environment('qa'))).toBe('environment "qa" is not in project acme; expected one of prod');
   });
 
   test('a model', () => {
@@ -171,4 +172,11 @@ describe('MlspecApp.addModelStacks from the files: the same stacks as addModelSt
       expect([stack.stackName, Template.fromStack(stack).toJSON()]).toEqual([planned[i].stackName, Template.fromStack(planned[i]).toJSON()]);
     }
   });
+});
+
+test('removalPolicy SNAPSHOT is refused by each construct that takes one, with what to use instead', () => {
+  const refusal = 'removalPolicy: SNAPSHOT is not something SageMaker endpoints, Vertex AI or Azure ML endpoints can do on delete; use RemovalPolicy.RETAIN (keep them) or RemovalPolicy.DESTROY';
+  expect(messageOf(() => new ModelStack(new App(), 'Dev', { project: example, model: 'fraud-detector', environment: 'dev', removalPolicy: RemovalPolicy.SNAPSHOT }))).toBe(refusal);
+  expect(messageOf(() => new VertexModel(newStack(), 'Vertex', { project: example, model: 'search-ranker', environment: 'dev', removalPolicy: RemovalPolicy.SNAPSHOT }))).toBe(refusal);
+  expect(messageOf(() => new AzureMlModel(newStack(), 'AzureMl', { project: example, model: 'fraud-detector', environment: 'dev', removalPolicy: RemovalPolicy.SNAPSHOT }))).toBe(refusal);
 });

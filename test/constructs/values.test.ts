@@ -86,3 +86,15 @@ test('DataQualityMonitor runs its baselining and monitoring jobs on the Instance
   expect(only(t, 'AWS::SageMaker::DataQualityJobDefinition').Properties.JobResources.ClusterConfig.InstanceType).toBe('ml.m5.large');
   expect(decodeJson(only(t, 'Custom::SageMakerMonitoringBaseline').Properties.Job)).toEqual(expect.objectContaining({ InstanceType: 'ml.m5.large' }));
 });
+
+test('DataQualityMonitor refuses an instance type SageMaker does not name so', () => {
+  const stack = newStack();
+  const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+    endpointName: 'acme-fraud-dev',
+    variants: [{ version: '7', image: ContainerImage.fromEcrUri(IMAGE), modelData: ModelData.fromS3Url(ARTIFACT), instanceType: InstanceType.of('ml.m5.xlarge'), initialInstanceCount: 1, weight: 100 }],
+    dataCapture: { percent: 20 },
+  });
+  expect(() => new DataQualityMonitor(stack, 'Monitor', {
+    endpoint, schedule: 'cron(0 * ? * * *)', baselineUri: 's3://acme-data/train/', driftThreshold: 0.3, instanceType: InstanceType.of('m5.large'),
+  })).toThrow("instanceType must be a SageMaker processing instance type like ml.m5.xlarge; got 'm5.large'");
+});
