@@ -9,5 +9,5 @@ export { EndpointHandler, type EndpointHandlerProps } from './endpoint-handler';
 export { HandlerFunction, SharedSageMakerHandler, type HandlerFunctionProps, type ISageMakerHandler, type WildcardResource } from './handler-function';
 // scaling.ts (VariantAutoscaling) is the endpoint's own plumbing, not part of the API.
 export * from './training-pipeline';
-export { DataQualityMonitor, type DataQualityMonitorProps, type BaselineHandlers } from './monitoring';
+export { DataQualityMonitor, type DataQualityMonitorProps, type BaselineHandlers, type IDataQualityMonitor } from './monitoring';
 export * from './values';

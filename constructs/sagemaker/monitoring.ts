@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { monitorNames, modelMonitorImage, type BaselineJob, type DriftThresholds } from '../../lib/providers/sagemaker/monitor-names';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
@@ -121,7 +121,23 @@ const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(valu
  * change, and a fixed name could not be replaced); the schedule keeps its name and moves to the new
  * definition.
  */
-export class DataQualityMonitor extends Construct {
+/** A data-quality monitoring schedule, made here or elsewhere. */
+export interface IDataQualityMonitor extends IConstruct {
+  readonly scheduleName: string;
+  readonly scheduleArn: string;
+}
+
+export class DataQualityMonitor extends Construct implements IDataQualityMonitor {
+  /** A monitoring schedule deployed elsewhere, by name (for example to alarm on it from a stack of your own). */
+  public static fromScheduleName(scope: Construct, id: string, scheduleName: string): IDataQualityMonitor {
+    checkSageMakerName('DataQualityMonitor.fromScheduleName: scheduleName', scheduleName);
+    class Import extends Construct implements IDataQualityMonitor {
+      public readonly scheduleName = scheduleName;
+      public readonly scheduleArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'monitoring-schedule', resourceName: scheduleName.toLowerCase() });
+    }
+    return new Import(scope, id);
+  }
+
   /** The role the baselining and monitoring jobs run as. */
   public readonly role: iam.Role;
   public readonly policy: iam.ManagedPolicy;
@@ -133,6 +149,7 @@ export class DataQualityMonitor extends Construct {
   public readonly jobDefinitionName: string;
   public readonly schedule: sagemaker.CfnMonitoringSchedule;
   public readonly scheduleName: string;
+  public readonly scheduleArn: string;
   /** One alarm per feature with its own threshold. */
   public readonly alarms: cloudwatch.Alarm[] = [];
   /** The topic of the alert emails, when there are any. */
@@ -272,6 +289,7 @@ export class DataQualityMonitor extends Construct {
         scheduleConfig: { scheduleExpression: props.schedule },
       },
     });
+    this.scheduleArn = this.schedule.attrMonitoringScheduleArn;
     this.schedule.node.addDependency(this.jobDefinition);
 
     // ---- alerts: an alarm per feature with its own threshold, to the spec's destinations

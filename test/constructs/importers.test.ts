@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { AzureMlModel, TrainingPipeline, VertexModel } from '../../constructs';
+import { AzureMlModel, DataQualityMonitor, TrainingPipeline, VertexModel } from '../../constructs';
 
 describe('from… importers of the Vertex AI and Azure ML constructs', () => {
   const stack = () => new Stack(new App(), 'Consumer');
@@ -42,5 +42,16 @@ describe('TrainingPipeline.fromPipelineName', () => {
   it('refuses a name SageMaker would refuse', () => {
     expect(() => TrainingPipeline.fromPipelineName(new Stack(new App(), 'Consumer'), 'Training', 'acme_fraud'))
       .toThrow("TrainingPipeline.fromPipelineName: pipelineName must be 1-256 letters, digits or hyphens, starting and ending with a letter or digit; got 'acme_fraud'");
+  });
+});
+
+describe('DataQualityMonitor.fromScheduleName', () => {
+  it('names a monitoring schedule deployed elsewhere by its name and ARN, and refuses a name SageMaker would refuse', () => {
+    const stack = new Stack(new App(), 'Consumer', { env: { account: '111111111111', region: 'us-east-1' } });
+    const imported = DataQualityMonitor.fromScheduleName(stack, 'Monitor', 'acme-fraud-detector-dev-data-quality');
+    expect(imported.scheduleName).toBe('acme-fraud-detector-dev-data-quality');
+    expect(stack.resolve(imported.scheduleArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:us-east-1:111111111111:monitoring-schedule/acme-fraud-detector-dev-data-quality']] });
+    expect(() => DataQualityMonitor.fromScheduleName(stack, 'Bad', 'acme_fraud'))
+      .toThrow("DataQualityMonitor.fromScheduleName: scheduleName must be 1-63 letters, digits or hyphens, starting and ending with a letter or digit; got 'acme_fraud'");
   });
 });
