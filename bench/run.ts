@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadProjectText } from '../lib/spec';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   // Headline: the app as an installed package runs it (bench/installed-app.js on dist/, plain node) against
   // the empty app in plain node. Also: this repository's app from sources through tsx, as `npx cdk synth` here runs it.
-  const rows: string[][] = [['case', 'stacks', 'mlspec synth', 'empty app', 'ratio', 'ms / stack', 'no-validate synth', 'no-validate ratio', 'from sources (tsx)']];
+  const rows: string[][] = [['case', 'stacks', 'mlspec synth', 'empty app', 'ratio', 'ms / stack', 'no-validate synth', 'no-validate ratio', 'from sources (tsx)', 'same resources as L1']];
   // Stacks of the bundled example: 3 models × 3 environments and a handlers stack per environment.
   const cases: { name: string; spec: string; releases: string; stacks: number }[] = [{ name: 'bundled example', ...examplePaths(ROOT), stacks: 12 }];
   for (const models of [10, 50]) {
@@ -108,6 +108,12 @@ async function main(): Promise<void> {
   for (const c of cases) {
     const ours = timeApp('bench/installed-app.js', { spec: c.spec, releases: c.releases });
     const n = countResources();
+    // The templates just written, declared again as plain CfnResources (bench/same-resources-app.js).
+    const templates = path.join(WORK, `templates-${process.pid}`);
+    rmSync(templates, { recursive: true, force: true });
+    cpSync(path.join(WORK, `out-${process.pid}`), templates, { recursive: true });
+    const same = timeApp('bench/same-resources-app.js', {}, { BENCH_TEMPLATES: templates });
+    const sameOff = timeApp('bench/same-resources-app.js', {}, { BENCH_TEMPLATES: templates, CDK_VALIDATION: 'false' });
     const sources = timeApp('bin/app.ts', { spec: c.spec, releases: c.releases });
     resourceLines.push(`  ${c.name.padEnd(20)} ${n.mean.toFixed(0)} resources per model stack (most ${n.most}); ${n.handlerStacks} handlers stacks of ${n.handlerMean.toFixed(0)}; in all ${n.pipelines} training pipelines, ${n.schedules} schedules, ${n.functions} Lambda functions, ${n.roles} IAM roles`);
     const empty = timeApp('bench/empty-app.js', {}, { BENCH_STACKS: String(c.stacks) });
@@ -126,6 +132,7 @@ async function main(): Promise<void> {
       `${(oursOff / 1000).toFixed(2)} s`,
       `${(oursOff / emptyOff).toFixed(2)}×`,
       `${(sources / 1000).toFixed(2)} s (${(sources / empty).toFixed(2)}×)`,
+      `${(same / 1000).toFixed(2)} s (mlspec ${(ours / same).toFixed(2)}×; no-validate ${(sameOff / 1000).toFixed(2)} s, ${(oursOff / sameOff).toFixed(2)}×)`,
     ]);
   }
   const big = generateSpec(50);
