@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { formatSpecError, formatWarnings, loadProject, SpecError } from '../lib/spec';
 import { resolvePlan } from '../lib/plan';
 import type { EnvironmentPlan, ModelPlan, Plan } from '../lib/plan/types';
@@ -30,6 +31,10 @@ export interface ProjectFiles {
 export class MlspecProject {
   /** Reads and validates the spec (and releases), and resolves the plan. */
   public static fromFiles(files: ProjectFiles): MlspecProject {
+    // The loader's hint names the CLI's --spec; an app names the path in ProjectFiles.specPath.
+    if (!existsSync(files.specPath)) {
+      throw new Error(`${files.specPath}  (top level): file not found; create it (see the package's examples/mlspec.yaml) or give its path as specPath\n1 error`);
+    }
     let loaded;
     try {
       loaded = loadProject({ specPath: files.specPath, releasesPath: files.releasesPath });
