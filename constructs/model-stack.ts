@@ -7,8 +7,8 @@ import { HandlerFunction } from './sagemaker/handler-function';
 import { JOB_PROVIDERS, TrainingSchedule } from './training-orchestration';
 import { HandlersStack, monitorsOnSageMaker, walksOnSageMaker, type EnvironmentHandlers } from './handlers-stack';
 import type { AutoscalingPlan, ModelPlan, RollbackPlan, RolloutPlan, SageMakerModelPlan, SageMakerVariantPlan } from '../lib/plan/types';
-import type { MlspecProject } from './project';
-import { keepsOnDelete } from './reconciler-provider';
+import { keepsOnDelete, type MlspecProject } from './project';
+
 import { AzureMlModel } from './azureml';
 import { VertexModel } from './vertex';
 import {

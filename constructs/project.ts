@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { formatSpecError, formatWarnings, loadProject, SpecError } from '../lib/spec';
 import { resolvePlan } from '../lib/plan';
 import type { EnvironmentPlan, ModelPlan, Plan } from '../lib/plan/types';
@@ -31,13 +31,10 @@ export interface ProjectFiles {
 export class MlspecProject {
   /** Reads and validates the spec (and releases), and resolves the plan. */
   public static fromFiles(files: ProjectFiles): MlspecProject {
-    // The loader's hint names the CLI's --spec; an app names the path in ProjectFiles.specPath.
-    if (!existsSync(files.specPath)) {
-      throw new Error(`${files.specPath}  (top level): file not found; create it (see the package's examples/mlspec.yaml) or give its path as specPath\n1 error`);
-    }
     let loaded;
     try {
-      loaded = loadProject({ specPath: files.specPath, releasesPath: files.releasesPath });
+      // An app names the spec's path in ProjectFiles.specPath, not with the CLI's --spec.
+      loaded = loadProject({ specPath: files.specPath, releasesPath: files.releasesPath, specPathHint: 'give its path as specPath' });
     } catch (e) {
       // The message is what `mlspec validate` prints: every problem with its position, no stack trace needed.
       if (e instanceof SpecError) throw new Error(formatSpecError(e).trimEnd());
@@ -104,6 +101,18 @@ export class MlspecProject {
     }
     return found;
   }
+}
+
+/**
+ * Whether a resource is kept when its stack is deleted: the removal policy given, or the
+ * environment's `protected` (spec) when none is.
+ */
+export function keepsOnDelete(removalPolicy: RemovalPolicy | undefined, environmentProtected: boolean): boolean {
+  if (removalPolicy === undefined) return environmentProtected;
+  if (removalPolicy === RemovalPolicy.SNAPSHOT) {
+    throw new Error('removalPolicy: SNAPSHOT is not something SageMaker endpoints, Vertex AI or Azure ML endpoints can do on delete; use RemovalPolicy.RETAIN (keep them) or RemovalPolicy.DESTROY');
+  }
+  return removalPolicy !== RemovalPolicy.DESTROY;
 }
 
 /** A project from a plan built in TypeScript (`resolvePlan` of a `defineSpec` spec): for TypeScript apps and tests. */

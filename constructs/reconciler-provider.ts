@@ -54,18 +54,6 @@ export interface ReconcilerEntryPoints {
   readonly isComplete: string;
 }
 
-/**
- * Whether a resource is kept when its stack is deleted: the removal policy given, or the
- * environment's `protected` (spec) when none is.
- */
-export function keepsOnDelete(removalPolicy: RemovalPolicy | undefined, environmentProtected: boolean): boolean {
-  if (removalPolicy === undefined) return environmentProtected;
-  if (removalPolicy === RemovalPolicy.SNAPSHOT) {
-    throw new Error('removalPolicy: SNAPSHOT is not something SageMaker endpoints, Vertex AI or Azure ML endpoints can do on delete; use RemovalPolicy.RETAIN (keep them) or RemovalPolicy.DESTROY');
-  }
-  return removalPolicy !== RemovalPolicy.DESTROY;
-}
-
 /** What a provider's custom resource needs of its handlers: the service token, and the role a cloud's federation trusts. */
 export interface IReconcilerHandlers {
   readonly serviceToken: string;

@@ -172,7 +172,7 @@ async function main(): Promise<void> {
 
     // 3. A bad spec reaches Python as the message `mlspec validate` prints, not a JavaScript stack.
     const bad = await kernel.request({ api: 'sinvoke', fqn: `${manifest.name}.MlspecProject`, method: 'fromFiles', args: [struct(`${manifest.name}.ProjectFiles`, { specPath: 'mlspec.yml' })] }).then(() => '', (e: Error) => e.message);
-    const expected = "mlspec.yml  (top level): file not found; create it (see the package's examples/mlspec.yaml) or give its path as specPath";
+    const expected = 'mlspec.yml  (top level): file not found; create it (see examples/mlspec.yaml) or give its path as specPath';
     if (!bad.includes(expected)) throw new Error(`a missing spec through the kernel: expected "${expected}", got: ${bad || 'no error'}`);
 
     const names = await Promise.all(stacks.map((s) => get<string>(s, 'stackName')));

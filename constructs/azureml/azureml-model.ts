@@ -5,8 +5,8 @@ import { Construct, type IConstruct } from 'constructs';
 import type { AzureMlModelPlan } from '../../lib/plan/types';
 import { ENTRA_AUDIENCE } from '../../lib/providers/azureml/audience';
 import { acknowledge, acknowledgeWildcardResource } from '../nag';
-import type { MlspecProject } from '../project';
-import { keepsOnDelete, ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
+import { keepsOnDelete, type MlspecProject } from '../project';
+import { ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
 
 export interface AzureMlModelProps {
   /** The project whose plan says what to deploy: model versions, online endpoint, deployments, traffic and mirror traffic. */

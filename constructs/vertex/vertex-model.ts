@@ -3,8 +3,8 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import type { VertexModelPlan } from '../../lib/plan/types';
-import type { MlspecProject } from '../project';
-import { keepsOnDelete, ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
+import { keepsOnDelete, type MlspecProject } from '../project';
+import { ReconcilerProvider, type IReconcilerHandlers } from '../reconciler-provider';
 
 export interface VertexModelProps {
   /** The project whose plan says what to deploy: registry versions, endpoint, deployed models, traffic split. */

@@ -25,6 +25,8 @@ export interface LoadOptions {
   readonly releasesPath?: string;
   /** Name to show for the files in messages; default: the path relative to the working directory. */
   readonly displayRoot?: string;
+  /** How the caller names the spec's path, for a missing file: the CLI's `--spec PATH` (default), or an app's `specPath`. */
+  readonly specPathHint?: string;
 }
 
 /** What a document yields before cross-file checks: its data (if the schema passed), issues and positions. */
@@ -97,7 +99,7 @@ function loadModule(file: string, specFile: string): { spec: unknown; releases?:
 export function loadProject(options: LoadOptions): LoadedProject {
   const specFile = display(options.specPath, options.displayRoot);
   if (!existsSync(options.specPath)) {
-    throw new SpecError([{ file: specFile, path: '', message: `file not found; create it (see examples/mlspec.yaml) or pass --spec PATH` }]);
+    throw new SpecError([{ file: specFile, path: '', message: `file not found; create it (see examples/mlspec.yaml) or ${options.specPathHint ?? 'pass --spec PATH'}` }]);
   }
   if (/\.[cm]?[jt]s$/.test(options.specPath)) {
     const mod = loadModule(options.specPath, specFile);

@@ -89,7 +89,7 @@ models:
     test('a missing spec file', () => {
       const missing = path.join(dir, 'absent.yaml');
       expect(messageOf(() => MlspecProject.fromFiles({ specPath: missing })))
-        .toBe(`${missing}  (top level): file not found; create it (see the package's examples/mlspec.yaml) or give its path as specPath\n1 error`);
+        .toBe(`${missing}  (top level): file not found; create it (see examples/mlspec.yaml) or give its path as specPath\n1 error`);
     });
   });
 });

@@ -45,3 +45,39 @@ describe("constructs/README.md's first example", () => {
     })]);
   });
 });
+
+/** Runs the constructs/README.md ```ts block that contains `marker` in a temp project holding the example spec; returns its templates. */
+function runBlock(marker: string): Record<string, { Resources: Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, any> }> }> {
+  const { copyFileSync } = require('node:fs') as typeof import('node:fs');
+  const readme = readFileSync(path.join(ROOT, 'constructs', 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes(marker));
+  expect(block).toBeDefined();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlspec-constructs-readme-'));
+  for (const f of ['mlspec.yaml', 'releases.yaml']) copyFileSync(path.join(ROOT, 'examples', f), path.join(dir, f));
+  writeFileSync(path.join(dir, 'app.ts'), block!.replace("'@mlspec/cdk'", JSON.stringify(path.join(ROOT, 'index.ts'))));
+  const out = path.join(dir, 'cdk.out');
+  execFileSync(process.execPath, ['--require', require.resolve('tsx/cjs'), 'app.ts'], {
+    cwd: dir,
+    env: { ...process.env, CDK_OUTDIR: out, NODE_PATH: path.join(ROOT, 'node_modules') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return Object.fromEntries(readdirSync(out).filter((f) => f.endsWith('.template.json')).map((f) => [f, JSON.parse(readFileSync(path.join(out, f), 'utf8'))]));
+}
+
+describe("constructs/README.md's project examples", () => {
+  it('a ModelStack from MlspecProject.fromFiles, with removalPolicy RETAIN, keeps the endpoint in an unprotected environment', () => {
+    const templates = runBlock('new ModelStack(app');
+    expect(Object.keys(templates)).toEqual(['RankerDev.template.json']);
+    const endpoints = Object.values(templates['RankerDev.template.json'].Resources).filter((r) => r.Type === 'AWS::SageMaker::Endpoint');
+    expect(endpoints.map((r) => [r.Properties?.EndpointName, r.DeletionPolicy])).toEqual([['acme-search-ranker-dev', 'Retain']]);
+  });
+
+  it('VertexModel and AzureMlModel in a stack of your own, with RETAIN and the given identities', () => {
+    const templates = runBlock('new VertexModel(stack');
+    const resources = Object.values(templates['Models.template.json'].Resources);
+    const vertex = resources.filter((r) => r.Type === 'Custom::VertexModel').map((r) => r.Properties!);
+    expect(vertex.map((p) => [p.Model, p.Environment, p.Protected, p.ServiceAccount])).toEqual([['search-ranker', 'prod', 'true', 'mlspec-deploy@acme-ml-prod.iam.gserviceaccount.com']]);
+    const azure = resources.filter((r) => r.Type === 'Custom::AzureMlModel').map((r) => r.Properties!);
+    expect(azure.map((p) => [p.Model, p.Environment, p.TenantId, p.ClientId])).toEqual([['fraud-detector', 'prod', '11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222']]);
+  });
+});
