@@ -81,3 +81,18 @@ describe("constructs/README.md's project examples", () => {
     expect(azure.map((p) => [p.Model, p.Environment, p.TenantId, p.ClientId])).toEqual([['fraud-detector', 'prod', '11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222']]);
   });
 });
+
+describe("constructs/README.md's importers example", () => {
+  it('runs as written and names each deployed resource in the consumer stack, creating none', () => {
+    const templates = runBlock('fromEndpointName(consumer');
+    const t = templates['Consumer.template.json'] as unknown as { Resources?: Record<string, unknown>; Outputs: Record<string, { Value: unknown }> };
+    expect(Object.keys(t.Resources ?? {}).filter((id) => id !== 'CDKMetadata')).toEqual([]);
+    const value = (name: string) => JSON.stringify(t.Outputs[name].Value);
+    expect(value('FraudEndpoint')).toContain(':sagemaker:us-east-1:111111111111:endpoint/acme-fraud-detector-prod');
+    expect(value('FraudRegistry')).toContain(':sagemaker:us-east-1:111111111111:model-package-group/acme-fraud-detector');
+    expect(value('FraudTraining')).toContain(':sagemaker:us-east-1:111111111111:pipeline/acme-fraud-detector-prod');
+    expect(value('FraudMonitor')).toContain(':sagemaker:us-east-1:111111111111:monitoring-schedule/acme-fraud-detector-prod-data-quality');
+    expect(t.Outputs.RankerEndpoint.Value).toBe('projects/acme-ml-prod/locations/us-central1/endpoints/1234567890');
+    expect(t.Outputs.AssistantScoring.Value).toBe('https://acme-support-assistant-prod.eastus.inference.ml.azure.com/score');
+  });
+});
